@@ -1,0 +1,23 @@
+# Two commands on a fresh machine: `make demo` (the main job) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# the CPU wheel pip finds locally; a bare `torch` would download gigabytes of CUDA wheels
+TORCH ?= torch==2.13.0
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/cmathlab train --data synthetic:iemocap --scale 0.5 --dim 128 --epochs 30 --lr 1e-3 --out runs/demo --force
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+.PHONY: install demo test

@@ -1,0 +1,3 @@
+from cmathlab.cli import main
+
+raise SystemExit(main())
