@@ -1,0 +1,62 @@
+"""Corpus -> padded tensors, built once per split and moved to the device once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from cmathlab.data.corpus import Corpus
+
+
+@dataclass
+class Batch:
+    features: dict[str, torch.Tensor]  # modality -> (B, n, d_m), zero at padding
+    speakers: torch.Tensor  # (B, n) long
+    labels: torch.Tensor  # (B, n) long, -1 at padding
+    mask: torch.Tensor  # (B, n) bool, True at real utterances
+
+
+@dataclass
+class PaddedSplit:
+    """One split's dialogues padded to its longest dialogue; batches slice it on the device."""
+
+    ids: list
+    lengths: np.ndarray  # (D,) kept on the host so slicing needs no device sync
+    data: Batch  # (D, L, ...)
+
+    @classmethod
+    def build(cls, corpus: Corpus, indices: list[int], modalities: str, device: torch.device) -> PaddedSplit:
+        dialogues = [corpus.dialogues[i] for i in indices]
+        lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
+        longest = int(lengths.max()) if len(lengths) else 1
+        features = {m: np.zeros((len(dialogues), longest, corpus.dims[m]), dtype=np.float32) for m in modalities}
+        speakers = np.zeros((len(dialogues), longest), dtype=np.int64)
+        labels = np.full((len(dialogues), longest), -1, dtype=np.int64)
+        for row, d in enumerate(dialogues):
+            n = len(d)
+            for m in modalities:
+                features[m][row, :n] = d.features[m]
+            speakers[row, :n] = d.speakers
+            labels[row, :n] = d.labels
+        labels_t = torch.from_numpy(labels).to(device)
+        data = Batch(features={m: torch.from_numpy(x).to(device) for m, x in features.items()},
+                     speakers=torch.from_numpy(speakers).to(device), labels=labels_t, mask=labels_t >= 0)
+        return cls(ids=[d.id for d in dialogues], lengths=lengths, data=data)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def batch(self, rows: np.ndarray) -> Batch:
+        """The given dialogues, trimmed to the longest among them."""
+        n = int(self.lengths[rows].max())
+        index = torch.as_tensor(rows, device=self.data.labels.device)
+        d = self.data
+        return Batch(features={m: x[index, :n] for m, x in d.features.items()},
+                     speakers=d.speakers[index, :n], labels=d.labels[index, :n], mask=d.mask[index, :n])
+
+    def batches(self, batch_size: int, order: np.ndarray | None = None):
+        order = np.arange(len(self)) if order is None else order
+        for start in range(0, len(order), batch_size):
+            yield order[start:start + batch_size]
