@@ -1,0 +1,142 @@
+"""Every knob of a run in one dataclass: the paper's settings, the experiment switches, and
+every decision the paper leaves open (each with one line saying why its default)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from cmathlab.errors import BadInput
+
+VARIANTS = ("full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD")
+MODELS = ("cmath",)
+
+# Section 5.3: per-dataset settings the paper reports
+PAPER = {
+    "iemocap": {"lr": 3e-3, "batch_size": 16, "gamma1": 1.0, "gamma2": 1.8, "dim": 500},
+    "meld": {"lr": 2e-4, "batch_size": 4, "gamma1": 1.0, "gamma2": 1.2, "dim": 400},
+}
+
+_CHOICES = {
+    "model": MODELS,
+    "variant": VARIANTS,
+    "gate": ("softmax", "sigmoid"),
+    "sigma": ("softplus", "exp"),
+    "reduction": ("element", "utterance"),
+    "device": ("auto", "cpu", "cuda"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    # -- the paper's settings (Section 5.3); `Config.for_dataset` fills them per dataset
+    dataset: str = "iemocap"
+    lr: float = 3e-3
+    batch_size: int = 16  # dialogues per batch
+    gamma1: float = 1.0  # weight of low-level distillation, eq. 24
+    gamma2: float = 1.8  # weight of high-level distillation, eq. 24
+    dim: int = 500  # d, the common space
+
+    # -- the experiment's switches
+    model: str = "cmath"
+    variant: str = "full"
+    modalities: str = "tav"  # any non-empty subset of t, a, v
+    seed: int = 0
+    epochs: int = 60
+    patience: int = 15  # epochs without a better validation W-F1 before stopping
+    val_fraction: float = 0.2  # the paper's protocol (Ma et al., 2022)
+    split_seed: int = 0  # fixed across seeds so every seed validates on the same dialogues
+    official_valid: bool = False  # use the validation ids a file carries (COSMIC) instead
+    device: str = "auto"
+    keep_embeddings: bool = False  # return fused test embeddings H'_x (for t-SNE)
+
+    # -- decisions the paper leaves open
+    heads: int = 4  # every d the paper tries (100..600) divides by 4
+    dropout: float = 0.1  # the usual Transformer value; the paper gives none
+    ffn_mult: int = 2  # FFN hidden = 2d keeps d=500 models small on tiny data
+    kernel_t: int = 3  # k_m of eqs. 1-2: odd keeps n; 3 lets a compressed utterance see its neighbours
+    kernel_a: int = 3
+    kernel_v: int = 3
+    gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone
+    sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
+    sigma_init: float = 0.1  # sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise
+    sample_at_eval: bool = False  # eq. 17 samples in training; evaluation uses mu_x, deterministic
+    detach_teacher: bool = True  # eqs. 18/23: teachers are targets, as in distillation
+    modality_ce: bool = True  # eq. 22's per-modality CE stays in every variant, also w/o HD
+    reduction: str = "element"  # eqs. 3/18: mean squared error per element keeps terms on CE's scale
+    weight_decay: float = 0.0  # the paper names plain Adam
+    grad_clip: float = 0.0  # 0 = off; the paper does not clip
+    min_epochs: int = 0  # epochs always run before early stopping may end training
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            value, default = getattr(self, f.name), f.default
+            if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, f.name, float(value))
+            elif type(value) is not type(default):
+                _bad(f.name, value, f"a {type(default).__name__}")
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                _bad(name, getattr(self, name), f"one of {', '.join(allowed)}")
+        if self.dataset not in PAPER:
+            _bad("dataset", self.dataset, f"one of {', '.join(PAPER)}")
+        mods = self.modalities
+        if not mods or set(mods) - set("tav") or len(set(mods)) != len(mods):
+            _bad("modalities", mods, "a non-empty subset of t, a, v such as 'ta'")
+        object.__setattr__(self, "modalities", "".join(m for m in "tav" if m in mods))
+        for name in ("dim", "heads", "batch_size", "epochs", "ffn_mult"):
+            if getattr(self, name) < 1:
+                _bad(name, getattr(self, name), "a positive integer")
+        if self.dim % self.heads:
+            _bad("heads", self.heads, f"a divisor of dim={self.dim}")
+        for m in "tav":
+            k = getattr(self, f"kernel_{m}")
+            if k < 1 or k % 2 == 0:
+                _bad(f"kernel_{m}", k, "an odd positive integer")
+        if not 0 < self.val_fraction < 1:
+            _bad("val_fraction", self.val_fraction, "a number in (0, 1)")
+        if not 0 <= self.dropout < 1:
+            _bad("dropout", self.dropout, "a number in [0, 1)")
+        if self.sigma_init <= 0:
+            _bad("sigma_init", self.sigma_init, "a positive number")
+        if self.lr <= 0:
+            _bad("lr", self.lr, "a positive number")
+        for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs"):
+            if getattr(self, name) < 0:
+                _bad(name, getattr(self, name), "a non-negative number")
+
+    @classmethod
+    def for_dataset(cls, dataset: str, **overrides) -> Config:
+        """The paper's settings for `dataset`, then `overrides` (None values are ignored)."""
+        if dataset not in PAPER:
+            _bad("dataset", dataset, f"one of {', '.join(PAPER)}")
+        unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise BadInput(f"unknown config field(s): {', '.join(sorted(unknown))}")
+        values = {**PAPER[dataset], "dataset": dataset,
+                  **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    # what each variant switches off (Section 5.5)
+    @property
+    def reconstruction(self) -> bool:
+        return self.variant != "w/o MR"
+
+    @property
+    def cma_transformer(self) -> bool:
+        return self.variant != "w/o CMA-T"
+
+    @property
+    def low_level_distillation(self) -> bool:
+        return self.variant not in ("w/o LLD", "w/o HD")
+
+    @property
+    def high_level_distillation(self) -> bool:
+        return self.variant not in ("w/o HLD", "w/o HD")
+
+
+def _bad(field: str, value, expected: str):
+    raise BadInput(f"{value!r} is not {expected}", field=field)

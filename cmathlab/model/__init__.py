@@ -1,0 +1,12 @@
+"""The model registry: `build_model` is how `fit` gets a model for a config."""
+
+from torch import nn
+
+from cmathlab.config import Config
+from cmathlab.model.cmath import CMATH
+
+
+def build_model(cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int) -> nn.Module:
+    """A model with `forward(batch) -> Output` and `loss_terms(output, batch)`."""
+    registry = {"cmath": CMATH}
+    return registry[cfg.model](cfg, dims, n_speakers, n_classes)

@@ -1,0 +1,225 @@
+"""CMATH (Section 4), read top to bottom in the order of the paper's Figure 2.
+
+Shapes: B dialogues, n utterances (padded), d the common space, d_m a modality's input size.
+Every switch lives in `cmathlab.config.Config`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cmathlab.config import Config
+from cmathlab.data.tensors import Batch
+
+
+# ---- 4.1.1 Modality Reconstruction -------------------------------------------------------------
+
+class ModalityReconstruction(nn.Module):
+    """Conv1D down to d and back up to d_m over the utterance axis (eqs. 1-2)."""
+
+    def __init__(self, d_in: int, d: int, kernel: int):
+        super().__init__()
+        self.down = nn.Conv1d(d_in, d, kernel, padding=kernel // 2)
+        self.up = nn.Conv1d(d, d_in, kernel, padding=kernel // 2)
+
+    def forward(self, u: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        keep = mask[..., None].to(u.dtype)
+        # zero at padding so a dialogue's edges see the same zeros alone or batched
+        u_prime = self.down((u * keep).transpose(1, 2)).transpose(1, 2) * keep  # eq. 1, (B, n, d)
+        u_second = self.up(u_prime.transpose(1, 2)).transpose(1, 2)  # eq. 2, (B, n, d_m)
+        return u_prime, u_second
+
+
+class Projection(nn.Module):
+    """`w/o MR`: a fully connected layer instead of reconstruction (Section 5.5)."""
+
+    def __init__(self, d_in: int, d: int):
+        super().__init__()
+        self.fc = nn.Linear(d_in, d)
+
+    def forward(self, u: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return self.fc(u) * mask[..., None].to(u.dtype), None
+
+
+class SpeakerPosition(nn.Module):
+    """S + P of eq. 8: speaker embeddings (eq. 5) plus sinusoidal positions (eqs. 6-7)."""
+
+    def __init__(self, d: int, n_speakers: int):
+        super().__init__()
+        self.speaker = nn.Embedding(n_speakers, d)  # V_s o(s_j), eq. 5
+        self.d = d
+
+    def positions(self, n: int, device) -> torch.Tensor:
+        i = torch.arange(1, n + 1, device=device, dtype=torch.float32)[:, None]  # utterances p_1..p_n
+        k2 = torch.arange(0, self.d, 2, device=device, dtype=torch.float32)  # 2k
+        angle = i / torch.pow(10000.0, k2 / self.d)
+        p = torch.zeros(n, self.d, device=device)
+        p[:, 0::2] = torch.sin(angle)  # eq. 6
+        p[:, 1::2] = torch.cos(angle[:, : self.d // 2])  # eq. 7
+        return p  # (n, d)
+
+    def forward(self, speakers: torch.Tensor) -> torch.Tensor:
+        return self.speaker(speakers) + self.positions(speakers.shape[1], speakers.device)
+
+
+# ---- 4.1.2 CMA-Transformer ---------------------------------------------------------------------
+
+class Stream(nn.Module):
+    """H-bar = Norm(H-tilde + H_c); H = Norm(FFN(H-bar) + H-bar): the tail of eqs. 9, 10 and 11."""
+
+    def __init__(self, d: int, ffn_mult: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d)
+        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.ReLU(), nn.Dropout(dropout),
+                                 nn.Linear(ffn_mult * d, d))
+        self.norm2 = nn.LayerNorm(d)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, h_central: torch.Tensor, h_tilde: torch.Tensor) -> torch.Tensor:
+        h_bar = self.norm1(self.drop(h_tilde) + h_central)
+        return self.norm2(self.drop(self.ffn(h_bar)) + h_bar)
+
+
+class Gate(nn.Module):
+    """Gate(.) of eq. 12: fuses the central stream with the cross-modal ones, per dimension."""
+
+    def __init__(self, d: int, n_streams: int, form: str):
+        super().__init__()
+        self.score = nn.ModuleList(nn.Linear(d, d) for _ in range(n_streams))
+        self.form = form
+
+    def forward(self, streams: list[torch.Tensor]) -> torch.Tensor:
+        scores = torch.stack([w(h) for w, h in zip(self.score, streams)])  # (S, B, n, d)
+        weights = scores.softmax(0) if self.form == "softmax" else scores.sigmoid()
+        return (weights * torch.stack(streams)).sum(0)
+
+
+class CMATransformer(nn.Module):
+    """One central modality enhanced by its auxiliaries (eqs. 9-13); with none, self-attention only."""
+
+    def __init__(self, cfg: Config, n_aux: int):
+        super().__init__()
+        d = cfg.dim
+
+        def attention():
+            return nn.MultiheadAttention(d, cfg.heads, dropout=cfg.dropout, batch_first=True)
+
+        self.self_attention = attention()
+        self.cross_attention = nn.ModuleList(attention() for _ in range(n_aux))
+        self.central = Stream(d, cfg.ffn_mult, cfg.dropout)
+        self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout) for _ in range(n_aux))
+        self.gate = Gate(d, 1 + n_aux, cfg.gate)
+
+    def forward(self, h_c: torch.Tensor, h_aux: list[torch.Tensor], padding: torch.Tensor) -> torch.Tensor:
+        def attend(layer, query, key):
+            return layer(query, key, key, key_padding_mask=padding, need_weights=False)[0]
+
+        cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]  # H-tilde_{a->t}, eqs. 9-10
+        h_tilde = attend(self.self_attention, h_c, h_c) + sum(cross)  # eq. 11, lines 1-2
+        streams = [self.central(h_c, h_tilde)]  # H_{t->t}, eq. 11
+        streams += [stream(h_c, c) for stream, c in zip(self.auxiliary, cross)]  # H_{a->t}, H_{v->t}
+        return self.gate(streams)  # H'_t, eq. 12
+
+
+# ---- 4.2.1 Variational Fusion ------------------------------------------------------------------
+
+def mlp(d: int) -> nn.Module:
+    return nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, d))
+
+
+class VariationalFusion(nn.Module):
+    """Per-modality Gaussians (eq. 15), averaged (eq. 16), sampled by reparameterisation (eq. 17)."""
+
+    def __init__(self, d: int, modalities: str, sigma: str, sample_at_eval: bool, sigma_init: float):
+        super().__init__()
+        self.mu = nn.ModuleDict({m: mlp(d) for m in modalities})
+        self.sigma = nn.ModuleDict({m: mlp(d) for m in modalities})
+        self.positive = F.softplus if sigma == "softplus" else torch.exp
+        inverse = math.log(math.expm1(sigma_init)) if sigma == "softplus" else math.log(sigma_init)
+        for net in self.sigma.values():  # start every sigma_m near sigma_init
+            nn.init.constant_(net[-1].bias, inverse)
+        self.sample_at_eval = sample_at_eval
+
+    def forward(self, h: dict[str, torch.Tensor]) -> torch.Tensor:
+        mu_x = torch.stack([self.mu[m](h[m]) for m in self.mu]).mean(0)  # eq. 16
+        sigma_x = torch.stack([self.positive(self.sigma[m](h[m])) for m in self.sigma]).mean(0)  # eq. 16
+        if self.training or self.sample_at_eval:
+            return mu_x + torch.randn_like(sigma_x) * sigma_x  # eq. 17
+        return mu_x
+
+
+# ---- the whole model and its loss (4.2.2, eq. 24) ----------------------------------------------
+
+@dataclass
+class Output:
+    logits: torch.Tensor  # logits of Y-hat_x (B, n, C): the prediction
+    embedding: torch.Tensor  # H'_x (B, n, d)
+    modality_logits: dict[str, torch.Tensor]  # logits of Y-hat_m
+    modality_hidden: dict[str, torch.Tensor]  # H'_m
+    reconstructions: dict[str, torch.Tensor]  # U''_m (empty for w/o MR)
+
+
+class CMATH(nn.Module):
+    def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
+        super().__init__()
+        self.cfg = cfg
+        mods = cfg.modalities
+        self.encode = nn.ModuleDict({
+            m: ModalityReconstruction(dims[m], cfg.dim, getattr(cfg, f"kernel_{m}")) if cfg.reconstruction
+            else Projection(dims[m], cfg.dim) for m in mods})
+        self.speaker_position = SpeakerPosition(cfg.dim, n_speakers)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.cma = nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods}) \
+            if cfg.cma_transformer else None
+        self.fusion = VariationalFusion(cfg.dim, mods, cfg.sigma, cfg.sample_at_eval, cfg.sigma_init)
+        self.classify_x = nn.Linear(cfg.dim, n_classes)  # eq. 19; softmax lives in the losses
+        self.classify = nn.ModuleDict({m: nn.Linear(cfg.dim, n_classes) for m in mods})
+
+    def forward(self, batch: Batch) -> Output:
+        mods, padding = self.cfg.modalities, ~batch.mask
+        u_prime, reconstructions = {}, {}
+        for m in mods:
+            u_prime[m], u_second = self.encode[m](batch.features[m], batch.mask)
+            if u_second is not None:
+                reconstructions[m] = u_second
+        s_plus_p = self.speaker_position(batch.speakers)
+        h = {m: self.drop(u_prime[m] + s_plus_p) for m in mods}  # eq. 8
+        if self.cma is not None:  # eqs. 13-14; w/o CMA-T passes H_m through
+            h = {m: self.cma[m](h[m], [h[a] for a in mods if a != m], padding) for m in mods}
+        h_x = self.fusion(h)
+        return Output(logits=self.classify_x(h_x), embedding=h_x,
+                      modality_logits={m: self.classify[m](h[m]) for m in mods},
+                      modality_hidden=h, reconstructions=reconstructions)
+
+    def loss_terms(self, out: Output, batch: Batch) -> dict[str, torch.Tensor]:
+        """Each term of eq. 24 over real utterances only, and their weighted total."""
+        cfg, mask, y = self.cfg, batch.mask, batch.labels[batch.mask]
+
+        def sq_error(a, b):  # ||a - b||_F^2 of eqs. 3 and 18, reduced as the config says
+            err = (a - b).pow(2)[mask]  # (real utterances, features)
+            return err.mean() if cfg.reduction == "element" else err.sum(-1).mean()
+
+        def teacher(t):
+            return t.detach() if cfg.detach_teacher else t
+
+        terms = {"ce_x": F.cross_entropy(out.logits[mask], y)}  # eq. 21
+        if cfg.modality_ce:
+            terms["ce_m"] = sum(F.cross_entropy(lg[mask], y) for lg in out.modality_logits.values())  # eq. 20
+        if out.reconstructions:
+            terms["re"] = sum(sq_error(batch.features[m], r) for m, r in out.reconstructions.items())  # eqs. 3-4
+        if cfg.low_level_distillation:
+            terms["mse"] = sum(sq_error(teacher(out.embedding), h) for h in out.modality_hidden.values())  # eq. 18
+        if cfg.high_level_distillation:
+            log_p_x = teacher(out.logits[mask].log_softmax(-1))
+            terms["kl"] = sum(  # eq. 23: KL(Y-hat_x || Y-hat_m), averaged over utterances
+                F.kl_div(lg[mask].log_softmax(-1), log_p_x, log_target=True, reduction="batchmean")
+                for lg in out.modality_logits.values())
+        weights = {"mse": cfg.gamma1, "kl": cfg.gamma2}
+        terms["total"] = sum(weights.get(k, 1.0) * v for k, v in terms.items())  # eq. 24
+        return terms
+

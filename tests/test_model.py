@@ -1,0 +1,228 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from cmathlab.config import VARIANTS, Config
+from cmathlab.data.tensors import Batch, PaddedSplit
+from cmathlab.errors import BadInput
+from cmathlab.model import build_model
+from cmathlab.model.cmath import (CMATH, CMATransformer, ModalityReconstruction, SpeakerPosition,
+                                  VariationalFusion)
+
+DIMS = {"t": 20, "a": 12, "v": 8}
+
+
+def small(**kw) -> Config:
+    return Config.for_dataset("iemocap", **{"dim": 16, "heads": 2, "dropout": 0.0, **kw})
+
+
+def model_for(cfg: Config) -> CMATH:
+    torch.manual_seed(0)
+    return build_model(cfg, DIMS, n_speakers=2, n_classes=6).eval()
+
+
+def batch_of(corpus, rows, modalities="tav"):
+    split = PaddedSplit.build(corpus, rows, modalities, torch.device("cpu"))
+    return split.batch(np.arange(len(rows)))
+
+
+# ---- eqs. 1-4 -----------------------------------------------------------------------------------
+
+def test_reconstruction_compresses_to_d_and_restores_d_m():
+    mr = ModalityReconstruction(d_in=12, d=5, kernel=3)
+    u = torch.randn(2, 7, 12)
+    mask = torch.ones(2, 7, dtype=torch.bool)
+    u_prime, u_second = mr(u, mask)
+    assert u_prime.shape == (2, 7, 5) and u_second.shape == (2, 7, 12)  # eqs. 1-2
+
+
+def test_reconstruction_kernel_spans_neighbouring_utterances():
+    mr = ModalityReconstruction(d_in=4, d=3, kernel=3)
+    mask = torch.ones(1, 5, dtype=torch.bool)
+    u = torch.randn(1, 5, 4)
+    base = mr(u, mask)[0]
+    u2 = u.clone()
+    u2[0, 2] += 1.0
+    changed = (mr(u2, mask)[0] - base).abs().sum(-1)[0]
+    assert changed[1] > 0 and changed[2] > 0 and changed[3] > 0  # k=3: neighbours see it
+    assert changed[0] == 0 and changed[4] == 0  # and nothing further
+
+
+# ---- eqs. 5-8 -----------------------------------------------------------------------------------
+
+def test_positions_follow_eqs_6_and_7():
+    p = SpeakerPosition(d=8, n_speakers=2).positions(5, "cpu")
+    i, k = 3, 2  # utterance p_3, dimension pair 2k=4, 2k+1=5
+    assert p[i - 1, 2 * k].item() == pytest.approx(math.sin(i / 10000 ** (2 * k / 8)), abs=1e-6)
+    assert p[i - 1, 2 * k + 1].item() == pytest.approx(math.cos(i / 10000 ** (2 * k / 8)), abs=1e-6)
+
+
+def test_speaker_embedding_is_a_column_of_v_s():
+    sp = SpeakerPosition(d=6, n_speakers=3)
+    out = sp(torch.tensor([[2, 0]])) - sp.positions(2, "cpu")
+    torch.testing.assert_close(out[0, 0], sp.speaker.weight[2])  # V_s o(s_j), eq. 5
+
+
+# ---- eqs. 9-14 ----------------------------------------------------------------------------------
+
+def test_cma_transformer_has_one_cross_attention_per_auxiliary():
+    cfg = small()
+    assert len(CMATransformer(cfg, n_aux=2).cross_attention) == 2
+    single = CMATransformer(cfg, n_aux=0)
+    assert len(single.cross_attention) == 0 and len(single.gate.score) == 1  # self-attention only
+    h = torch.randn(2, 5, 16)
+    pad = torch.zeros(2, 5, dtype=torch.bool)
+    assert CMATransformer(cfg, 2).eval()(h, [h, h], pad).shape == (2, 5, 16)
+
+
+def test_auxiliary_modality_changes_the_central_one_only_through_cma():
+    m = model_for(small())
+    h_t, h_a = torch.randn(1, 4, 16), torch.randn(1, 4, 16)
+    pad = torch.zeros(1, 4, dtype=torch.bool)
+    out1 = m.cma["t"](h_t, [h_a, h_a], pad)
+    out2 = m.cma["t"](h_t, [h_a + 1.0, h_a], pad)
+    assert not torch.allclose(out1, out2)  # audio reaches H'_t through cross-attention (eq. 9)
+
+
+# ---- eqs. 15-17 ---------------------------------------------------------------------------------
+
+def test_variational_fusion_averages_gaussians_and_samples_only_in_training():
+    vf = VariationalFusion(d=4, modalities="ta", sigma="softplus", sample_at_eval=False, sigma_init=0.5)
+    h = {"t": torch.randn(1, 3, 4), "a": torch.randn(1, 3, 4)}
+    vf.eval()
+    mu_x = (vf.mu["t"](h["t"]) + vf.mu["a"](h["a"])) / 2  # eq. 16
+    torch.testing.assert_close(vf(h), mu_x)
+    vf.train()
+    torch.manual_seed(0)
+    a = vf(h)
+    torch.manual_seed(1)
+    assert not torch.allclose(a, vf(h))  # eq. 17 draws a new epsilon
+
+
+# ---- the whole model ---------------------------------------------------------------------------
+
+def test_padding_never_changes_predictions(tiny_corpus):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2)
+    torch.manual_seed(0)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    assert lengths[short] < lengths[long]
+    alone = model(batch_of(tiny_corpus, [short]))
+    batched = model(batch_of(tiny_corpus, [long, short]))
+    n = lengths[short]
+    torch.testing.assert_close(batched.logits[1, :n], alone.logits[0], atol=1e-5, rtol=1e-4)
+    for m in "tav":
+        torch.testing.assert_close(batched.modality_logits[m][1, :n], alone.modality_logits[m][0],
+                                   atol=1e-5, rtol=1e-4)
+
+
+def test_padding_never_changes_losses(tiny_corpus):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2)
+    torch.manual_seed(0)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    both = batch_of(tiny_corpus, [short, long])
+    # the short dialogue alone but padded to the long one's length
+    padded = Batch(features={m: x[:1] for m, x in both.features.items()}, speakers=both.speakers[:1],
+                   labels=both.labels[:1], mask=both.mask[:1])
+    assert padded.mask.shape[1] > lengths[short]
+    tight = batch_of(tiny_corpus, [short])
+    for a, b in zip(model.loss_terms(model(padded), padded).values(),
+                    model.loss_terms(model(tight), tight).values()):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("variant,absent", [
+    ("full", set()),
+    ("w/o MR", {"re"}),
+    ("w/o CMA-T", set()),
+    ("w/o LLD", {"mse"}),
+    ("w/o HLD", {"kl"}),
+    ("w/o HD", {"mse", "kl"}),
+])
+def test_each_variant_removes_exactly_what_it_names(tiny_corpus, variant, absent):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2, variant=variant)
+    torch.manual_seed(0)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6)
+    batch = batch_of(tiny_corpus, [0, 1])
+    terms = model.loss_terms(model(batch), batch)
+    assert set(terms) == {"ce_x", "ce_m", "re", "mse", "kl", "total"} - absent
+    names = {type(mod).__name__ for mod in model.modules()}
+    assert ("ModalityReconstruction" in names) == (variant != "w/o MR")
+    assert ("Projection" in names) == (variant == "w/o MR")
+    assert ("CMATransformer" in names) == (variant != "w/o CMA-T")
+    assert "VariationalFusion" in names
+
+
+def test_without_hd_has_no_distillation_terms(tiny_corpus):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2, variant="w/o HD")
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6)
+    batch = batch_of(tiny_corpus, [0])
+    terms = model.loss_terms(model(batch), batch)
+    total = terms["ce_x"] + terms["ce_m"] + terms["re"]
+    torch.testing.assert_close(terms["total"], total)
+
+
+def test_total_loss_is_eq_24(tiny_corpus):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2, gamma1=1.4, gamma2=0.6)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6)
+    batch = batch_of(tiny_corpus, [0, 1])
+    t = model.loss_terms(model(batch), batch)
+    torch.testing.assert_close(t["total"], t["ce_x"] + t["ce_m"] + t["re"] + 1.4 * t["mse"] + 0.6 * t["kl"])
+
+
+def test_high_level_distillation_is_kl_from_fused_to_each_modality(tiny_corpus):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+    batch = batch_of(tiny_corpus, [0, 1])
+    out = model(batch)
+    mask = batch.mask
+    p_x = out.logits[mask].softmax(-1)
+    expected = sum((p_x * (p_x.log() - lg[mask].log_softmax(-1))).sum(-1).mean()  # eq. 23
+                   for lg in out.modality_logits.values())
+    torch.testing.assert_close(model.loss_terms(out, batch)["kl"], expected)
+
+
+def test_teacher_gets_no_gradient_from_distillation_by_default(tiny_corpus):
+    batch = batch_of(tiny_corpus, [0])
+    for detach, expect_grad in ((True, False), (False, True)):
+        cfg = Config.for_dataset("iemocap", dim=16, heads=2, detach_teacher=detach, modality_ce=False)
+        model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6)
+        t = model.loss_terms(model(batch), batch)
+        (t["mse"] + t["kl"]).backward()
+        grad = model.classify_x.weight.grad
+        assert (grad is not None and grad.abs().sum() > 0) == expect_grad
+
+
+@pytest.mark.parametrize("mods", ["t", "a", "v", "ta", "tv", "av", "tav"])
+def test_every_modality_subset_builds_and_runs(tiny_corpus, mods):
+    cfg = Config.for_dataset("iemocap", dim=16, heads=2, modalities=mods)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6)
+    assert set(model.encode) == set(mods)
+    out = model(batch_of(tiny_corpus, [0, 1], mods))
+    assert set(out.modality_logits) == set(mods)
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("variant", "w/o XYZ", "field variant: 'w/o XYZ' is not one of full"),
+    ("modalities", "tx", "field modalities"),
+    ("modalities", "", "field modalities"),
+    ("heads", 3, "field heads: 3 is not a divisor of dim=500"),
+    ("kernel_a", 2, "field kernel_a"),
+    ("dim", "big", "field dim: 'big' is not a int"),
+])
+def test_bad_config_names_the_field(field, value, message):
+    with pytest.raises(BadInput, match=message):
+        Config.for_dataset("iemocap", **{field: value})
+
+
+def test_paper_defaults_per_dataset():
+    iemocap, meld = Config.for_dataset("iemocap"), Config.for_dataset("meld")
+    assert (iemocap.lr, iemocap.batch_size, iemocap.gamma1, iemocap.gamma2, iemocap.dim) == (3e-3, 16, 1.0, 1.8, 500)
+    assert (meld.lr, meld.batch_size, meld.gamma1, meld.gamma2, meld.dim) == (2e-4, 4, 1.0, 1.2, 400)
+    assert Config.for_dataset("meld", modalities="vt").modalities == "tv"
+    assert set(VARIANTS) == {"full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD"}
