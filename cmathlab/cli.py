@@ -1,0 +1,147 @@
+"""The `cmathlab` command. Bad input is one line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from cmathlab.config import VARIANTS
+from cmathlab.errors import BadInput
+
+
+
+def _console() -> Console:
+    # wide when piped, so tables stay readable in logs and CI
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2, as for every other bad input
+        raise BadInput(message)
+
+
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="synthetic:iemocap, synthetic:meld or a feature pickle")
+    p.add_argument("--join", help="take audio/visual from this MMGCN/SDT file (text from --data)")
+    p.add_argument("--scale", type=float, default=1.0, help="synthetic corpora: share of the dialogues")
+    p.add_argument("--data-seed", type=int, default=0, help="synthetic corpora: generator seed")
+    p.add_argument("--variant", help=f"one of: {', '.join(VARIANTS)}")
+    p.add_argument("--modalities", help="non-empty subset of tav, e.g. ta")
+    p.add_argument("--dim", type=int)
+    p.add_argument("--gamma1", type=float)
+    p.add_argument("--gamma2", type=float)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--patience", type=int)
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--device", help="auto (default), cpu or cuda")
+    p.add_argument("--official-valid", action="store_true", default=None,
+                   help="validate on the ids the file carries (COSMIC) instead of a random 20%%")
+    p.add_argument("--embeddings", action="store_true", help="also write the fused test embeddings")
+    p.add_argument("--out", help="directory for result.json (default runs/train-TIME)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing result.json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cmathlab", description="Reproduce and extend CMATH's experiments.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _train_args(commands.add_parser("train", help="train one model with fit and write result.json"))
+    data = commands.add_parser("data", help="inspect a feature file").add_subparsers(
+        dest="data_command", required=True, parser_class=_Parser)
+    info = data.add_parser("info", help="the paper's Table 1 row for a file")
+    info.add_argument("file")
+    info.add_argument("--join")
+    info.add_argument("--scale", type=float, default=1.0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return cmd_train(args)
+        return cmd_data_info(args)
+    except BadInput as err:
+        print(f"cmathlab: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cmathlab: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_train(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cmathlab.config import Config
+    from cmathlab.data import load_corpus
+    from cmathlab.train import Diverged, fit
+
+    console = _console()
+
+    out = args.out or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
+    if os.path.exists(os.path.join(out, "result.json")) and not args.force:
+        raise BadInput("already holds a result.json; choose another --out or pass --force", source=out)
+    corpus = load_corpus(args.data, join=args.join, scale=args.scale, seed=args.data_seed)
+    config = Config.for_dataset(
+        corpus.dataset, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
+        gamma2=args.gamma2, lr=args.lr, batch_size=args.batch_size, seed=args.seed, epochs=args.epochs,
+        patience=args.patience, dropout=args.dropout, device=args.device, official_valid=args.official_valid,
+        keep_embeddings=args.embeddings or None)
+    console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.variant} · modalities {config.modalities}"
+                  f" · d={config.dim} · seed {config.seed}")
+    with Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("valid W-F1 {task.fields[wf1]}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("train", total=config.epochs, wf1="-")
+        try:
+            result = fit(config, corpus, on_epoch=lambda r: progress.update(
+                task, advance=1, wf1=f"{100 * r['valid_wf1']:.2f}"))
+        except Diverged as err:
+            print(f"cmathlab: error: training diverged: {err}", file=sys.stderr)
+            return 1
+    path = result.save(out)
+    _summary(result, console)
+    console.print(f"wrote {path}")
+    return 0
+
+
+def _summary(result, console: Console) -> None:
+    table = Table(title=f"test at best validation epoch {result.best_epoch} of {len(result.history)}")
+    for col in ("", "ACC", "W-F1", *result.label_names):
+        table.add_column(col, justify="right")
+    f1 = result.test["per_class_f1"]
+    table.add_row("model", f"{100 * result.test['acc']:.2f}", f"{100 * result.test['wf1']:.2f}",
+                  *(f"{100 * f1[n]:.2f}" for n in result.label_names))
+    if result.bayes:
+        table.add_row("Bayes limit", f"{100 * result.bayes['test_acc']:.2f}",
+                      f"{100 * result.bayes['test_wf1']:.2f}", *("" for _ in result.label_names))
+    console.print(table)
+    console.print(f"{result.seconds_per_epoch:.2f} s/epoch on {result.device}")
+
+
+def cmd_data_info(args) -> int:
+    from cmathlab.data import describe, load_corpus
+
+    console = _console()
+    row = describe(load_corpus(args.file, join=args.join, scale=args.scale))
+    table = Table(title=f"{row['source']} ({row['dataset']}, {row['classes']} classes, "
+                        f"{row['speakers']} speaker slots)")
+    for col in ("split", "dialogues", "utterances", "per dialogue", "length", *row["train"]["class_counts"]):
+        table.add_column(col, justify="right")
+    for split in ("train", "test"):
+        s = row[split]
+        table.add_row("train+val" if split == "train" else "test", str(s["dialogues"]), str(s["utterances"]),
+                      f"{s['per_dialogue']:.2f}", f"{s['min_len']}..{s['max_len']}",
+                      *map(str, s["class_counts"].values()))
+    console.print(table)
+    dims = ", ".join(f"{m} {d}" for m, d in row["dims"].items())
+    console.print(f"dims: {dims}" + (f"; the file names {row['official_valid']} validation dialogues"
+                                     if row.get("official_valid") else ""))
+    return 0

@@ -1,0 +1,73 @@
+import json
+
+import numpy as np
+import pytest
+
+from cmathlab.config import Config
+from cmathlab.errors import BadInput
+from cmathlab.train import Diverged, fit
+
+
+def quick(**kw) -> Config:
+    return Config.for_dataset("iemocap", **{"dim": 16, "heads": 2, "epochs": 4, "patience": 0, **kw})
+
+
+@pytest.fixture(scope="module")
+def run(tiny_corpus):
+    return fit(quick(keep_embeddings=True), tiny_corpus)
+
+
+def test_same_seed_same_numbers(tiny_corpus, run):
+    again = fit(quick(keep_embeddings=True), tiny_corpus)
+    assert again.history == [dict(r, seconds=a["seconds"]) for r, a in zip(run.history, again.history)]
+    assert again.test == run.test
+    np.testing.assert_array_equal(again.embeddings, run.embeddings)
+    other = fit(quick(seed=1), tiny_corpus)
+    assert [r["loss_total"] for r in other.history] != [r["loss_total"] for r in run.history]
+
+
+def test_test_numbers_come_from_the_best_validation_epoch(run):
+    valid = [r["valid_wf1"] for r in run.history]
+    best = int(np.argmax(valid)) + 1
+    assert run.best_epoch == best
+    record = run.history[best - 1]
+    assert run.test["acc"] == record["test_acc"] and run.test["wf1"] == record["test_wf1"]
+    assert run.valid["wf1"] == max(valid)
+
+
+def test_result_holds_what_a_table_needs(run, tiny_corpus):
+    out = run.to_dict()
+    json.dumps(out)
+    assert set(out["test"]) == {"acc", "wf1", "per_class_f1", "confusion"}
+    assert list(out["test"]["per_class_f1"]) == list(tiny_corpus.label_names)
+    confusion = np.array(out["test"]["confusion"])
+    n_test = sum(len(d) for d in tiny_corpus.dialogues if d.split == "test")
+    assert confusion.sum() == n_test == out["data"]["test_utterances"]
+    assert np.trace(confusion) / n_test == pytest.approx(out["test"]["acc"])
+    preds = out["predictions"]
+    assert len(preds) == len(tiny_corpus.ids("test"))
+    assert all(p["length"] == len(p["pred"]) == len(p["label"]) for p in preds.values())
+    assert run.embeddings.shape == (n_test, 16)
+    assert {"loss_ce_x", "loss_ce_m", "loss_re", "loss_mse", "loss_kl", "loss_total"} <= set(out["history"][0])
+    assert set(out["bayes"]) == {"valid_acc", "valid_wf1", "test_acc", "test_wf1"}
+    assert out["config"]["variant"] == "full" and out["config"]["split_seed"] == 0
+
+
+def test_early_stopping_waits_patience_epochs(tiny_corpus):
+    result = fit(quick(epochs=30, patience=2, lr=1e-9), tiny_corpus)  # nothing improves after epoch 1
+    assert len(result.history) < 30
+    assert len(result.history) - result.best_epoch == 2
+
+
+def test_nan_loss_raises_diverged(tiny_corpus):
+    with pytest.raises(Diverged, match="loss is nan"):
+        fit(quick(lr=1e30, epochs=3), tiny_corpus)
+
+
+def test_asking_for_a_modality_the_corpus_lacks_is_bad_input(write_layout):
+    from cmathlab.data import read_corpus
+
+    corpus = read_corpus(write_layout("cosmic", "iemocap"))
+    with pytest.raises(BadInput, match="asks for modalities 'tav', the corpus has 't'"):
+        fit(quick(), corpus)
+    assert fit(quick(modalities="t", epochs=1), corpus).test["acc"] >= 0
