@@ -96,16 +96,21 @@ def cmd_train(args) -> int:
         keep_embeddings=args.embeddings or None)
     console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.variant} · modalities {config.modalities}"
                   f" · d={config.dim} · seed {config.seed}")
-    with Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("valid W-F1 {task.fields[wf1]}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("train", total=config.epochs, wf1="-")
-        try:
-            result = fit(config, corpus, on_epoch=lambda r: progress.update(
-                task, advance=1, wf1=f"{100 * r['valid_wf1']:.2f}"))
-        except Diverged as err:
-            print(f"cmathlab: error: training diverged: {err}", file=sys.stderr)
-            return 1
+    try:
+        if console.is_terminal:
+            with Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("valid W-F1 {task.fields[wf1]}"), TimeElapsedColumn(),
+                          console=console, transient=True) as progress:
+                task = progress.add_task("train", total=config.epochs, wf1="-")
+                result = fit(config, corpus, on_epoch=lambda r: progress.update(
+                    task, advance=1, wf1=f"{100 * r['valid_wf1']:.2f}"))
+        else:  # a log gets one line per epoch instead of a live bar
+            result = fit(config, corpus, on_epoch=lambda r: console.print(
+                f"epoch {r['epoch']}/{config.epochs} loss {r['loss_total']:.4f} "
+                f"valid W-F1 {100 * r['valid_wf1']:.2f} ({r['seconds']:.1f} s)"))
+    except Diverged as err:
+        print(f"cmathlab: error: training diverged: {err}", file=sys.stderr)
+        return 1
     path = result.save(out)
     _summary(result, console)
     console.print(f"wrote {path}")

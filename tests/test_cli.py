@@ -21,7 +21,8 @@ def test_train_writes_result_json_with_the_paper_numbers(tmp_path, capsys):
     assert result["config"]["variant"] == "w/o HLD" and result["config"]["modalities"] == "ta"
     assert result["config"]["gamma1"] == 1.2 and result["config"]["seed"] == 3
     assert 0 < result["bayes"]["test_acc"] <= 1
-    assert "Bayes limit" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Bayes limit" in printed and "epoch 2/2" in printed  # piped: a line per epoch
 
 
 def test_meld_defaults_come_from_the_paper(tmp_path):
