@@ -124,7 +124,7 @@ def _validate(corpus: Corpus) -> dict[str, int]:
         raise BadInput("no training dialogues", source=corpus.source)
     if not any(d.split == "test" for d in corpus.dialogues):
         raise BadInput("no test dialogues", source=corpus.source)
-    return dims
+    return {m: dims[m] for m in MODALITIES if m in dims}
 
 
 def file_sha256(path: str) -> str:
