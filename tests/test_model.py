@@ -103,13 +103,18 @@ def test_variational_fusion_averages_gaussians_and_samples_only_in_training():
 
 # ---- the whole model ---------------------------------------------------------------------------
 
-def test_padding_never_changes_predictions(tiny_corpus):
+def _model_and_shortest_longest(corpus):
     cfg = Config.for_dataset("iemocap", dim=16, heads=2)
     torch.manual_seed(0)
-    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
-    lengths = [len(d) for d in tiny_corpus.dialogues]
+    model = build_model(cfg, corpus.dims, corpus.n_speakers, 6).eval()
+    lengths = [len(d) for d in corpus.dialogues]
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
     assert lengths[short] < lengths[long]
+    return model, lengths, short, long
+
+
+def test_padding_never_changes_predictions(tiny_corpus):
+    model, lengths, short, long = _model_and_shortest_longest(tiny_corpus)
     alone = model(batch_of(tiny_corpus, [short]))
     batched = model(batch_of(tiny_corpus, [long, short]))
     n = lengths[short]
@@ -120,11 +125,7 @@ def test_padding_never_changes_predictions(tiny_corpus):
 
 
 def test_padding_never_changes_losses(tiny_corpus):
-    cfg = Config.for_dataset("iemocap", dim=16, heads=2)
-    torch.manual_seed(0)
-    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
-    lengths = [len(d) for d in tiny_corpus.dialogues]
-    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    model, lengths, short, long = _model_and_shortest_longest(tiny_corpus)
     both = batch_of(tiny_corpus, [short, long])
     # the short dialogue alone but padded to the long one's length
     padded = Batch(features={m: x[:1] for m, x in both.features.items()}, speakers=both.speakers[:1],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from cmathlab.data.corpus import LABELS, MODALITIES, Corpus, Dialogue
+from cmathlab.data.corpus import MODALITIES, Corpus, Dialogue
 from cmathlab.errors import BadInput
 
 
@@ -158,5 +158,3 @@ def make_synthetic(name: str, scale: float = 1.0, seed: int = 0) -> Corpus:
                   sha256=f"synthetic:{name}:scale={scale}:seed={seed}",
                   n_speakers=shape.speakers_max, generator=generator)
 
-
-assert set(SHAPES) == set(LABELS)
