@@ -49,12 +49,35 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing result.json")
 
 
+def _study_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="study_command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="start a study from a spec (studies/*.toml, ablations/*.toml)")
+    run.add_argument("spec")
+    run.add_argument("--out", help="study directory (default runs/SPEC-NAME)")
+    run.add_argument("--data", action="append", default=[], metavar="NAME=PATH",
+                     help="use this file (or synthetic:NAME) for dataset NAME, e.g. iemocap=IEMOCAP_features.pkl")
+    run.add_argument("--quick", action="store_true", help="one seed, two epochs, a tenth of each synthetic corpus")
+    run.add_argument("--seeds", type=int, help="use only the spec's first N seeds")
+    run.add_argument("--epochs", type=int, help="epochs per trial")
+    run.add_argument("--scale", type=float, help="synthetic corpora: share of the dialogues")
+    for q in (run, sub.add_parser("resume", help="continue a study whose driver stopped or was killed")):
+        if q is not run:
+            q.add_argument("directory")
+            q.add_argument("--retry-failed", action="store_true", help="also rerun trials that failed")
+        q.add_argument("--address", help="an existing Ray cluster (default: RAY_ADDRESS, else a local Ray)")
+    run.add_argument("--tracking-uri", help="an MLflow server, e.g. http://127.0.0.1:5000 (default: "
+                                            "sqlite in the study directory)")
+    status = sub.add_parser("status", help="trials done / running / failed / pending, best so far")
+    status.add_argument("directory")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cmathlab", description="Reproduce and extend CMATH's experiments.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _train_args(commands.add_parser("train", help="train one model with fit and write result.json"))
     data = commands.add_parser("data", help="inspect a feature file").add_subparsers(
         dest="data_command", required=True, parser_class=_Parser)
+    _study_args(commands.add_parser("study", help="run a spec's trials on Ray Tune, tracked in MLflow"))
     info = data.add_parser("info", help="the paper's Table 1 row for a file")
     info.add_argument("file")
     info.add_argument("--join")
@@ -67,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "study":
+            return cmd_study(args)
         return cmd_data_info(args)
     except BadInput as err:
         print(f"cmathlab: error: {err}", file=sys.stderr)
@@ -129,6 +154,29 @@ def _summary(result, console: Console) -> None:
                       f"{100 * result.bayes['test_wf1']:.2f}", *("" for _ in result.label_names))
     console.print(table)
     console.print(f"{result.seconds_per_epoch:.2f} s/epoch on {result.device}")
+
+
+def cmd_study(args) -> int:
+    from cmathlab.study.runner import resume_study, run_study, study_status
+    from cmathlab.study.spec import load_spec
+
+    console = _console()
+    if args.study_command == "status":
+        return study_status(args.directory, console)
+    if args.study_command == "resume":
+        return resume_study(args.directory, address=args.address, retry_failed=args.retry_failed, console=console)
+    data = {}
+    for item in args.data:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise BadInput(f"{item!r} is not NAME=PATH", field="--data")
+        data[name] = path
+    for flag in ("seeds", "epochs"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            raise BadInput(f"{getattr(args, flag)} is not a positive integer", field=f"--{flag}")
+    spec = load_spec(args.spec, data=data, quick=args.quick, seeds=args.seeds, epochs=args.epochs, scale=args.scale)
+    out = args.out or os.path.join("runs", spec.name + ("-quick" if args.quick else ""))
+    return run_study(spec, out, address=args.address, tracking_uri=args.tracking_uri, console=console)
 
 
 def cmd_data_info(args) -> int:

@@ -12,3 +12,4 @@ class BadInput(Exception):
             f"field {field}" if field else None,
         ) if part]
         super().__init__(": ".join([*where, message]))
+        self.message, self.field = message, field

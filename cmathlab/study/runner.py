@@ -1,0 +1,338 @@
+"""`cmathlab study run | resume | status`: a spec's trials on Ray Tune, tracked in MLflow.
+
+A study directory holds `study.json` (the resolved spec, the tracking store and the parent run),
+`mlflow.db` and `artifacts/` (the default store), `tune/` (Ray Tune's experiments, one per part,
+which `resume` restores) and `ray.log`. Each part of a spec runs as one Tune experiment, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from cmathlab.errors import BadInput
+from cmathlab.study.spec import Part, Spec
+
+STATE = "study.json"
+
+
+@dataclass
+class Unit:
+    """One Tune experiment: a grid part, or a search part on one dataset."""
+
+    name: str
+    part: Part
+    param_space: dict
+    n_trials: int
+
+
+def units(spec: Spec) -> list[Unit]:
+    from ray import tune
+
+    out = []
+    for part in spec.parts:
+        fixed = dict(part.fixed, **({"epochs": part.epochs} if part.epochs else {}))
+        common = {"part": part.name, "metric": part.metric, "fixed": fixed}
+        if not part.is_search:  # Tune's own grid search over datasets x seeds x axes
+            space = {**common, "unit": part.name, "search": False, "axes": list(part.grid),
+                     "dataset": tune.grid_search(list(part.datasets)), "seed": tune.grid_search(list(part.seeds)),
+                     **{axis: tune.grid_search(values) for axis, values in part.grid.items()}}
+            out.append(Unit(part.name, part, space, part.n_trials()))
+            continue
+        for dataset in part.datasets:  # OptunaSearch takes no grid axes: one search per dataset
+            name = f"{part.name}-{dataset}"
+            space = {**common, "unit": name, "search": True, "axes": list(part.space), "dataset": dataset,
+                     "seed": part.seeds[0], **{k: _domain(v) for k, v in part.space.items()}}
+            out.append(Unit(name, part, space, part.samples))
+    return out
+
+
+def _domain(dist: dict):
+    from ray import tune
+
+    kind, args = next(iter(dist.items()))
+    if kind == "choice":
+        return tune.choice(args)
+    if kind == "randint":  # inclusive in the spec, as a reader expects; Tune's high is exclusive
+        return tune.randint(args[0], args[1] + 1)
+    return getattr(tune, kind)(*args)
+
+
+# -- the study directory ------------------------------------------------------------------------
+
+def _write_state(directory: str, state: dict) -> None:
+    path = os.path.join(directory, STATE)
+    with open(path + ".tmp", "w") as handle:
+        json.dump(state, handle, indent=1)
+    os.replace(path + ".tmp", path)
+
+
+def read_state(directory: str) -> dict:
+    path = os.path.join(directory, STATE)
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise BadInput(f"is not a study directory (no {STATE})", source=directory) from None
+    except json.JSONDecodeError as err:
+        raise BadInput(f"{STATE} is not valid JSON: {err}", source=directory) from None
+
+
+def load_corpora(spec: Spec) -> dict:
+    """Every dataset the spec uses, loaded and validated once by the driver."""
+    from cmathlab.data import load_corpus
+
+    names = sorted({d for p in spec.parts for d in p.datasets})
+    corpora = {}
+    for name in names:
+        corpus = load_corpus(spec.data[name], scale=spec.scale, seed=spec.data_seed)
+        if corpus.dataset != name:
+            raise BadInput(f"holds {corpus.dataset} data, the spec uses it as {name}", source=spec.data[name])
+        corpora[name] = corpus
+    return corpora
+
+
+# -- run and resume -----------------------------------------------------------------------------
+
+def run_study(spec: Spec, directory: str, address: str | None = None, tracking_uri: str | None = None,
+              console: Console | None = None) -> int:
+    """Start a new study in `directory`; returns the exit status (1 when trials failed)."""
+    from mlflow.tracking import MlflowClient
+
+    from cmathlab.study.tracking import git_commit, open_experiment, sqlite_uri
+
+    console = console or Console()
+    if os.path.exists(os.path.join(directory, STATE)):
+        raise BadInput(f"already holds a study; continue it with `cmathlab study resume {directory}` "
+                       "or choose another --out", source=directory)
+    corpora = load_corpora(spec)  # bad data fails here, before anything is written
+    os.makedirs(directory, exist_ok=True)
+    _logs_to(directory)
+    uri = tracking_uri or sqlite_uri(directory)
+    client = MlflowClient(uri)
+    experiment_id = _tracking_call(uri, lambda: open_experiment(
+        client, spec.name, None if tracking_uri else os.path.join(directory, "artifacts")))
+    commit = git_commit()
+    parent = client.create_run(experiment_id, run_name=f"study {spec.name}", tags={
+        "cmathlab.kind": "study", "cmathlab.study": spec.name, "cmathlab.git_commit": commit,
+        "cmathlab.directory": os.path.abspath(directory), "cmathlab.trials": str(spec.n_trials())})
+    client.log_dict(parent.info.run_id, spec.to_dict(), "spec.json")
+    with open(spec.path) as handle:
+        client.log_text(parent.info.run_id, handle.read(), os.path.basename(spec.path))
+    state = {"version": 1, "name": spec.name, "spec": spec.to_dict(), "tracking_uri": uri,
+             "experiment_id": experiment_id, "parent_run_id": parent.info.run_id, "git_commit": commit,
+             "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "n_trials": spec.n_trials(),
+             "data_sha256": {k: c.sha256 for k, c in corpora.items()}}
+    _write_state(directory, state)
+    return _execute(directory, state, spec, corpora, client, {}, address, False, console)
+
+
+def resume_study(directory: str, address: str | None = None, retry_failed: bool = False,
+                 console: Console | None = None) -> int:
+    """Continue a study whose driver stopped or died; finished trials are neither rerun nor relogged."""
+    from mlflow.tracking import MlflowClient
+
+    from cmathlab.study.tracking import known_trials
+
+    console = console or Console()
+    state = read_state(directory)
+    spec = Spec.from_dict(state["spec"])
+    corpora = load_corpora(spec)
+    for name, corpus in corpora.items():
+        if corpus.sha256 != state["data_sha256"][name]:
+            raise BadInput(f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
+                           f"was {state['data_sha256'][name][:12]}); start a new study", source=spec.data[name])
+    _logs_to(directory)
+    client = MlflowClient(state["tracking_uri"])
+    known = _tracking_call(state["tracking_uri"], lambda: known_trials(
+        client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric))
+    client.update_run(state["parent_run_id"], status="RUNNING")
+    return _execute(directory, state, spec, corpora, client, known, address, True, console, retry_failed)
+
+
+def _tracking_call(uri: str, call):
+    try:
+        return call()
+    except Exception as err:  # noqa: BLE001 - an unreachable store is bad input, not a traceback
+        if err.__class__.__module__.startswith(("mlflow", "requests", "urllib3", "sqlalchemy")):
+            raise BadInput(f"cannot use the tracking store: {str(err).splitlines()[0][:300]}", source=uri) from None
+        raise
+
+
+def _execute(directory, state, spec, corpora, client, known, address, restoring, console, retry_failed=False) -> int:
+    import ray
+    from ray import tune
+
+    from cmathlab.study import tracking
+    from cmathlab.study.board import Board
+    from cmathlab.study.trial import run_trial
+
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # MLflow is the record
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables of Ray's on the console
+    started_ray = _start_ray(directory, address)
+    state["driver"] = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+    _write_state(directory, state)
+    tags = {"cmathlab.study": spec.name, "cmathlab.study_run": state["parent_run_id"],
+            "cmathlab.git_commit": state["git_commit"]}
+    finished = {k: v.value for k, v in known.items() if tracking.done(v)}
+    board = Board(console, spec, known)
+    interrupted = False
+    try:
+        with board:
+            for unit in units(spec):
+                tracker = tracking.Tracker(client, state["experiment_id"], state["parent_run_id"],
+                                           unit.part.metric, tags, known, board.event)
+                tracking.ACTIVE = tracker  # a restored Tuner unpickles its callback as this one
+                trainable = tune.with_resources(
+                    tune.with_parameters(run_trial, corpora=corpora, finished=finished),
+                    {"cpu": unit.part.resources["cpu"], "gpu": unit.part.resources["gpu"]})
+                path = os.path.join(os.path.abspath(directory), "tune", unit.name)
+                if restoring and tune.Tuner.can_restore(path):
+                    tuner = tune.Tuner.restore(path, trainable, resume_unfinished=True, resume_errored=False,
+                                               restart_errored=retry_failed)
+                else:
+                    tuner = tune.Tuner(trainable, param_space=unit.param_space,
+                                       tune_config=_tune_config(unit, spec), run_config=tune.RunConfig(
+                                           name=unit.name, storage_path=os.path.dirname(path),
+                                           failure_config=tune.FailureConfig(max_failures=unit.part.max_failures),
+                                           callbacks=[tracker], verbose=0))
+                board.unit(unit)
+                grid = tuner.fit()
+                if grid.num_terminated + grid.num_errors < len(grid):
+                    interrupted = True
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if started_ray:
+            ray.shutdown()
+    counts = board.counts()
+    client.set_tag(state["parent_run_id"], "cmathlab.trials_failed", str(counts["failed"]))
+    client.set_terminated(state["parent_run_id"], "KILLED" if interrupted else "FINISHED")
+    state["driver"] = None
+    _write_state(directory, state)
+    study_status(directory, console)
+    if state["tracking_uri"].startswith("sqlite:"):
+        console.print(f"browse every run: mlflow ui --backend-store-uri {state['tracking_uri']}")
+    if interrupted:
+        console.print(f"[yellow]interrupted[/]: continue with `cmathlab study resume {directory}`")
+        return 130
+    return 1 if counts["failed"] else 0
+
+
+def _tune_config(unit: Unit, spec: Spec):
+    from ray import tune
+
+    metric = f"best_{unit.part.metric}"
+    common = dict(metric=metric, mode="max", max_concurrent_trials=spec.max_concurrent,
+                  trial_dirname_creator=lambda trial: trial.trial_id)
+    if not unit.part.is_search:
+        return tune.TuneConfig(num_samples=1, **common)
+    from ray.tune.schedulers import ASHAScheduler
+    from ray.tune.search.optuna import OptunaSearch
+
+    epochs = unit.part.epochs or 60
+    # max_t one past the last epoch: ASHA stops a trial *at* max_t, before its RunResult arrives
+    scheduler = ASHAScheduler(time_attr="epoch", max_t=epochs + 1, grace_period=unit.part.asha["grace_period"],
+                              reduction_factor=unit.part.asha["reduction_factor"])
+    return tune.TuneConfig(num_samples=unit.n_trials, search_alg=OptunaSearch(seed=unit.part.seeds[0]),
+                           scheduler=scheduler, **common)
+
+
+def _logs_to(directory: str) -> None:
+    """Ray's and MLflow's log records go to the study directory; the console shows our progress."""
+    handler = logging.FileHandler(os.path.join(directory, "ray.log"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in ("ray", "ray.tune", "ray.train", "ray.data", "mlflow", "alembic", "optuna"):
+        log = logging.getLogger(name)
+        log.handlers[:] = [handler]
+        log.propagate = False
+
+
+def _start_ray(directory: str, address: str | None) -> bool:
+    """Connect to `address` (or RAY_ADDRESS), else start a local Ray; its logs go to the study directory."""
+    import ray
+
+    if ray.is_initialized():  # a caller (a test, a notebook) already holds a Ray
+        return False
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    except ConnectionError as err:
+        raise BadInput(f"cannot connect to Ray: {str(err).splitlines()[0]}", source=address or "RAY_ADDRESS") from None
+    try:  # Ray's own session logs, beside the study
+        session = ray._private.worker._global_node.get_session_dir_path()
+        link = os.path.join(directory, "ray-session")
+        if os.path.islink(link):
+            os.remove(link)
+        os.symlink(session, link)
+    except (AttributeError, OSError):
+        pass
+    return True
+
+
+# -- status -------------------------------------------------------------------------------------
+
+def study_status(directory: str, console: Console | None = None) -> int:
+    """A table of a study's trials: done, stopped early, running, failed, pending; best so far."""
+    from mlflow.tracking import MlflowClient
+
+    from cmathlab.study.tracking import child_runs, known_trials
+
+    console = console or Console()
+    state = read_state(directory)
+    spec = Spec.from_dict(state["spec"])
+    client = MlflowClient(state["tracking_uri"])
+    runs = _tracking_call(state["tracking_uri"], lambda: {
+        r.info.run_id: r for r in child_runs(client, state["experiment_id"], state["parent_run_id"])})
+    known = known_trials(client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric)
+    alive = _driver_alive(state.get("driver"))
+    table = Table(title=f"study {spec.name} in {directory}: driver {'running' if alive else 'not running'}")
+    for col in ("part", "trials", "done", "stopped early", "running", "failed", "pending", "best valid",
+                "its test W-F1", "best trial"):
+        table.add_column(col, justify="left" if col in ("part", "best trial") else "right")
+    for part in spec.parts:
+        mine = {k: v for k, v in known.items() if v.part == part.name}
+        c = Counter()
+        for v in mine.values():
+            if v.status == "FINISHED":
+                c["done"] += 1
+            elif v.stopped:
+                c["stopped"] += 1
+            elif v.status == "FAILED":
+                c["failed"] += 1
+            else:  # RUNNING: live if the driver is, else cut off and due to rerun on resume
+                c["running" if alive else "interrupted"] += 1
+        pending = part.n_trials() - c["done"] - c["stopped"] - c["failed"] - c["running"]
+        best = max(((v.value, k) for k, v in mine.items() if v.status == "FINISHED" and v.value is not None),
+                   default=None)
+        test = runs[mine[best[1]].run_id].data.metrics.get("test/wf1") if best else None
+        table.add_row(part.name, str(part.n_trials()), str(c["done"]), str(c["stopped"]), str(c["running"]),
+                      str(c["failed"]), str(pending) + (f" ({c['interrupted']} cut off)" if c["interrupted"] else ""),
+                      f"{100 * best[0]:.2f}" if best else "-", f"{100 * test:.2f}" if test is not None else "-",
+                      best[1] if best else "-")
+    console.print(table)
+    for key, v in sorted(known.items()):
+        if v.status == "FAILED":
+            console.print(f"[red]failed[/] {key}: {runs[v.run_id].data.tags.get('cmathlab.error', '')}")
+    console.print(f"tracking: {state['tracking_uri']} (parent run {state['parent_run_id']})")
+    return 0
+
+
+def _driver_alive(driver: dict | None) -> bool:
+    if not driver or driver.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(driver["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

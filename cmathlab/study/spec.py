@@ -1,0 +1,307 @@
+"""Study specs: TOML files a researcher edits, validated when read, expanded into Tune units.
+
+A spec is either one *part* (a grid of config axes, or an Optuna search space) or a composite
+that `include`s other specs. Every trial a spec can make is checked to build a valid `Config`
+before anything runs, so a typo is one line naming the file and the field, not a failed trial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+from cmathlab.config import PAPER, Config
+from cmathlab.errors import BadInput
+
+METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far of one of these
+DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
+# fields a trial gets from elsewhere than [fixed]/[grid]/[search]
+_RESERVED = {"dataset", "seed", "epochs", "device"}
+_TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric",
+        "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources"}
+_COMPOSITE_ONLY_NOT = {"grid", "search", "asha"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One grid or one search: the unit a table or figure of the paper comes from."""
+
+    name: str
+    datasets: tuple[str, ...]
+    seeds: tuple[int, ...]
+    epochs: int | None
+    metric: str
+    max_failures: int
+    fixed: dict
+    grid: dict | None = None  # axis -> values
+    space: dict | None = None  # param -> {distribution: args}
+    samples: int = 0
+    asha: dict = field(default_factory=dict)
+    resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
+
+    @property
+    def is_search(self) -> bool:
+        return self.space is not None
+
+    def n_trials(self) -> int:
+        if self.is_search:  # one search per dataset, on the first seed
+            return self.samples * len(self.datasets)
+        return len(self.datasets) * len(self.seeds) * math.prod(len(v) for v in self.grid.values())
+
+    def config(self, dataset: str, seed: int, values: dict) -> Config:
+        """The resolved config of one trial."""
+        overrides = {**self.fixed, **values, "seed": seed}
+        if self.epochs is not None:
+            overrides["epochs"] = self.epochs
+        return Config.for_dataset(dataset, **overrides)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    path: str
+    description: str
+    parts: tuple[Part, ...]
+    data: dict  # dataset name -> source (synthetic:NAME or a file)
+    scale: float  # synthetic corpora only
+    data_seed: int
+    max_concurrent: int | None
+
+    def n_trials(self) -> int:
+        return sum(p.n_trials() for p in self.parts)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Spec:
+        parts = tuple(Part(**{**p, "datasets": tuple(p["datasets"]), "seeds": tuple(p["seeds"])})
+                      for p in d["parts"])
+        return cls(**{**d, "parts": parts})
+
+
+def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: int | None = None,
+              epochs: int | None = None, scale: float | None = None) -> Spec:
+    """Read and validate a spec; command-line overrides win over the file."""
+    raw = _read(path)
+    top = _Checker(path, raw)
+    parts = _parts(path, raw, seen=(os.path.abspath(path),))
+    sources = {name: f"synthetic:{name}" for name in PAPER}
+    for key, value in top.table("data").items():
+        if key not in PAPER:
+            raise BadInput(f"unknown dataset {key!r}; known: {', '.join(PAPER)}", source=path, field=f"data.{key}")
+        sources[key] = _resolve(path, top.check(f"data.{key}", value, str))
+    for key, value in (data or {}).items():
+        if key not in PAPER:
+            raise BadInput(f"unknown dataset {key!r}; known: {', '.join(PAPER)}", field="--data")
+        sources[key] = value
+    spec_scale = top.number("scale", 1.0)
+    if quick:  # a demo of the whole machinery: one seed, two epochs, a tenth of the corpus
+        seeds, epochs, scale = seeds or 1, epochs or 2, scale or 0.1
+    if seeds is not None or epochs is not None or quick:
+        parts = tuple(dataclasses.replace(
+            p, seeds=p.seeds[:seeds] if seeds else p.seeds, epochs=epochs or p.epochs,
+            samples=min(p.samples, 4) if quick else p.samples,
+            asha={**p.asha, "grace_period": 1} if quick and p.is_search else p.asha) for p in parts)
+    spec = Spec(name=top.check("name", raw.get("name", _stem(path)), str), path=os.path.abspath(path),
+                description=top.check("description", raw.get("description", ""), str), parts=parts,
+                data=sources, scale=scale if scale is not None else spec_scale,
+                data_seed=top.integer("data_seed", 0), max_concurrent=top.optional_int("max_concurrent"))
+    if not 0 < spec.scale <= 1:
+        raise BadInput(f"{spec.scale!r} is not a share in (0, 1]", source=path, field="scale")
+    names = [p.name for p in parts]
+    if len(set(names)) != len(names):
+        raise BadInput(f"two parts share a name: {names}", source=path, field="name")
+    return spec
+
+
+def _read(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise BadInput("no such spec file", source=path) from None
+    except IsADirectoryError:
+        raise BadInput("is a directory, not a spec file", source=path) from None
+    except tomllib.TOMLDecodeError as err:
+        raise BadInput(f"not valid TOML: {err}", source=path) from None
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _resolve(spec_path: str, source: str) -> str:
+    if source.startswith("synthetic:") or os.path.isabs(source):
+        return source
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(spec_path)), source))
+
+
+def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> tuple[Part, ...]:
+    c = _Checker(path, raw)
+    unknown = set(raw) - _TOP
+    if unknown:
+        raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP))}",
+                       source=path, field=sorted(unknown)[0])
+    # what a composite sets applies to every part it includes
+    settings = dict(inherited or {})
+    for key in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources"):
+        if key in raw:
+            settings[key] = raw[key]
+    settings["fixed"] = {**(inherited or {}).get("fixed", {}), **c.table("fixed")}
+    if "include" in raw:
+        if _COMPOSITE_ONLY_NOT & set(raw):
+            raise BadInput("a spec with include cannot also have grid, search or asha", source=path, field="include")
+        parts = []
+        for i, child in enumerate(c.check("include", raw["include"], list)):
+            child_path = _resolve(path, c.check(f"include[{i}]", child, str))
+            if os.path.abspath(child_path) in seen:
+                raise BadInput(f"includes itself through {child}", source=path, field="include")
+            parts.extend(_parts(child_path, _read(child_path), seen + (os.path.abspath(child_path),), settings))
+        if not parts:
+            raise BadInput("include names no spec", source=path, field="include")
+        return tuple(parts)
+    return (_part(path, raw, settings),)
+
+
+def _part(path: str, raw: dict, s: dict) -> Part:
+    c = _Checker(path, {**raw, **s})
+    datasets = tuple(c.check("datasets", s.get("datasets", list(PAPER)), list))
+    for d in datasets:
+        if d not in PAPER:
+            raise BadInput(f"{d!r} is not one of {', '.join(PAPER)}", source=path, field="datasets")
+    if not datasets or len(set(datasets)) != len(datasets):
+        raise BadInput("needs one or more distinct datasets", source=path, field="datasets")
+    seeds = s.get("seeds", 5)
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise BadInput(f"{seeds} is not a positive number of seeds", source=path, field="seeds")
+        seeds = list(range(seeds))
+    seeds = tuple(c.check("seeds", seeds, list))
+    if not seeds or not all(isinstance(x, int) and not isinstance(x, bool) for x in seeds):
+        raise BadInput("must be a count or a list of integers", source=path, field="seeds")
+    metric = c.check("metric", s.get("metric", "valid_wf1"), str)
+    if metric not in METRICS:
+        raise BadInput(f"{metric!r} is not one of {', '.join(METRICS)}", source=path, field="metric")
+    resources = {"cpu": 1.0, "gpu": 0.0}
+    for key, value in c.check("resources", s.get("resources", {}), dict).items():
+        if key not in resources:
+            raise BadInput(f"unknown resource {key!r}; allowed: cpu, gpu", source=path, field=f"resources.{key}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise BadInput(f"{value!r} is not a non-negative number", source=path, field=f"resources.{key}")
+        resources[key] = float(value)
+    if resources["cpu"] <= 0 and resources["gpu"] <= 0:
+        raise BadInput("a trial needs some cpu or gpu", source=path, field="resources")
+    epochs = s.get("epochs")
+    if epochs is not None and (not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1):
+        raise BadInput(f"{epochs!r} is not a positive integer", source=path, field="epochs")
+    max_failures = s.get("max_failures", 1)
+    if not isinstance(max_failures, int) or isinstance(max_failures, bool) or max_failures < 0:
+        raise BadInput(f"{max_failures!r} is not a non-negative integer", source=path, field="max_failures")
+    fixed = c.check("fixed", s.get("fixed", {}), dict)
+    _no_reserved(path, "fixed", fixed)
+    common = dict(name=c.check("name", raw.get("name", _stem(path)), str), datasets=datasets, seeds=seeds,
+                  epochs=epochs, metric=metric, max_failures=max_failures, fixed=fixed, resources=resources)
+    if ("grid" in raw) == ("search" in raw):
+        raise BadInput("needs exactly one of [grid] or [search] (or include = [...])", source=path)
+    if "grid" in raw:
+        if "asha" in raw:
+            raise BadInput("ASHA early stopping is for searches; a grid runs every trial to the end",
+                           source=path, field="asha")
+        grid = c.check("grid", raw["grid"], dict)
+        _no_reserved(path, "grid", grid)
+        for axis, values in grid.items():
+            if not isinstance(values, list) or not values:
+                raise BadInput("must be a non-empty list of values", source=path, field=f"grid.{axis}")
+            if len(set(map(repr, values))) != len(values):
+                raise BadInput(f"repeats a value: {values}", source=path, field=f"grid.{axis}")
+        part = Part(**common, grid=grid)
+        for d in datasets:  # every trial must build a Config
+            for combo in itertools.product(*grid.values()):
+                _valid(path, "grid", part, d, dict(zip(grid, combo)))
+        return part
+    search = dict(c.check("search", raw["search"], dict))
+    samples = search.pop("samples", 20)
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        raise BadInput(f"{samples!r} is not a positive integer", source=path, field="search.samples")
+    space = c.check("search.space", search.pop("space", None), dict)
+    if search:
+        raise BadInput(f"unknown key(s) {', '.join(search)}; allowed: samples, space", source=path, field="search")
+    if not space:
+        raise BadInput("needs at least one parameter", source=path, field="search.space")
+    _no_reserved(path, "search.space", space)
+    for param, dist in space.items():
+        where = f"search.space.{param}"
+        if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
+            raise BadInput(f"must be one of {{{' | '.join(f'{k} = [...]' for k in DISTRIBUTIONS)}}}",
+                           source=path, field=where)
+        kind, args = next(iter(dist.items()))
+        if not isinstance(args, list) or (DISTRIBUTIONS[kind] and len(args) != DISTRIBUTIONS[kind]) or not args:
+            raise BadInput(f"{kind} takes {DISTRIBUTIONS[kind] or 'a non-empty list of'} values",
+                           source=path, field=where)
+        if kind != "choice" and not args[0] < args[1]:
+            raise BadInput(f"low {args[0]} must be below high {args[1]}", source=path, field=where)
+    asha = {"grace_period": 5, "reduction_factor": 3}
+    for key, value in c.check("asha", raw.get("asha", {}), dict).items():
+        if key not in asha:
+            raise BadInput(f"unknown key {key!r}; allowed: {', '.join(asha)}", source=path, field=f"asha.{key}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < (1 if key == "grace_period" else 2):
+            raise BadInput(f"{value!r} is too small or not an integer", source=path, field=f"asha.{key}")
+        asha[key] = value
+    part = Part(**common, space=space, samples=samples, asha=asha)
+    for d in datasets:  # the corners of the space must build a Config
+        for corner in (0, -1):
+            _valid(path, "search.space", part, d, {k: v[next(iter(v))][corner] for k, v in space.items()})
+    return part
+
+
+def _no_reserved(path: str, where: str, table: dict) -> None:
+    for key in table:
+        if key in _RESERVED:
+            raise BadInput(f"{key} is set by the spec's datasets/seeds/epochs or the command line, not here",
+                           source=path, field=f"{where}.{key}")
+
+
+def _valid(path: str, where: str, part: Part, dataset: str, values: dict) -> None:
+    try:
+        part.config(dataset, part.seeds[0], values)
+    except BadInput as err:
+        raise BadInput(f"{err.message}", source=path, field=f"{where}.{err.field}" if err.field else where) from None
+
+
+class _Checker:
+    def __init__(self, path: str, raw: dict):
+        self.path, self.raw = path, raw
+
+    def check(self, name: str, value, kind: type):
+        if not isinstance(value, kind):
+            raise BadInput(f"{value!r} is not a {'table' if kind is dict else kind.__name__}",
+                           source=self.path, field=name)
+        return value
+
+    def table(self, name: str) -> dict:
+        return self.check(name, self.raw.get(name, {}), dict)
+
+    def number(self, name: str, default: float) -> float:
+        value = self.raw.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BadInput(f"{value!r} is not a number", source=self.path, field=name)
+        return float(value)
+
+    def integer(self, name: str, default: int) -> int:
+        value = self.raw.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadInput(f"{value!r} is not an integer", source=self.path, field=name)
+        return value
+
+    def optional_int(self, name: str) -> int | None:
+        if name not in self.raw:
+            return None
+        value = self.integer(name, 0)
+        if value < 1:
+            raise BadInput(f"{value} is not a positive integer", source=self.path, field=name)
+        return value

@@ -1,0 +1,60 @@
+"""One Ray Tune trial: build its `Config`, call `fit`, report each epoch to Tune.
+
+The trial never touches MLflow: it reports epochs (for ASHA and Optuna) and, last, the whole
+`RunResult` as JSON; the driver's `Tracker` is the only writer of the tracking store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from cmathlab.config import Config
+
+RESULT_KEY = "cmathlab_result"  # the final report's RunResult; the Tracker takes it out of Tune's records
+
+
+def trial_key(params: dict, trial_id: str) -> str:
+    """A trial's identity across retries and resumes: its grid point, or Tune's id for a sampled point.
+
+    A grid point is named by its values, so a trial that Tune re-creates after a driver crash
+    (with a new id) still finds its MLflow run; sampled points have no such identity.
+    """
+    if params["search"]:
+        return f"{params['unit']}/{trial_id}"
+    axes = ",".join(f"{axis}={params[axis]}" for axis in params["axes"])
+    return f"{params['part']}/{params['dataset']}/seed={params['seed']}/{axes}"
+
+
+def trial_config(params: dict) -> Config:
+    values = {axis: params[axis] for axis in params["axes"]}
+    return Config.for_dataset(params["dataset"], **params["fixed"], **values, seed=params["seed"])
+
+
+def run_trial(params: dict, corpora: dict, finished: dict) -> None:
+    """The Tune function trainable (wrapped with `tune.with_parameters(corpora=, finished=)`)."""
+    import ray
+    import torch
+    from ray import tune
+
+    from cmathlab.train import fit
+
+    metric = f"best_{params['metric']}"
+    key = trial_key(params, tune.get_context().get_trial_id())
+    if key in finished:  # finished in an earlier run of the driver, after Tune's last checkpoint
+        tune.report({"epoch": 0, metric: finished[key], "skipped": 1})
+        return
+    cpus = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
+    torch.set_num_threads(max(1, int(cpus)))
+    node = ray.get_runtime_context().get_node_id()
+    best = {"valid_wf1": -math.inf, "valid_acc": -math.inf}
+    last: dict = {}
+
+    def on_epoch(record: dict) -> None:
+        for k in best:
+            best[k] = max(best[k], record[k])
+        last.update(record, node=node, **{f"best_{k}": v for k, v in best.items()})
+        tune.report(dict(last))
+
+    result = fit(trial_config(params), corpora[params["dataset"]], on_epoch=on_epoch)
+    tune.report({**last, RESULT_KEY: json.dumps(result.to_dict())})
