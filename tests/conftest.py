@@ -78,3 +78,18 @@ def tiny_corpus():
     from cmathlab.data.synthetic import make_synthetic
 
     return make_synthetic("iemocap", scale=0.06, seed=1)
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray for the in-process study tests (a study uses a Ray it finds running)."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def write_spec(directory, text: str, name: str = "spec.toml") -> str:
+    path = directory / name
+    path.write_text(text)
+    return str(path)

@@ -114,6 +114,8 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
         raise BadInput(f"already holds a study; continue it with `cmathlab study resume {directory}` "
                        "or choose another --out", source=directory)
     corpora = load_corpora(spec)  # bad data fails here, before anything is written
+    if tracking_uri:
+        _probe(tracking_uri)
     os.makedirs(directory, exist_ok=True)
     _logs_to(directory)
     uri = tracking_uri or sqlite_uri(directory)
@@ -151,11 +153,27 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
             raise BadInput(f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
                            f"was {state['data_sha256'][name][:12]}); start a new study", source=spec.data[name])
     _logs_to(directory)
+    _probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
     known = _tracking_call(state["tracking_uri"], lambda: known_trials(
         client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric))
     client.update_run(state["parent_run_id"], status="RUNNING")
     return _execute(directory, state, spec, corpora, client, known, address, True, console, retry_failed)
+
+
+def _probe(uri: str) -> None:
+    """Fail in seconds, not after MLflow's minutes of retries, when no server answers."""
+    import urllib.error
+    import urllib.request
+
+    if not uri.startswith(("http://", "https://")):
+        if uri.startswith("sqlite:///"):
+            return
+        raise BadInput("is neither an http(s) MLflow server nor a sqlite:/// file", source=uri, field="--tracking-uri")
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=10).read()
+    except (urllib.error.URLError, OSError) as err:
+        raise BadInput(f"no MLflow server answers there ({getattr(err, 'reason', err)})", source=uri) from None
 
 
 def _tracking_call(uri: str, call):
@@ -289,6 +307,7 @@ def study_status(directory: str, console: Console | None = None) -> int:
     console = console or Console()
     state = read_state(directory)
     spec = Spec.from_dict(state["spec"])
+    _probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
     runs = _tracking_call(state["tracking_uri"], lambda: {
         r.info.run_id: r for r in child_runs(client, state["experiment_id"], state["parent_run_id"])})

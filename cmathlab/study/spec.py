@@ -147,12 +147,11 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
     if unknown:
         raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP))}",
                        source=path, field=sorted(unknown)[0])
-    # what a composite sets applies to every part it includes
-    settings = dict(inherited or {})
-    for key in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources"):
-        if key in raw:
-            settings[key] = raw[key]
-    settings["fixed"] = {**(inherited or {}).get("fixed", {}), **c.table("fixed")}
+    # what a composite sets wins over what its parts say
+    inherited = inherited or {}
+    settings = {k: raw[k] for k in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources") if k in raw}
+    settings.update({k: v for k, v in inherited.items() if k != "fixed"})
+    settings["fixed"] = {**c.table("fixed"), **inherited.get("fixed", {})}
     if "include" in raw:
         if _COMPOSITE_ONLY_NOT & set(raw):
             raise BadInput("a spec with include cannot also have grid, search or asha", source=path, field="include")
@@ -260,7 +259,10 @@ def _part(path: str, raw: dict, s: dict) -> Part:
 
 
 def _no_reserved(path: str, where: str, table: dict) -> None:
+    fields = {f.name for f in dataclasses.fields(Config)}
     for key in table:
+        if key not in fields:
+            raise BadInput("is not a config field (see cmathlab/config.py)", source=path, field=f"{where}.{key}")
         if key in _RESERVED:
             raise BadInput(f"{key} is set by the spec's datasets/seeds/epochs or the command line, not here",
                            source=path, field=f"{where}.{key}")

@@ -176,7 +176,9 @@ class Tracker(Callback):
         elif "epoch" in result:
             self.epochs.setdefault(key, []).append({k: result[k] for k in EPOCH_METRICS if k in result})
             self.epochs[key][-1]["epoch"] = result["epoch"]
-            self.node[key] = result.get("node", "")
+            if not self.node.get(key) and key in self.known:  # where it runs, while it runs
+                self.node[key] = result.get("node", "")
+                self.client.set_tag(self.known[key].run_id, "cmathlab.node", self.node[key])
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         key = self._key(trial)
@@ -189,7 +191,7 @@ class Tracker(Callback):
         payload = self.payload.pop(key, None)
         metrics = [Metric(k, float(r[k]), int(time.time() * 1000), int(r["epoch"]))
                    for r in epochs for k in r if k != "epoch"]
-        tags = [RunTag("cmathlab.node", self.node.get(key, ""))]
+        tags = []
         if payload is not None:
             result = json.loads(payload)
             now = int(time.time() * 1000)

@@ -1,0 +1,122 @@
+"""Specs are data, validated when read: a bad one is one line naming the file and the field."""
+
+import glob
+import os
+
+import pytest
+
+from cmathlab.cli import main
+from cmathlab.errors import BadInput
+from cmathlab.study.spec import Spec, load_spec
+from conftest import write_spec
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GRID = 'name = "g"\ndatasets = ["iemocap"]\nseeds = 2\n[grid]\n'
+
+
+def test_the_papers_section_is_550_trials():
+    spec = load_spec(os.path.join(ROOT, "studies", "paper.toml"))
+    assert {p.name: p.n_trials() for p in spec.parts} == {
+        "components": 60, "modalities": 70, "dims": 60, "gammas": 360}
+    assert spec.n_trials() == 550
+    gammas = next(p for p in spec.parts if p.name == "gammas")
+    assert gammas.grid["gamma1"] == [1.0, 1.2, 1.4, 1.6, 1.8, 2.0] == gammas.grid["gamma2"]
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "studies", "*.toml"))
+                                        + glob.glob(os.path.join(ROOT, "ablations", "*.toml"))))
+def test_every_shipped_spec_is_valid_and_round_trips(path):
+    spec = load_spec(path)
+    assert spec.n_trials() > 0
+    assert Spec.from_dict(spec.to_dict()) == spec
+
+
+def test_quick_cuts_seeds_epochs_and_scale_but_keeps_the_axes():
+    spec = load_spec(os.path.join(ROOT, "studies", "paper.toml"), quick=True)
+    assert spec.n_trials() == 110 and spec.scale == 0.1
+    assert all(p.seeds == (0,) and p.epochs == 2 for p in spec.parts)
+
+
+def test_command_line_data_overrides_the_spec(tmp_path):
+    spec = load_spec(os.path.join(ROOT, "studies", "dims.toml"), data={"iemocap": "/data/IEMOCAP_features.pkl"})
+    assert spec.data["iemocap"] == "/data/IEMOCAP_features.pkl" and spec.data["meld"] == "synthetic:meld"
+
+
+def test_relative_data_paths_are_relative_to_the_spec(tmp_path):
+    path = write_spec(tmp_path, GRID.replace("[grid]", '[data]\niemocap = "feats/i.pkl"\n[grid]') + "dim = [100]\n")
+    assert load_spec(path).data["iemocap"] == str(tmp_path / "feats" / "i.pkl")
+
+
+@pytest.mark.parametrize("body, field", [
+    ('variant = ["full", "w/o XYZ"]', "grid.variant"),
+    ('dim = [102]', "grid.heads"),  # 102 is not divisible by the 4 heads
+    ('modalities = ["tq"]', "grid.modalities"),
+    ('gamma1 = []', "grid.gamma1"),
+    ('gamma1 = [1.0, 1.0]', "grid.gamma1"),
+    ('seed = [1, 2]', "grid.seed"),
+    ('colour = [1]', "grid.colour"),
+])
+def test_a_bad_grid_names_its_field(tmp_path, body, field):
+    path = write_spec(tmp_path, GRID + body + "\n")
+    with pytest.raises(BadInput, match=f"field {field}"):
+        load_spec(path)
+
+
+@pytest.mark.parametrize("text, field", [
+    ('datasets = ["iemocap"]\nseeds = 0\n[grid]\ndim = [100]', "seeds"),
+    ('datasets = ["cmu-mosei"]\n[grid]\ndim = [100]', "datasets"),
+    ('datasets = ["iemocap"]\nmetric = "test_wf1"\n[grid]\ndim = [100]', "metric"),
+    ('datasets = ["iemocap"]\n[resources]\ntpu = 1\n[grid]\ndim = [100]', "resources.tpu"),
+    ('datasets = ["iemocap"]\nlearning_rate = 1\n[grid]\ndim = [100]', "learning_rate"),
+    ('datasets = ["iemocap"]\n[grid]\ndim = [100]\n[asha]\ngrace_period = 2', "asha"),
+    ('datasets = ["iemocap"]\n[search]\nsamples = 3\n[search.space]\nlr = { normal = [0, 1] }', "search.space.lr"),
+    ('datasets = ["iemocap"]\n[search]\n[search.space]\nlr = { uniform = [1, 0.1] }', "search.space.lr"),
+    ('datasets = ["iemocap"]\n[search]\n[search.space]\ndropout = { uniform = [0.0, 1.5] }', "search.space.dropout"),
+    ('datasets = ["iemocap"]\n[fixed]\nepochs = 3\n[grid]\ndim = [100]', "fixed.epochs"),
+])
+def test_a_bad_spec_names_its_field(tmp_path, text, field):
+    with pytest.raises(BadInput, match=f"field {field}"):
+        load_spec(write_spec(tmp_path, text))
+
+
+def test_a_spec_needs_a_grid_or_a_search(tmp_path):
+    with pytest.raises(BadInput, match="exactly one of"):
+        load_spec(write_spec(tmp_path, 'datasets = ["iemocap"]\n'))
+
+
+def test_an_include_cycle_is_refused(tmp_path):
+    write_spec(tmp_path, 'include = ["b.toml"]\n', "a.toml")
+    path = write_spec(tmp_path, 'include = ["a.toml"]\n', "b.toml")
+    with pytest.raises(BadInput, match="includes itself"):
+        load_spec(path)
+
+
+def test_a_composite_sets_its_parts(tmp_path):
+    write_spec(tmp_path, GRID + "dim = [100, 200]\n", "part.toml")
+    path = write_spec(tmp_path, 'include = ["part.toml"]\ndatasets = ["iemocap", "meld"]\nseeds = [7]\n'
+                                '[fixed]\ndropout = 0.3\n', "all.toml")
+    (part,) = load_spec(path).parts
+    assert part.datasets == ("iemocap", "meld") and part.seeds == (7,) and part.fixed == {"dropout": 0.3}
+    assert part.config("meld", 7, {"dim": 200}).dropout == 0.3
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["study", "run", "nowhere.toml"], "no such spec file"),
+    (["study", "run", "studies/dims.toml", "--data", "iemocap"], "is not NAME=PATH"),
+    (["study", "run", "studies/dims.toml", "--data", "mosi=x.pkl"], "unknown dataset 'mosi'"),
+    (["study", "run", "studies/dims.toml", "--epochs", "0"], "not a positive integer"),
+    (["study", "run", "studies/dims.toml", "--tracking-uri", "http://127.0.0.1:9"], "no MLflow server answers"),
+    (["study", "resume", "tests"], "is not a study directory"),
+    (["study", "status", "tests"], "is not a study directory"),
+])
+def test_bad_study_input_is_one_line_and_status_2(argv, words, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_spec_with_bad_toml_is_one_line(tmp_path, capsys):
+    path = write_spec(tmp_path, "name = \n")
+    assert main(["study", "run", path]) == 2
+    assert "not valid TOML" in capsys.readouterr().err

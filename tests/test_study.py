@@ -1,0 +1,188 @@
+"""Studies end to end on a real Ray and a real MLflow store: grids, searches, failures, crashes."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from cmathlab.cli import main
+from cmathlab.config import Config
+from conftest import write_spec
+
+pytestmark = pytest.mark.usefixtures("ray_local")
+
+TINY = 'datasets = ["iemocap"]\nscale = 0.1\n[fixed]\ndim = 16\n'
+
+
+def runs_of(directory):
+    """(client, parent run, {trial key: child run}) of a study directory."""
+    state = json.load(open(os.path.join(directory, "study.json")))
+    client = MlflowClient(state["tracking_uri"])
+    parent = client.get_run(state["parent_run_id"])
+    children = client.search_runs([state["experiment_id"]],
+                                  filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    by_key = {r.data.tags["cmathlab.trial_key"]: r for r in children}
+    assert len(by_key) == len(children), "two runs for one trial"
+    return client, parent, by_key
+
+
+def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
+    spec = write_spec(tmp_path, 'name = "g2x2"\nseeds = [3]\nepochs = 2\n' + TINY
+                      + "[grid]\ngamma1 = [1.0, 2.0]\ngamma2 = [1.0, 1.4]\n")
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
+    client, parent, runs = runs_of(tmp_path / "study")
+    assert parent.info.status == "FINISHED" and parent.data.tags["cmathlab.kind"] == "study"
+    assert sorted(runs) == [f"g2x2/iemocap/seed=3/gamma1={a},gamma2={b}" for a in (1.0, 2.0) for b in (1.0, 1.4)]
+    for key, run in runs.items():
+        assert run.info.status == "FINISHED"
+        params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
+        config = Config.for_dataset("iemocap", dim=16, seed=3, epochs=2, gamma1=float(params["gamma1"]),
+                                    gamma2=float(params["gamma2"]))
+        assert params == {k: str(v) for k, v in config.to_dict().items()}  # every resolved value
+        assert key.endswith(f"gamma1={params['gamma1']},gamma2={params['gamma2']}")
+        assert (tags["variant"], tags["modalities"], tags["seed"], tags["dataset"]) == ("full", "tav", "3", "iemocap")
+        assert tags["cmathlab.git_commit"] and tags["data_sha256"] == "synthetic:iemocap:scale=0.1:seed=0"
+        assert tags["cmathlab.study"] == "g2x2" and tags["cmathlab.node"]
+        history = client.get_metric_history(run.info.run_id, "valid_wf1")
+        assert sorted(m.step for m in history) == [1, 2]
+        assert {"loss_total", "test_acc", "test/acc", "test/wf1", "valid/wf1", "best_epoch",
+                "bayes/test_acc", "test/f1/happy", "test/f1/frustrated"} <= set(metrics)
+        files = {a.path for a in client.list_artifacts(run.info.run_id)}
+        assert files == {"result.json", "predictions.json", "confusion.csv"}
+        result = json.load(open(client.download_artifacts(run.info.run_id, "result.json", str(tmp_path))))
+        assert result["test"]["acc"] == pytest.approx(metrics["test/acc"])
+        assert result["config"]["gamma2"] == float(params["gamma2"])
+        assert result["history"][result["best_epoch"] - 1]["valid_wf1"] == pytest.approx(metrics["valid/wf1"])
+    capsys.readouterr()
+    assert main(["study", "status", str(tmp_path / "study")]) == 0
+    out = capsys.readouterr().out
+    assert "g2x2" in out and "driver not running" in out
+
+
+def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
+    spec = write_spec(tmp_path, 'name = "s"\nseeds = [0]\nepochs = 4\n' + TINY.replace("0.1", "0.15") +
+                      '[search]\nsamples = 8\n[search.space]\nlr = { loguniform = [1e-5, 1e-2] }\n'
+                      'dropout = { uniform = [0.0, 0.5] }\nheads = { choice = [1, 2, 4] }\n'
+                      '[asha]\ngrace_period = 1\nreduction_factor = 2\n')
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
+    client, _, runs = runs_of(tmp_path / "study")
+    assert len(runs) == 8
+    lrs = {float(r.data.params["lr"]) for r in runs.values()}
+    assert len(lrs) == 8 and all(1e-5 <= lr <= 1e-2 for lr in lrs)
+    assert all(r.data.params["heads"] in ("1", "2", "4") for r in runs.values())
+    stopped = [r for r in runs.values() if r.data.tags.get("cmathlab.stopped_by")]
+    finished = [r for r in runs.values() if r.info.status == "FINISHED"]
+    assert stopped and finished and len(stopped) + len(finished) == 8
+    for run in stopped:  # a stopped trial keeps the epochs it ran, and has no final result
+        assert run.info.status == "KILLED" and run.data.metrics["stopped_at_epoch"] < 4
+        assert "test/acc" not in run.data.metrics
+        assert len(client.get_metric_history(run.info.run_id, "valid_wf1")) == run.data.metrics["stopped_at_epoch"]
+
+
+def test_a_diverging_trial_is_retried_recorded_as_failed_and_the_study_goes_on(tmp_path, capsys):
+    spec = write_spec(tmp_path, 'name = "f"\nseeds = [0]\nepochs = 3\nmax_failures = 1\n' + TINY +
+                      'batch_size = 2\n[grid]\nlr = [1e-3, 1e30]\n')
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 1
+    printed = capsys.readouterr().out
+    client, parent, runs = runs_of(tmp_path / "study")
+    bad, good = runs["f/iemocap/seed=0/lr=1e+30"], runs["f/iemocap/seed=0/lr=0.001"]
+    assert good.info.status == "FINISHED"
+    assert bad.info.status == "FAILED" and bad.data.tags["cmathlab.attempts"] == "2"
+    assert "Diverged: loss is nan" in bad.data.tags["cmathlab.error"]
+    assert {a.path for a in client.list_artifacts(bad.info.run_id, "errors")} == {
+        "errors/attempt-1.txt", "errors/attempt-2.txt"}
+    assert parent.data.tags["cmathlab.trials_failed"] == "1"
+    assert "failed f/iemocap/seed=0/lr=1e+30: cmathlab.train.Diverged" in printed
+
+
+def test_a_study_directory_is_never_overwritten(tmp_path, capsys):
+    spec = write_spec(tmp_path, 'name = "o"\nseeds = [0]\nepochs = 1\n' + TINY + "[grid]\ngamma1 = [1.0]\n")
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
+    before = os.path.getmtime(tmp_path / "study" / "mlflow.db")
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 2
+    assert "cmathlab study resume" in capsys.readouterr().err
+    assert os.path.getmtime(tmp_path / "study" / "mlflow.db") == before
+
+
+def test_resume_after_sigkill_of_the_driver_reruns_nothing_and_duplicates_no_run(tmp_path):
+    """The driver (with the local Ray it started) is SIGKILLed mid-study; `resume` finishes the rest."""
+    spec = write_spec(tmp_path, 'name = "k"\nseeds = 4\nepochs = 6\n' + TINY.replace("0.1", "0.2") +
+                      "[grid]\ngamma1 = [1.0, 2.0]\n")
+    study = tmp_path / "study"
+    driver = subprocess.Popen([sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            time.sleep(0.5)
+            if (study / "study.json").exists():
+                _, _, runs = runs_of(study)
+                done = [r for r in runs.values() if r.info.status == "FINISHED"]
+                if len(done) >= 2 and len(runs) > len(done):
+                    break
+        else:
+            pytest.fail("the driver never finished two trials")
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+        _, parent, before = runs_of(study)
+        assert parent.info.status == "RUNNING"
+        cut_off = {k for k, r in before.items() if r.info.status == "RUNNING"}
+        assert cut_off
+        assert main(["study", "resume", str(study)]) == 0
+    finally:  # what Ray left of the killed driver's session, by its process group
+        try:
+            os.killpg(driver.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    client, parent, after = runs_of(study)
+    assert len(after) == 8 and parent.info.status == "FINISHED"
+    for key, run in after.items():
+        assert run.info.status == "FINISHED"
+        assert len(client.get_metric_history(run.info.run_id, "valid_wf1")) == 6  # no epoch logged twice
+        if key in before and before[key].info.status == "FINISHED":  # not rerun, not touched
+            assert run.info.end_time == before[key].info.end_time and run.data.tags["cmathlab.attempts"] == "1"
+        if key in cut_off:  # reopened, not duplicated
+            assert run.info.run_id == before[key].info.run_id and run.data.tags["cmathlab.attempts"] == "2"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_study_tracks_into_an_mlflow_server(tmp_path):
+    port = _free_port()
+    uri = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{tmp_path}/server.db", "--artifacts-destination", str(tmp_path / "art")],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        import urllib.request
+
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(uri + "/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("mlflow server did not start")
+        spec = write_spec(tmp_path, 'name = "srv"\nseeds = [0]\nepochs = 1\n' + TINY + "[grid]\ngamma2 = [1.0, 2.0]\n")
+        assert main(["study", "run", spec, "--out", str(tmp_path / "study"), "--tracking-uri", uri]) == 0
+        client, parent, runs = runs_of(tmp_path / "study")
+        assert client.tracking_uri == uri and len(runs) == 2 and not (tmp_path / "study" / "mlflow.db").exists()
+        run = next(iter(runs.values()))
+        result = json.load(open(client.download_artifacts(run.info.run_id, "result.json", str(tmp_path))))
+        assert result["test"]["wf1"] == pytest.approx(run.data.metrics["test/wf1"])
+        assert os.listdir(tmp_path / "art")  # the server holds the artifacts
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
