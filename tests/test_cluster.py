@@ -1,0 +1,59 @@
+"""A study on a two-node Ray cluster on one machine: trials on both nodes, and a worker node lost mid-study.
+
+The cluster is `ray.cluster_utils.Cluster`, whose processes the test stops itself (never `ray stop`,
+which would kill every Ray process on the machine). The driver is `cmathlab study run --address`.
+"""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import write_spec
+from test_study import runs_of
+
+
+def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_path):
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    worker = cluster.add_node(num_cpus=1)
+    head_id, worker_id = cluster.head_node.node_id, worker.node_id
+    spec = write_spec(tmp_path, 'name = "c"\ndatasets = ["iemocap"]\nseeds = 3\nepochs = 6\nscale = 0.2\n'
+                                'max_failures = 2\n[fixed]\ndim = 32\n[grid]\ngamma1 = [1.0, 2.0]\n')
+    study = tmp_path / "study"
+    driver = subprocess.Popen([sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study),
+                               "--address", cluster.address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            time.sleep(0.3)
+            if not (study / "study.json").exists():
+                continue
+            _, _, runs = runs_of(study)
+            on_worker = [r for r in runs.values() if r.data.tags.get("cmathlab.node") == worker_id]
+            if any(r.info.status == "FINISHED" for r in on_worker) and any(
+                    r.info.status == "RUNNING" for r in on_worker):
+                break
+        else:
+            pytest.fail("no trial finished and another ran on the worker node")
+        finished_before = {k: r.info.end_time for k, r in runs.items() if r.info.status == "FINISHED"}
+        lost = {k for k, r in runs.items() if r.info.status == "RUNNING"
+                and r.data.tags.get("cmathlab.node") == worker_id}
+        cluster.remove_node(worker)  # the worker node dies with its running trial
+        out, _ = driver.communicate(timeout=300)
+        assert driver.returncode == 0, out.decode()[-2000:]
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+        cluster.shutdown()
+    client, parent, runs = runs_of(study)
+    assert len(runs) == 6 and all(r.info.status == "FINISHED" for r in runs.values())
+    for key, end in finished_before.items():  # nothing finished was lost or rerun
+        assert runs[key].info.end_time == end and runs[key].data.tags["cmathlab.attempts"] == "1"
+    for key in lost:  # rerun on the surviving node, in the same MLflow run
+        assert int(runs[key].data.tags["cmathlab.attempts"]) >= 2
+        assert runs[key].data.tags["cmathlab.node"] == head_id
+    nodes = {r.data.tags["cmathlab.node"] for r in runs.values()}
+    assert nodes == {head_id, worker_id}
