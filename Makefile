@@ -14,8 +14,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# the paper's experimental section (110 grid points, 1 seed, 2 epochs, 1/10 of each synthetic corpus)
+# through the real machinery: a local Ray, Tune's grid search, MLflow in runs/demo-TIME/mlflow.db
 demo: $(VENV)/.installed
-	$(BIN)/cmathlab train --data synthetic:iemocap --scale 0.5 --dim 128 --epochs 30 --lr 1e-3 --out runs/demo --force
+	$(BIN)/cmathlab study run studies/paper.toml --quick --out runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q

@@ -250,7 +250,7 @@ def _tune_config(unit: Unit, spec: Spec):
     from ray import tune
 
     metric = f"best_{unit.part.metric}"
-    common = dict(metric=metric, mode="max", max_concurrent_trials=spec.max_concurrent,
+    common = dict(metric=metric, mode="max", max_concurrent_trials=spec.max_concurrent, reuse_actors=True,
                   trial_dirname_creator=lambda trial: trial.trial_id)
     if not unit.part.is_search:
         return tune.TuneConfig(num_samples=1, **common)
@@ -302,23 +302,24 @@ def study_status(directory: str, console: Console | None = None) -> int:
     """A table of a study's trials: done, stopped early, running, failed, pending; best so far."""
     from mlflow.tracking import MlflowClient
 
-    from cmathlab.study.tracking import child_runs, known_trials
+    from cmathlab.study.tracking import child_runs, known_from
 
     console = console or Console()
     state = read_state(directory)
     spec = Spec.from_dict(state["spec"])
     _probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    runs = _tracking_call(state["tracking_uri"], lambda: {
-        r.info.run_id: r for r in child_runs(client, state["experiment_id"], state["parent_run_id"])})
-    known = known_trials(client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric)
+    found = _tracking_call(state["tracking_uri"], lambda: child_runs(
+        client, state["experiment_id"], state["parent_run_id"]))
+    runs = {r.info.run_id: r for r in found}
+    known = known_from(found, spec.parts[0].metric)
     alive = _driver_alive(state.get("driver"))
     table = Table(title=f"study {spec.name} in {directory}: driver {'running' if alive else 'not running'}")
-    for col in ("part", "trials", "done", "stopped early", "running", "failed", "pending", "best valid",
-                "its test W-F1", "best trial"):
-        table.add_column(col, justify="left" if col in ("part", "best trial") else "right")
-    for part in spec.parts:
-        mine = {k: v for k, v in known.items() if v.part == part.name}
+    for col in ("part", "dataset", "trials", "done", "stopped early", "running", "failed", "pending",
+                f"best {spec.parts[0].metric.replace('_', ' ')}", "its test W-F1", "best trial"):
+        table.add_column(col, justify="left" if col in ("part", "dataset", "best trial") else "right")
+    for part, dataset in ((p, d) for p in spec.parts for d in p.datasets):
+        mine = {k: v for k, v in known.items() if v.part == part.name and v.dataset == dataset}
         c = Counter()
         for v in mine.values():
             if v.status == "FINISHED":
@@ -329,12 +330,12 @@ def study_status(directory: str, console: Console | None = None) -> int:
                 c["failed"] += 1
             else:  # RUNNING: live if the driver is, else cut off and due to rerun on resume
                 c["running" if alive else "interrupted"] += 1
-        pending = part.n_trials() - c["done"] - c["stopped"] - c["failed"] - c["running"]
+        n = part.n_trials() // len(part.datasets)
+        pending = n - c["done"] - c["stopped"] - c["failed"] - c["running"]
         best = max(((v.value, k) for k, v in mine.items() if v.status == "FINISHED" and v.value is not None),
                    default=None)
         test = runs[mine[best[1]].run_id].data.metrics.get("test/wf1") if best else None
-        table.add_row(part.name, str(part.n_trials()), str(c["done"]), str(c["stopped"]), str(c["running"]),
-                      str(c["failed"]), str(pending) + (f" ({c['interrupted']} cut off)" if c["interrupted"] else ""),
+        table.add_row(part.name, dataset, str(n), str(c["done"]), str(c["stopped"]), str(c["running"]), str(c["failed"]), str(pending) + (f" ({c['interrupted']} cut off)" if c["interrupted"] else ""),
                       f"{100 * best[0]:.2f}" if best else "-", f"{100 * test:.2f}" if test is not None else "-",
                       best[1] if best else "-")
     console.print(table)

@@ -89,8 +89,12 @@ class Known:
 
 
 def known_trials(client: MlflowClient, experiment_id: str, parent_run_id: str, metric: str) -> dict[str, Known]:
+    return known_from(child_runs(client, experiment_id, parent_run_id), metric)
+
+
+def known_from(runs: list, metric: str) -> dict[str, Known]:
     out = {}
-    for run in child_runs(client, experiment_id, parent_run_id):
+    for run in runs:
         key = run.data.tags.get("cmathlab.trial_key")
         if key is None:
             continue
