@@ -223,8 +223,11 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
                                            failure_config=tune.FailureConfig(max_failures=unit.part.max_failures),
                                            callbacks=[tracker], verbose=0))
                 board.unit(unit)
-                grid = tuner.fit()
-                if grid.num_terminated + grid.num_errors < len(grid):
+                tuner.fit()
+                # Tune ends fit() quietly on Ctrl-C; a unit is complete when every trial has ended in the store
+                ended = sum(1 for key, k in known.items() if key.split("/")[0] == unit.name
+                            and (tracking.done(k) or k.status == "FAILED"))
+                if ended < unit.n_trials:
                     interrupted = True
                     break
     except KeyboardInterrupt:
