@@ -23,7 +23,7 @@ DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "ch
 _RESERVED = {"dataset", "seed", "epochs", "device"}
 _TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric",
         "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources"}
-_COMPOSITE_ONLY_NOT = {"grid", "search", "asha"}
+_PART_ONLY = {"grid", "search", "asha"}
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
     settings.update({k: v for k, v in inherited.items() if k != "fixed"})
     settings["fixed"] = {**c.table("fixed"), **inherited.get("fixed", {})}
     if "include" in raw:
-        if _COMPOSITE_ONLY_NOT & set(raw):
+        if _PART_ONLY & set(raw):
             raise BadInput("a spec with include cannot also have grid, search or asha", source=path, field="include")
         parts = []
         for i, child in enumerate(c.check("include", raw["include"], list)):
