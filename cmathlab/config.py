@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cmathlab.errors import BadInput
 
 VARIANTS = ("full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD")
-MODELS = ("cmath",)
+MODELS = ("cmath", "mlp", "bigru")  # CMATH and two early-fusion baselines (model/baselines.py)
 
 # Section 5.3: per-dataset settings the paper reports
 PAPER = {
@@ -80,6 +80,8 @@ class Config:
                 _bad(name, getattr(self, name), f"one of {', '.join(allowed)}")
         if self.dataset not in PAPER:
             _bad("dataset", self.dataset, f"one of {', '.join(PAPER)}")
+        if self.model != "cmath" and self.variant != "full":
+            _bad("variant", self.variant, f"'full': variants switch CMATH's components, {self.model} has none")
         mods = self.modalities
         if not mods or set(mods) - set("tav") or len(set(mods)) != len(mods):
             _bad("modalities", mods, "a non-empty subset of t, a, v such as 'ta'")

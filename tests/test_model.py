@@ -227,3 +227,42 @@ def test_paper_defaults_per_dataset():
     assert (meld.lr, meld.batch_size, meld.gamma1, meld.gamma2, meld.dim) == (2e-4, 4, 1.0, 1.2, 400)
     assert Config.for_dataset("meld", modalities="vt").modalities == "tv"
     assert set(VARIANTS) == {"full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD"}
+
+
+# ---- the baselines that are actually run (model/baselines.py) -----------------------------------
+
+@pytest.mark.parametrize("model", ["mlp", "bigru"])
+def test_baselines_ignore_padding(tiny_corpus, model):
+    torch.manual_seed(0)
+    net = build_model(small(model=model), tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    alone = net(batch_of(tiny_corpus, [short]))
+    batched = net(batch_of(tiny_corpus, [long, short]))
+    torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+
+
+def test_the_mlp_sees_no_context_and_the_gru_sees_both_directions(tiny_corpus):
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    row = int(np.argmax(lengths))
+    batch = batch_of(tiny_corpus, [row])
+    changed = batch_of(tiny_corpus, [row])
+    changed.features["t"][0, 2] += 5.0  # change utterance 3 only
+    for model, moved in (("mlp", {2}), ("bigru", {0, 1, 2, 3, 4})):  # the GRU: before and after it
+        torch.manual_seed(0)
+        net = build_model(small(model=model), tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+        diff = (net(changed).logits - net(batch).logits).abs().sum(-1)[0]
+        assert {i for i in range(5) if diff[i] > 1e-6} == moved, model
+
+
+def test_baselines_train_with_cross_entropy_only(tiny_corpus):
+    net = build_model(small(model="bigru"), tiny_corpus.dims, tiny_corpus.n_speakers, 6)
+    batch = batch_of(tiny_corpus, [0, 1])
+    terms = net.loss_terms(net(batch), batch)
+    assert set(terms) == {"ce_x", "total"} and terms["total"] is terms["ce_x"]
+
+
+def test_a_baseline_has_no_variants():
+    with pytest.raises(BadInput, match="field variant.*'full'"):
+        small(model="mlp", variant="w/o MR")
+    assert small(model="bigru", modalities="ta").modalities == "ta"

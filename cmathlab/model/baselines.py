@@ -1,0 +1,72 @@
+"""Two baselines that are actually run, so the overall table tests CMATH against real runs.
+
+Both fuse early, as the paper's DialogueRNN and DialogueGCN rows do (Section 5.3): the
+modalities' features are concatenated per utterance before anything else. Both train with the
+cross-entropy of their one prediction through the same `fit`, the same seeds and the same split.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from cmathlab.config import Config
+from cmathlab.data.tensors import Batch
+from cmathlab.model.cmath import Output
+
+
+class EarlyFusion(nn.Module):
+    """The concatenated modalities of each utterance, projected to d."""
+
+    def __init__(self, cfg: Config, dims: dict[str, int]):
+        super().__init__()
+        self.modalities = cfg.modalities
+        self.project = nn.Sequential(nn.Linear(sum(dims[m] for m in cfg.modalities), cfg.dim), nn.ReLU(),
+                                     nn.Dropout(cfg.dropout))
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        u = torch.cat([batch.features[m] for m in self.modalities], -1)  # (B, n, sum d_m)
+        return self.project(u)  # (B, n, d)
+
+
+class Baseline(nn.Module):
+    def loss_terms(self, out: Output, batch: Batch) -> dict[str, torch.Tensor]:
+        ce = F.cross_entropy(out.logits[batch.mask], batch.labels[batch.mask])
+        return {"ce_x": ce, "total": ce}
+
+    def output(self, h: torch.Tensor) -> Output:
+        return Output(logits=self.classify(h), embedding=h, modality_logits={}, modality_hidden={},
+                      reconstructions={})
+
+
+class UtteranceMLP(Baseline):
+    """`mlp`: each utterance alone, no context and no speaker: the floor any context model must beat."""
+
+    def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
+        super().__init__()
+        self.fuse = EarlyFusion(cfg, dims)
+        self.hidden = nn.Sequential(nn.Linear(cfg.dim, cfg.dim), nn.ReLU(), nn.Dropout(cfg.dropout))
+        self.classify = nn.Linear(cfg.dim, n_classes)
+
+    def forward(self, batch: Batch) -> Output:
+        return self.output(self.hidden(self.fuse(batch)))
+
+
+class DialogueGRU(Baseline):
+    """`bigru`: a bidirectional GRU over the dialogue (bc-LSTM style), d/2 units each way."""
+
+    def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
+        super().__init__()
+        self.fuse = EarlyFusion(cfg, dims)
+        self.gru = nn.GRU(cfg.dim, cfg.dim // 2, batch_first=True, bidirectional=True)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.classify = nn.Linear(2 * (cfg.dim // 2), n_classes)
+
+    def forward(self, batch: Batch) -> Output:
+        u = self.fuse(batch)
+        lengths = batch.mask.sum(1).cpu()  # packing keeps padding out of both directions
+        packed = pack_padded_sequence(u, lengths, batch_first=True, enforce_sorted=False)
+        h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=u.shape[1])
+        return self.output(self.drop(h))
