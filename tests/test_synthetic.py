@@ -50,3 +50,16 @@ def test_synthetic_copies_the_real_shapes(name):
     assert shape.length_min <= min(lengths) and max(lengths) <= shape.length_max
     again = make_synthetic(name, scale=0.1, seed=0)
     np.testing.assert_array_equal(again.dialogues[3].features["a"], corpus.dialogues[3].features["a"])
+
+
+def test_reduced_dims_keep_the_class_structure_and_refuse_too_small():
+    from cmathlab.errors import BadInput
+
+    small = make_synthetic("iemocap/8", scale=0.2, seed=0)
+    assert small.dims == {"t": 128, "a": 197, "v": 42} and small.source == "synthetic:iemocap/8"
+    test = small.split(0.2, 0)["test"]
+    assert small.generator.bayes(small, test)["acc"] > small.generator.bayes(small, test, "v")["acc"]
+    with pytest.raises(BadInput, match="K must be a whole number from 1 to 9"):
+        make_synthetic("iemocap/10")
+    with pytest.raises(BadInput, match="K must be"):
+        make_synthetic("meld/x")

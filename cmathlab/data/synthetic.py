@@ -10,7 +10,7 @@ parameters gives the Bayes posterior of every utterance: the ceiling no model ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
@@ -137,13 +137,25 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def make_synthetic(name: str, scale: float = 1.0, seed: int = 0) -> Corpus:
-    """A seeded synthetic corpus shaped like IEMOCAP or MELD; `scale` shrinks the dialogue count."""
-    if name not in SHAPES:
-        raise BadInput(f"unknown synthetic corpus {name!r}; choose one of {', '.join(SHAPES)}",
-                       field="data")
+    """A seeded synthetic corpus shaped like IEMOCAP or MELD; `scale` shrinks the dialogue count.
+
+    `NAME/K` divides every feature dimension by K (the class structure and so the Bayes limit are
+    the same; only the nuisance directions are fewer): a corpus small enough for a laptop demo.
+    """
+    base, _, divisor = name.partition("/")
+    if base not in SHAPES:
+        raise BadInput(f"unknown synthetic corpus {name!r}; choose one of {', '.join(SHAPES)}, optionally "
+                       f"/K to divide the feature dims by K", field="data")
     if not 0 < scale <= 10:
         raise BadInput(f"scale {scale} is not in (0, 10]", field="scale")
-    shape = SHAPES[name]
+    shape = SHAPES[base]
+    if divisor:
+        k = int(divisor) if divisor.isdigit() else 0
+        smallest = LATENT + NUISANCE
+        if k < 1 or min(shape.dims.values()) // k < smallest:
+            raise BadInput(f"{name!r}: K must be a whole number from 1 to {min(shape.dims.values()) // smallest}"
+                           f" (every feature dim stays at least {smallest})", field="data")
+        shape = replace(shape, dims={m: d // k for m, d in shape.dims.items()})
     generator = Generator(shape, seed)
     rng = np.random.default_rng([seed, 11])
     dialogues = []
