@@ -13,6 +13,7 @@ import io
 import json
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
-from cmathlab.study.trial import RESULT_KEY, trial_config, trial_key
+from cmathlab.study.trial import EMBEDDINGS_KEY, RESULT_KEY, decode_array, trial_config, trial_key
 
 PARENT = "mlflow.parentRunId"
 EPOCH_METRICS = ("loss_total", "loss_ce_x", "loss_ce_m", "loss_re", "loss_mse", "loss_kl",
@@ -198,6 +199,7 @@ class Tracker(Callback):
         tags = []
         if payload is not None:
             result = json.loads(payload)
+            embeddings = result.pop(EMBEDDINGS_KEY, None)
             now = int(time.time() * 1000)
             final = {"best_epoch": result["best_epoch"], "valid/acc": result["valid"]["acc"],
                      "valid/wf1": result["valid"]["wf1"], "test/acc": result["test"]["acc"],
@@ -211,6 +213,12 @@ class Tracker(Callback):
             self.client.log_dict(run_id, result, "result.json")
             self.client.log_dict(run_id, result["predictions"], "predictions.json")
             self.client.log_text(run_id, _confusion_csv(result), "confusion.csv")
+            if embeddings is not None:
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = os.path.join(tmp, "embeddings.npy")
+                    with open(path, "wb") as handle:
+                        handle.write(decode_array(embeddings))
+                    self.client.log_artifact(run_id, path)
             known.status, known.value = "FINISHED", final[FINAL[self.metric]]
             self.client.set_terminated(run_id, "FINISHED")
             self._emit("done", key, {"dataset": trial.config["dataset"], "value": known.value,

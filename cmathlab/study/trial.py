@@ -6,12 +6,17 @@ The trial never touches MLflow: it reports epochs (for ASHA and Optuna) and, las
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import math
+
+import numpy as np
 
 from cmathlab.config import Config
 
 RESULT_KEY = "cmathlab_result"  # the final report's RunResult; the Tracker takes it out of Tune's records
+EMBEDDINGS_KEY = "embeddings_npy"  # in that RunResult when the config keeps embeddings (for t-SNE)
 
 
 def trial_key(params: dict, trial_id: str) -> str:
@@ -57,4 +62,18 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
         tune.report(dict(last))
 
     result = fit(trial_config(params), corpora[params["dataset"]], on_epoch=on_epoch)
-    tune.report({**last, RESULT_KEY: json.dumps(result.to_dict())})
+    payload = result.to_dict()
+    if result.embeddings is not None:  # the driver may be on another node: ship them, not a path
+        payload[EMBEDDINGS_KEY] = encode_array(result.embeddings)
+    tune.report({**last, RESULT_KEY: json.dumps(payload)})
+
+
+def encode_array(array) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, array.astype(np.float32), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decode_array(text: str) -> bytes:
+    """The bytes of an .npy file."""
+    return base64.b64decode(text)
