@@ -10,7 +10,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from cmathlab.config import VARIANTS
+from cmathlab.config import MODELS, VARIANTS
 from cmathlab.errors import BadInput
 
 
@@ -30,6 +30,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--join", help="take audio/visual from this MMGCN/SDT file (text from --data)")
     p.add_argument("--scale", type=float, default=1.0, help="synthetic corpora: share of the dialogues")
     p.add_argument("--data-seed", type=int, default=0, help="synthetic corpora: generator seed")
+    p.add_argument("--model", help=f"one of: {', '.join(MODELS)} (default cmath; the others are baselines)")
     p.add_argument("--variant", help=f"one of: {', '.join(VARIANTS)}")
     p.add_argument("--modalities", help="non-empty subset of tav, e.g. ta")
     p.add_argument("--dim", type=int)
@@ -71,6 +72,18 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     status.add_argument("directory")
 
 
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directories", nargs="+", metavar="STUDY_DIR", help="one or more study directories")
+    p.add_argument("--out", help="report directory (default STUDY_DIR/report of the first study)")
+    p.add_argument("--format", default="md,tex,csv,html", help="any of md,tex,csv,html (default all)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the dagger (default 0.05)")
+    p.add_argument("--holm", action="store_true", help="Holm-correct the p-values across each column's rows")
+    p.add_argument("--alternative", default="two-sided", choices=("two-sided", "greater", "less"),
+                   help="sidedness of the t-tests, for row - reference (default two-sided)")
+    p.add_argument("--baseline", default="bigru", help="the model Figure 5's relative improvement is over")
+    p.add_argument("--no-published", action="store_true", help="leave out the paper's published rows")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cmathlab", description="Reproduce and extend CMATH's experiments.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -78,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="inspect a feature file").add_subparsers(
         dest="data_command", required=True, parser_class=_Parser)
     _study_args(commands.add_parser("study", help="run a spec's trials on Ray Tune, tracked in MLflow"))
+    _report_args(commands.add_parser("report", help="the paper's tables and figures from a study's tracked runs"))
+    demo = commands.add_parser("demo", help="studies/demo.toml on a reduced synthetic IEMOCAP, then its report")
+    demo.add_argument("--out", help="study directory (default runs/demo-TIME)")
     info = data.add_parser("info", help="the paper's Table 1 row for a file")
     info.add_argument("file")
     info.add_argument("--join")
@@ -92,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "study":
             return cmd_study(args)
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "demo":
+            return cmd_demo(args)
         return cmd_data_info(args)
     except BadInput as err:
         print(f"cmathlab: error: {err}", file=sys.stderr)
@@ -115,11 +135,11 @@ def cmd_train(args) -> int:
         raise BadInput("already holds a result.json; choose another --out or pass --force", source=out)
     corpus = load_corpus(args.data, join=args.join, scale=args.scale, seed=args.data_seed)
     config = Config.for_dataset(
-        corpus.dataset, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
+        corpus.dataset, model=args.model, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
         gamma2=args.gamma2, lr=args.lr, batch_size=args.batch_size, seed=args.seed, epochs=args.epochs,
         patience=args.patience, dropout=args.dropout, device=args.device, official_valid=args.official_valid,
         keep_embeddings=args.embeddings or None)
-    console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.variant} · modalities {config.modalities}"
+    console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.model} {config.variant} · modalities {config.modalities}"
                   f" · d={config.dim} · seed {config.seed}")
     try:
         if console.is_terminal:
@@ -177,6 +197,65 @@ def cmd_study(args) -> int:
     spec = load_spec(args.spec, data=data, quick=args.quick, seeds=args.seeds, epochs=args.epochs, scale=args.scale)
     out = args.out or os.path.join("runs", spec.name + ("-quick" if args.quick else ""))
     return run_study(spec, out, address=args.address, tracking_uri=args.tracking_uri, console=console)
+
+
+def cmd_report(args, console: Console | None = None) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cmathlab.report import build_report, parse_formats
+    from cmathlab.report.tables import Options
+
+    console = console or _console()
+    formats = parse_formats(args.format)
+    if not 0 < args.alpha < 1:
+        raise BadInput(f"{args.alpha} is not in (0, 1)", field="--alpha")
+    if args.baseline not in MODELS:
+        raise BadInput(f"{args.baseline!r} is not one of {', '.join(MODELS)}", field="--baseline")
+    for directory in args.directories:
+        if not os.path.isdir(directory):
+            raise BadInput("is not a directory", source=directory)
+    out = args.out or os.path.join(args.directories[0], "report")
+    options = Options(alpha=args.alpha, holm=args.holm, alternative=args.alternative, baseline=args.baseline,
+                      published=not args.no_published)
+    with Progress(TextColumn("[bold]report[/]"), BarColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
+        task = progress.add_task("", total=None)
+
+        def step(text: str) -> None:
+            progress.update(task, description=text)
+            if not console.is_terminal:
+                console.print(f"report: {text}")
+
+        written = build_report(args.directories, out, formats, options, step)
+    for fmt, path in written.items():
+        console.print(f"{fmt:>4}: {path}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from cmathlab.study.runner import read_state, run_study
+    from cmathlab.study.spec import load_spec
+
+    console = _console()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, "studies", "demo.toml")
+    if not os.path.exists(path):
+        raise BadInput("cmathlab demo runs from a source checkout (studies/demo.toml is not here)", source=path)
+    out = args.out or os.path.join("runs", time.strftime("demo-%Y%m%d-%H%M%S"))
+    started = time.perf_counter()
+    code = run_study(load_spec(path), out, console=console)
+    if code not in (0, 1):  # interrupted: the resume hint is printed; no report of half a study
+        return code
+    report = argparse.Namespace(directories=[out], out=os.path.join(out, "report"), format="md,tex,csv,html",
+                                alpha=0.05, holm=False, alternative="two-sided", baseline="bigru",
+                                no_published=False)
+    cmd_report(report, console)
+    minutes, seconds = divmod(int(time.perf_counter() - started), 60)
+    console.print(f"[bold]demo finished in {minutes} min {seconds} s[/]")
+    console.print(f"open the report: {os.path.abspath(os.path.join(out, 'report', 'index.html'))}")
+    console.print(f"browse the runs: mlflow ui --backend-store-uri {read_state(out)['tracking_uri']}")
+    return code
 
 
 def cmd_data_info(args) -> int:

@@ -1,0 +1,140 @@
+"""`cmathlab report`: the paper's tables and figures from tracked runs; it never trains.
+
+Runs come from MLflow (`runs.py`), tables are marked once (`tables.py`, `stats.py`), figures are
+drawn (`figures.py`), and every format is written from the same marked tables (`render.py`).
+The report is built in a fresh folder and moved into place whole: never a half-written report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+
+from cmathlab.errors import BadInput
+from cmathlab.report.tables import DATASET_NAMES, Options, build_tables
+
+FORMATS = ("md", "tex", "csv", "html")
+MARKER = ".cmathlab-report"  # marks a folder this command wrote, and so may replace
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise BadInput(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}",
+                       field="--format")
+    return chosen
+
+
+def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FORMATS,
+                 options: Options = Options(), step: Callable[[str], None] | None = None) -> dict[str, str]:
+    """Write the report of the studies in `directories` to `out`; returns format -> main file."""
+    from cmathlab.report import figures as fig
+    from cmathlab.report import render
+    from cmathlab.report.runs import load_runs
+
+    step = step or (lambda _: None)
+    step("reading runs")
+    runs = load_runs(directories)
+    step("tables and tests")
+    tables = build_tables(runs, options)
+    if not tables:
+        raise BadInput("the runs fill no table: a table needs the full model (cmath, full, tav) and at least "
+                       "one run that differs from it in one table's axis", source=", ".join(directories))
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=".report-", dir=parent)
+    os.chmod(work, 0o755)  # mkdtemp's 0700 would hide the report from the rest of a shared machine
+    try:
+        figures_dir = os.path.join(work, "figures")
+        os.makedirs(figures_dir)
+        figures: dict[str, list] = {d: [] for d in runs.datasets()}
+        drawers = {"dims": fig.dims_figure, "gammas": fig.gamma_figure, "lengths": fig.length_figure}
+        for table in tables:
+            kind = table.key.rsplit("-", 1)[0]
+            if kind in drawers:
+                step(f"figure {table.key}")
+                figures[table.dataset].append(drawers[kind](table, figures_dir))
+        for dataset in runs.datasets():
+            if runs.reference(dataset) is None:
+                continue
+            step(f"confusion matrix {dataset}")
+            figures[dataset].append(fig.confusion_figure(runs, dataset, figures_dir))
+            step(f"t-SNE {dataset}")
+            tsne = fig.tsne_figure(runs, dataset, figures_dir)
+            if tsne is None:
+                runs.notes.append(f"{DATASET_NAMES[dataset]}: no t-SNE; no run of the full model kept its "
+                                  "embeddings (set keep_embeddings = true in the spec's [fixed])")
+            figures[dataset].append(tsne)
+        figures = {d: [f for f in fs if f is not None] for d, fs in figures.items()}
+        step("writing")
+        written = _write(work, directories, runs, tables, figures, formats)
+        _swap(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return {k: os.path.join(out, os.path.relpath(v, work)) for k, v in written.items()}
+
+
+def _header(directories: list[str], runs) -> list[str]:
+    sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
+    return [f"Studies: {', '.join(directories)}. {len(runs.frame)} finished runs. Data: {sources}.",
+            f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
+            "test numbers are those of each run's best validation epoch."]
+
+
+def _write(work, directories, runs, tables, figures, formats) -> dict[str, str]:
+    from cmathlab.report import render
+
+    written = {}
+    _text(work, MARKER, "written by cmathlab report; the whole folder is replaced when the report is rebuilt\n")
+    by_dataset = [(d, [t for t in tables if t.dataset == d]) for d in runs.datasets()]
+    if "csv" in formats:
+        os.makedirs(os.path.join(work, "tables"))
+        for table in tables:
+            table.frame().to_csv(os.path.join(work, "tables", f"{table.key}.csv"), index=False)
+        written["csv"] = os.path.join(work, "tables")
+    if "md" in formats:
+        lines = ["# cmathlab report", "", *_header(directories, runs), ""]
+        lines += [f"- {n}" for n in runs.notes] + [""]
+        for dataset, group in by_dataset:
+            lines += [f"## {DATASET_NAMES[dataset]}", ""]
+            lines += [render.markdown(t) for t in group]
+            lines += [f"![{f.title}](figures/{f.key}.png)\n\n_{f.title}. {f.caption}_\n" for f in figures[dataset]]
+        written["md"] = _text(work, "report.md", "\n".join(lines))
+    if "tex" in formats:
+        body = "\n".join(render.latex(t) for t in tables)
+        preamble = "% \\usepackage{booktabs} in the preamble; one table environment per table\n"
+        written["tex"] = _text(work, "tables.tex", preamble + body)
+    if "html" in formats:
+        sections = [(DATASET_NAMES[d], [render.html_table(t) for t in group]
+                     + [render.html_figure(f) for f in figures[d]]) for d, group in by_dataset]
+        written["html"] = _text(work, "index.html", render.page("cmathlab report", _header(directories, runs),
+                                                                 runs.notes, sections))
+    return written
+
+
+def _text(work: str, name: str, text: str) -> str:
+    path = os.path.join(work, name)
+    with open(path, "w") as handle:
+        handle.write(text)
+    return path
+
+
+def _swap(work: str, out: str) -> None:
+    """Put the finished report at `out`; an older report there is replaced only once this one is whole."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise BadInput("exists and is not a directory", source=out)
+    old = None
+    if os.path.exists(out):
+        if os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
+            raise BadInput(f"holds files that are not a cmathlab report (no {MARKER}); choose another --out",
+                           source=out)
+        old = out.rstrip("/") + f".old-{os.getpid()}"
+        os.replace(out, old)
+    os.replace(work, out)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,174 @@
+"""Finished runs of one or more studies, read back from MLflow into one typed DataFrame.
+
+A *condition* is a run's config without its seed (and without what cannot change a number:
+device, whether embeddings were kept). Runs of the same condition are the seeds of one table row;
+the same condition and seed tracked twice (two parts of a study can share a grid point) counts once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cmathlab.config import Config
+from cmathlab.data.corpus import LABELS
+from cmathlab.errors import BadInput
+
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the report has its own progress
+
+NOT_CONDITION = {"seed", "device", "keep_embeddings"}
+CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
+_TYPES = {f.name: type(f.default) for f in dataclasses.fields(Config)}
+# the axes a table of the paper varies around the full model; everything else stays equal
+AXES = {"overall": ("model",), "components": ("variant",), "modalities": ("modalities",), "dims": ("dim",),
+        "gammas": ("gamma1", "gamma2")}
+
+
+@dataclass
+class Runs:
+    frame: pd.DataFrame  # one row per finished (condition, seed): config fields, seed, metrics, run_id
+    sources: dict[str, str]  # dataset -> data source of its runs
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
+
+    def datasets(self) -> list[str]:
+        return [d for d in LABELS if d in set(self.frame["dataset"])]
+
+    def label_names(self, dataset: str) -> tuple[str, ...]:
+        return LABELS[dataset]
+
+    def reference(self, dataset: str) -> tuple | None:
+        """The full model's condition: CMATH, all components, all modalities, with the most table
+        rows around it (the grid point the paper's tables share)."""
+        frame = self.frame[self.frame["dataset"] == dataset]
+        conditions = frame[CONDITION].drop_duplicates()
+        full = conditions[(conditions["model"] == "cmath") & (conditions["variant"] == "full")
+                          & (conditions["modalities"] == "tav")]
+        if full.empty:
+            return None
+        others = list(conditions.itertuples(index=False, name=None))
+
+        def neighbours(candidate: tuple) -> tuple[int, int]:
+            count = sum(1 for other in others if _differs_only_in(candidate, other, _ANY_AXIS))
+            seeds = int(frame["condition"].map(lambda c: c == candidate).sum())
+            return count, seeds
+
+        return max(full.itertuples(index=False, name=None), key=neighbours)
+
+    def around(self, dataset: str, table: str) -> list[tuple]:
+        """The conditions of one table: the reference and those differing from it only in its axes."""
+        ref = self.reference(dataset)
+        if ref is None:
+            return []
+        frame = self.frame[self.frame["dataset"] == dataset]
+        conditions = frame[CONDITION].drop_duplicates().itertuples(index=False, name=None)
+        axes = {CONDITION.index(a) for a in AXES[table]}
+        return [c for c in conditions if c == ref or _differs_only_in(ref, c, axes)]
+
+    def seeds_of(self, condition: tuple) -> pd.DataFrame:
+        """The runs of one condition, one per seed, sorted by seed."""
+        return self.frame[self.frame["condition"].map(lambda c: c == condition)].sort_values("seed")
+
+
+_ANY_AXIS = {CONDITION.index(a) for axes in AXES.values() for a in axes}
+
+
+def _differs_only_in(a: tuple, b: tuple, allowed: set[int]) -> bool:
+    differ = {i for i, (x, y) in enumerate(zip(a, b)) if x != y}
+    if not differ or not differ <= allowed:
+        return False
+    axes_touched = [name for name, axes in AXES.items() if differ & {CONDITION.index(x) for x in axes}]
+    return len(axes_touched) == 1  # one table's axes, not a mix (a baseline with another d is no row)
+
+
+def load_runs(directories: list[str]) -> Runs:
+    """Every finished trial run of the given study directories."""
+    from cmathlab.study.runner import read_state
+
+    frames, notes = [], []
+    for directory in directories:
+        state = read_state(directory)
+        frame = _search(state, directory)
+        unfinished = frame[frame["status"] != "FINISHED"]
+        if len(unfinished):
+            counts = unfinished["status"].value_counts().to_dict()
+            notes.append(f"{directory}: left out {len(unfinished)} unfinished run(s) "
+                         f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); only finished runs are reported")
+        frame = frame[frame["status"] == "FINISHED"].assign(study=directory, tracking_uri=state["tracking_uri"])
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if frame.empty:
+        raise BadInput("no finished runs to report", source=", ".join(directories))
+    frame = frame.sort_values("start_time", kind="stable")
+    duplicated = frame.duplicated(subset=[*CONDITION, "seed"], keep="first")
+    if duplicated.any():
+        notes.append(f"{int(duplicated.sum())} run(s) repeat a config and seed already tracked (a grid point two "
+                     f"parts share); each config and seed counts once, its first run")
+    frame = frame[~duplicated].reset_index(drop=True)
+    frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
+    sources = frame.groupby("dataset")["data_source"].first().to_dict()
+    return Runs(frame=frame, sources=sources, notes=notes)
+
+
+def _search(state: dict, directory: str) -> pd.DataFrame:
+    import mlflow
+
+    mlflow.set_tracking_uri(state["tracking_uri"])
+    try:
+        raw = mlflow.search_runs(experiment_ids=[state["experiment_id"]], max_results=100_000,
+                                 filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
+    except Exception as err:  # noqa: BLE001 - an unreadable store is the user's to fix
+        raise BadInput(f"cannot read the tracking store {state['tracking_uri']}: {err}", source=directory) from None
+    return normalise(raw)
+
+
+def normalise(raw: pd.DataFrame) -> pd.DataFrame:
+    """`mlflow.search_runs`' frame with typed config fields, plain metric names and UTC times.
+
+    pandas 3 gives params as strings and times as a mix of timestamp types; a report needs
+    `dim` as an int, `gamma1` as a float, `official_valid` as a bool, and times that sort."""
+    out = pd.DataFrame({"run_id": raw["run_id"], "status": raw["status"], "artifact_uri": raw["artifact_uri"]})
+    for name in ("start_time", "end_time"):
+        out[name] = pd.to_datetime(raw[name], utc=True, errors="coerce") if name in raw else pd.NaT
+    for name, kind in _TYPES.items():
+        column = raw.get(f"params.{name}")
+        if column is None:
+            raise BadInput(f"run(s) without the config param {name!r}; not written by cmathlab study")
+        out[name] = column.map(lambda v, kind=kind: _parse(v, kind))
+    out["data_source"] = raw.get("tags.data_source", pd.Series("", index=raw.index)).fillna("").astype(str)
+    for column in raw.columns:
+        if column.startswith("metrics."):
+            out[column.removeprefix("metrics.")] = pd.to_numeric(raw[column], errors="coerce").astype(float)
+    return out
+
+
+def _parse(value, kind: type):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)
+    if kind is bool:
+        return text == "True"
+    return kind(float(text)) if kind is int else kind(text)
+
+
+def load_artifact(run: pd.Series, name: str):
+    """One artifact of a run: JSON files parsed, .npy files as arrays, None when absent."""
+    import mlflow
+
+    mlflow.set_tracking_uri(run["tracking_uri"])
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = mlflow.artifacts.download_artifacts(run_id=run["run_id"], artifact_path=name, dst_path=tmp)
+        except Exception:  # noqa: BLE001 - a run without this artifact
+            return None
+        if not os.path.exists(path):
+            return None
+        if name.endswith(".npy"):
+            return np.load(path, allow_pickle=False)
+        with open(path) as handle:
+            return json.load(handle)

@@ -1,0 +1,267 @@
+"""The paper's tables from tracked runs: mean ± std over seeds, bold / underline, and † by a t-test.
+
+A `Table` holds the per-seed values of its measured rows and the paper's published rows; `mark`
+decides every cell's bold, underline and dagger once, and every output format renders that.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score
+
+from cmathlab.config import VARIANTS
+from cmathlab.report.runs import CONDITION, Runs, load_artifact
+from cmathlab.report.stats import Comparison, compare, holm
+
+MODEL_NAMES = {"cmath": "CMATH", "mlp": "MLP (early fusion, no context)",
+               "bigru": "BiGRU (early fusion, dialogue)"}
+MODALITY_ORDER = ("t", "a", "v", "ta", "tv", "av", "tav")
+MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", "tv": "Text+Visual",
+                  "av": "Audio+Visual", "tav": "CMATH (text+audio+visual)"}
+# Section 5.8: test conversations grouped by their number of utterances
+LENGTH_BUCKETS = {"iemocap": ((1, 39), (40, 69), (70, None)), "meld": ((1, 9), (10, 20), (21, None))}
+DATASET_NAMES = {"iemocap": "IEMOCAP", "meld": "MELD"}
+
+
+@dataclass(frozen=True)
+class Options:
+    alpha: float = 0.05
+    holm: bool = False
+    alternative: str = "two-sided"
+    baseline: str = "bigru"  # the model the conversation-length figure measures improvement over
+    published: bool = True
+
+
+@dataclass
+class Row:
+    name: str
+    values: dict[str, dict[int, float]]  # column -> seed -> value, in percent
+    reference: bool = False
+    condition: tuple | None = None
+
+
+@dataclass
+class Cell:
+    mean: float
+    std: float
+    n: int
+    bold: bool = False
+    underline: bool = False
+    dagger: bool = False
+    comparison: Comparison | None = None
+    p_adjusted: float = math.nan
+
+
+@dataclass
+class Table:
+    key: str  # file name: components-iemocap
+    title: str
+    dataset: str
+    columns: list[str]  # metric keys of the runs, e.g. test/acc
+    headers: list[str]  # what the reader sees
+    rows: list[Row]
+    published: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    rule: str = ""
+    notes: list[str] = field(default_factory=list)
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Row | None:
+        return next((r for r in self.rows if r.reference), None)
+
+    def mark(self, options: Options) -> Table:
+        """Every cell's mean, std, rank marks and significance against the reference row."""
+        ref = self.reference
+        for column in self.columns:
+            for row in self.rows:
+                values = np.array(list(row.values.get(column, {}).values()), float)
+                self.cells[row.name, column] = Cell(
+                    mean=float(values.mean()) if len(values) else math.nan,
+                    std=float(values.std(ddof=1)) if len(values) > 1 else math.nan, n=len(values))
+            means = sorted({round(c.mean, 10) for (_, col), c in self.cells.items()
+                            if col == column and not math.isnan(c.mean)}, reverse=True)
+            if len(self.rows) > 1:  # higher is better for every metric the paper reports
+                for row in self.rows:
+                    cell = self.cells[row.name, column]
+                    cell.bold = bool(means) and round(cell.mean, 10) == means[0]
+                    cell.underline = len(means) > 1 and round(cell.mean, 10) == means[1]
+            if ref is None:
+                continue
+            others = [r for r in self.rows if r is not ref]
+            for row in others:
+                self.cells[row.name, column].comparison = compare(
+                    row.values.get(column, {}), ref.values.get(column, {}), options.alternative)
+            pvalues = [self.cells[r.name, column].comparison.p for r in others]
+            adjusted = holm(pvalues) if options.holm else pvalues
+            for row, p in zip(others, adjusted):
+                cell = self.cells[row.name, column]
+                cell.p_adjusted = p
+                cell.dagger = not math.isnan(p) and p < options.alpha
+        self.rule = self._rule(options)
+        return self
+
+    def _rule(self, options: Options) -> str:
+        ref = self.reference
+        counts = sorted({c.n for c in self.cells.values()})
+        seeds = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+        text = f"Mean ± standard deviation over {seeds} seeds, in percent. Bold: best measured row; underlined: second best."
+        if ref is not None:
+            tests = {c.comparison.test for c in self.cells.values() if c.comparison is not None}
+            how = {"paired": "paired t-test (the rows share their seeds)", "welch": "Welch's t-test",
+                   "none": "no test where a row has fewer than 2 seeds or no spread"}
+            used = "; ".join(how[t] for t in ("paired", "welch", "none") if t in tests) or "no test"
+            side = {"two-sided": "two-sided", "greater": "one-sided (row > reference)",
+                    "less": "one-sided (row < reference)"}[options.alternative]
+            text += (f" †: the row differs from {ref.name} at α = {options.alpha:g}, {side}, {used}"
+                     f"{', Holm-corrected across the rows of each column' if options.holm else ''}."
+                     f" p-values, Cohen's d and 95 % confidence intervals are in the CSV.")
+        if self.published:
+            text += (" Published rows are the paper's numbers on the real corpora: no seeds, so they take"
+                     " part in neither the marks nor the tests.")
+        return text
+
+    def frame(self) -> pd.DataFrame:
+        """The long form the CSV holds: one line per row and column, with every statistic."""
+        records = []
+        for row in self.rows:
+            for column, header in zip(self.columns, self.headers):
+                cell = self.cells[row.name, column]
+                c = cell.comparison
+                records.append({
+                    "table": self.key, "dataset": self.dataset, "row": row.name, "source": "measured",
+                    "reference": row.reference, "column": header, "metric": column, "mean": cell.mean,
+                    "std": cell.std, "n": cell.n, "seeds": " ".join(map(str, sorted(row.values.get(column, {})))),
+                    "bold": cell.bold, "underline": cell.underline, "dagger": cell.dagger,
+                    "test": c.test if c else "", "diff": c.diff if c else math.nan, "p": c.p if c else math.nan,
+                    "p_adjusted": cell.p_adjusted, "cohens_d": c.cohens_d if c else math.nan,
+                    "ci95_low": c.ci_low if c else math.nan, "ci95_high": c.ci_high if c else math.nan})
+        for name, values in self.published:
+            for column, header in zip(self.columns, self.headers):
+                records.append({"table": self.key, "dataset": self.dataset, "row": name, "source": "published",
+                                "column": header, "metric": column, "mean": values.get(column, math.nan)})
+        return pd.DataFrame.from_records(records)
+
+
+# -- building the tables from runs -----------------------------------------------------------------
+
+def _published() -> dict:
+    with resources.files("cmathlab.report").joinpath("published.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _metric_columns(section: dict) -> dict[str, float]:
+    """published.toml's short keys (acc, wf1, a label) -> the runs' metric keys."""
+    return {("test/" + k if k in ("acc", "wf1") else f"test/f1/{k}"): v for k, v in section.items()}
+
+
+def _row(runs: Runs, condition: tuple, name: str, columns: list[str], reference: bool) -> Row:
+    seeds = runs.seeds_of(condition)
+    values = {c: {int(s): 100 * float(v) for s, v in zip(seeds["seed"], seeds[c]) if not math.isnan(v)}
+              for c in columns if c in seeds}
+    return Row(name=name, values=values, reference=reference, condition=condition)
+
+
+def _field(condition: tuple, name: str):
+    return condition[CONDITION.index(name)]
+
+
+def build_tables(runs: Runs, options: Options) -> list[Table]:
+    """Every table the runs can fill, per dataset, in the paper's order."""
+    published = _published() if options.published else {}
+    tables = []
+    for dataset in runs.datasets():
+        ref = runs.reference(dataset)
+        if ref is None:
+            continue
+        labels = runs.label_names(dataset)
+        ds = DATASET_NAMES[dataset]
+        two = (["test/acc", "test/wf1"], ["ACC", "W-F1"])
+
+        def table(key, title, conditions, name_of, order, columns, headers, pub=()):
+            rows = [_row(runs, c, name_of(c), columns, c == ref) for c in sorted(conditions, key=order)]
+            if len(rows) < 2:
+                return
+            tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,
+                                headers=headers, rows=rows, published=list(pub)).mark(options))
+
+        def pub(section):
+            return [(f"{name} (published)", _metric_columns(values))
+                    for name, values in published.get(section, {}).get(dataset, {}).items()]
+
+        overall_cols = [f"test/f1/{n}" for n in labels] + ["test/acc", "test/wf1"]
+        table("overall", f"Overall performance on {ds} (Table {2 if dataset == 'iemocap' else 3}); "
+                         "per-class columns are F1", runs.around(dataset, "overall"),
+              lambda c: MODEL_NAMES[_field(c, "model")], lambda c: (c == ref, _field(c, "model")),
+              overall_cols, [n.capitalize() for n in labels] + ["ACC", "W-F1"], pub("overall"))
+        table("components", f"Ablation of CMATH's components on {ds} (Table 4)", runs.around(dataset, "components"),
+              lambda c: "CMATH (full)" if c == ref else _field(c, "variant"),
+              lambda c: VARIANTS.index(_field(c, "variant")) if c != ref else 99, *two,
+              [(n.replace("full", "CMATH (full)"), v) for n, v in pub("components")])
+        table("modalities", f"Modality subsets on {ds} (Table 5)", runs.around(dataset, "modalities"),
+              lambda c: MODALITY_NAMES[_field(c, "modalities")],
+              lambda c: MODALITY_ORDER.index(_field(c, "modalities")), *two,
+              [(MODALITY_NAMES[n.split(" ")[0]] + " (published)", v) for n, v in pub("modalities")])
+        table("dims", f"Embedding size d on {ds} (Figure 4)", runs.around(dataset, "dims"),
+              lambda c: f"d = {_field(c, 'dim')}", lambda c: _field(c, "dim"), *two)
+        table("gammas", f"Distillation weights γ1 × γ2 on {ds} (Figure 6)", runs.around(dataset, "gammas"),
+              lambda c: f"γ1 = {_field(c, 'gamma1'):.1f}, γ2 = {_field(c, 'gamma2'):.1f}",
+              lambda c: (_field(c, "gamma1"), _field(c, "gamma2")), *two)
+        lengths = length_table(runs, dataset, ref, options)
+        if lengths is not None:
+            tables.append(lengths)
+    return tables
+
+
+def length_table(runs: Runs, dataset: str, ref: tuple, options: Options) -> Table | None:
+    """Figure 5: W-F1 of the test conversations in each length bucket, per model of the overall table."""
+    models = sorted(runs.around(dataset, "overall"), key=lambda c: (c == ref, _field(c, "model")))
+    if not models:
+        return None
+    buckets = LENGTH_BUCKETS[dataset]
+    names = [f"C{i + 1} ({lo}-{hi})" if hi else f"C{i + 1} ({lo}+)" for i, (lo, hi) in enumerate(buckets)]
+    columns = [f"length/{n}/wf1" for n in names]
+    rows = []
+    for condition in models:
+        values: dict[str, dict[int, float]] = {c: {} for c in columns}
+        for _, run in runs.seeds_of(condition).iterrows():
+            predictions = load_artifact(run, "predictions.json")
+            if predictions is None:
+                continue
+            for column, (lo, hi) in zip(columns, buckets):
+                chosen = [p for p in predictions.values() if p["length"] >= lo and (hi is None or p["length"] <= hi)]
+                if chosen:
+                    y = np.concatenate([p["label"] for p in chosen])
+                    pred = np.concatenate([p["pred"] for p in chosen])
+                    values[column][int(run["seed"])] = 100 * float(f1_score(y, pred, average="weighted"))
+        rows.append(Row(MODEL_NAMES[_field(condition, "model")], values, condition == ref, condition))
+    counts = _bucket_counts(runs.seeds_of(ref).iloc[0], buckets)
+    headers = [f"{n}: {k} dialogues" for n, k in zip(names, counts)]
+    table = Table(key=f"lengths-{dataset}", title=f"W-F1 by conversation length on {DATASET_NAMES[dataset]} (Figure 5)",
+                  dataset=dataset, columns=columns, headers=headers, rows=rows)
+    table.mark(options)
+    base = next((r for r in rows if r.condition is not None and _field(r.condition, "model") == options.baseline), None)
+    if base is None:
+        table.notes.append(f"no {options.baseline} runs: no relative improvement (choose one with --baseline)")
+        return table
+    for row in rows:
+        if row is base:
+            continue
+        gains = []
+        for column, name in zip(columns, names):
+            b, m = table.cells[base.name, column].mean, table.cells[row.name, column].mean
+            gains.append(f"{name.split(' ')[0]} {100 * (m - b) / b:+.2f} %" if b else f"{name.split(' ')[0]} -")
+        table.notes.append(f"Relative W-F1 improvement of {row.name} over {base.name}: {', '.join(gains)}")
+    return table
+
+
+def _bucket_counts(run: pd.Series, buckets) -> list[int]:
+    predictions = load_artifact(run, "predictions.json") or {}
+    lengths = [p["length"] for p in predictions.values()]
+    return [sum(1 for n in lengths if n >= lo and (hi is None or n <= hi)) for lo, hi in buckets]
+

@@ -1,0 +1,124 @@
+"""The table rules on fixed numbers: bold, underline, dagger, Holm, published rows, and every format."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from cmathlab.report import render
+from cmathlab.report.runs import normalise
+from cmathlab.report.stats import compare
+from cmathlab.report.tables import Options, Row, Table, _published
+
+SEEDS = (0, 1, 2)
+
+
+def row(name, acc, wf1, reference=False):
+    return Row(name, {"test/acc": dict(zip(SEEDS, acc)), "test/wf1": dict(zip(SEEDS, wf1))}, reference)
+
+
+def ablation(**options) -> Table:
+    rows = [
+        row("w/o MR", [60.0, 62.0, 61.0], [59.0, 61.5, 60.0]),  # far below the full model
+        row("w/o LLD", [72.5, 74.0, 73.9], [72.0, 73.9, 73.7]),  # close to it: not significant
+        row("w/o HD", [71.5, 73.1, 72.4], [71.0, 72.2, 71.3]),  # second-worst on ACC, a small drop
+        row("CMATH (full)", [73.5, 74.2, 74.0], [73.4, 74.0, 73.8], reference=True),
+    ]
+    return Table("components-iemocap", "Ablation", "iemocap", ["test/acc", "test/wf1"], ["ACC", "W-F1"], rows,
+                 published=[("CMATH (full) (published)", {"test/acc": 99.0, "test/wf1": 99.0})]).mark(Options(**options))
+
+
+def test_best_is_bold_second_is_underlined_among_measured_rows_only():
+    t = ablation()
+    # the published 99.0 would be best; it is not ranked
+    assert t.cells["CMATH (full)", "test/acc"].bold and not t.cells["CMATH (full)", "test/acc"].underline
+    assert t.cells["w/o LLD", "test/acc"].underline
+    assert sum(c.bold for (r, col), c in t.cells.items() if col == "test/acc") == 1
+    assert sum(c.underline for (r, col), c in t.cells.items() if col == "test/acc") == 1
+    assert t.cells["CMATH (full)", "test/acc"].mean == pytest.approx((73.5 + 74.2 + 74.0) / 3)
+    assert t.cells["CMATH (full)", "test/acc"].std == pytest.approx(pd.Series([73.5, 74.2, 74.0]).std())
+
+
+def test_dagger_marks_rows_that_differ_significantly_from_the_reference():
+    t = ablation()
+    for name in ("w/o MR", "w/o LLD", "w/o HD"):
+        cell = t.cells[name, "test/acc"]
+        expected = compare(t.rows[[r.name for r in t.rows].index(name)].values["test/acc"],
+                           t.reference.values["test/acc"])
+        assert cell.comparison.test == "paired"
+        assert cell.comparison.p == pytest.approx(expected.p)
+        assert cell.dagger == (expected.p < 0.05)
+    assert t.cells["w/o MR", "test/acc"].dagger and not t.cells["w/o LLD", "test/acc"].dagger
+    assert not any(t.cells["CMATH (full)", c].dagger for c in t.columns)  # the reference is never marked
+
+
+def test_holm_and_alpha_change_which_rows_get_a_dagger():
+    plain, corrected = ablation(), ablation(holm=True)
+    p = plain.cells["w/o HD", "test/acc"].comparison.p
+    assert 0.05 / 3 < p < 0.05, "the fixed numbers put w/o HD between the Holm and the plain threshold"
+    assert plain.cells["w/o HD", "test/acc"].dagger and not corrected.cells["w/o HD", "test/acc"].dagger
+    assert corrected.cells["w/o MR", "test/acc"].dagger
+    assert not ablation(alpha=1e-6).cells["w/o MR", "test/acc"].dagger
+    assert "Holm" in corrected.rule and "Holm" not in plain.rule
+
+
+def test_the_rule_under_the_table_names_test_alpha_and_sidedness():
+    t = ablation(alpha=0.01, alternative="greater")
+    assert "α = 0.01" in t.rule and "one-sided" in t.rule and "paired t-test" in t.rule
+    assert "CMATH (full)" in t.rule and "Published rows" in t.rule
+
+
+def test_csv_holds_every_statistic_and_the_published_rows_without_tests():
+    frame = ablation().frame()
+    mr = frame[(frame.row == "w/o MR") & (frame.metric == "test/acc")].iloc[0]
+    assert mr.test == "paired" and mr.dagger and mr.n == 3 and mr.seeds == "0 1 2"
+    assert mr.ci95_low < mr["diff"] < mr.ci95_high < 0 and mr.cohens_d < 0
+    published = frame[frame.source == "published"]
+    assert len(published) == 2 and published["mean"].tolist() == [99.0, 99.0]
+    assert published["p"].isna().all() and published["dagger"].isna().all()
+
+
+def test_markdown_latex_and_html_show_the_same_marks():
+    t = ablation()
+    md, tex, html = render.markdown(t), render.latex(t), render.html_table(t)
+    assert "**73.90**" in md and "<u>73.47</u>" in md and "61.00†" in md and "*CMATH (full) (published)*" in md
+    assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
+    assert r"\textbf{73.90}" in tex and r"\underline{73.47}" in tex and r"61.00$^\dagger$" in tex
+    assert r"\textit{CMATH (full) (published)}" in tex
+    # the published block is set off by its own rule, after the last measured row
+    assert tex.index("CMATH (full) &") < tex.rindex(r"\midrule") < tex.index(r"\textit{CMATH (full) (published)}")
+    assert "<b>73.90</b>" in html and "<u>73.47</u>" in html and "61.00<sup>†</sup>" in html
+    assert "<i>CMATH (full) (published)</i>" in html
+
+
+def test_latex_escapes_names_and_greek():
+    assert render.tex_text("γ1 = 1.0 & 50% w/o_x") == r"$\gamma_1$ = 1.0 \& 50\% w/o\_x"
+
+
+def test_published_numbers_are_the_papers():
+    pub = _published()
+    assert pub["overall"]["iemocap"]["CMATH"]["wf1"] == 73.96 and pub["overall"]["meld"]["AdaIGN"]["acc"] == 67.62
+    assert pub["components"]["iemocap"]["w/o CMA-T"] == {"acc": 68.15, "wf1": 68.48}
+    assert pub["modalities"]["meld"]["av"] == {"acc": 47.43, "wf1": 42.04}
+    assert "acc" not in pub["overall"]["iemocap"]["SCMM"]  # "-" in the paper stays absent
+
+
+def test_search_runs_frame_is_normalised_to_typed_config_and_utc_times():
+    from cmathlab.config import Config
+
+    params = {f"params.{k}": str(v) for k, v in Config.for_dataset("meld", dim=64, seed=3).to_dict().items()}
+    raw = pd.DataFrame([{"run_id": "a", "status": "FINISHED", "artifact_uri": "file:///x", **params,
+                         "start_time": pd.Timestamp("2026-11-24 05:00", tz="UTC"), "end_time": None,
+                         "metrics.test/acc": "0.5", "tags.data_source": "synthetic:meld"},
+                        {"run_id": "b", "status": "FINISHED", "artifact_uri": "file:///y", **params,
+                         "start_time": "2026-11-24T04:00:00", "end_time": 1764000000000,
+                         "metrics.test/acc": 0.25, "tags.data_source": None}])
+    out = normalise(raw)
+    assert out["dim"].tolist() == [64, 64] and out["dim"].dtype.kind == "i"
+    assert out["gamma2"].dtype.kind == "f" and out["official_valid"].dtype.kind == "b"
+    assert not out["official_valid"].any() and out["modalities"][0] == "tav"
+    assert out["seed"].tolist() == [3, 3] and out["dataset"][0] == "meld"
+    assert out["test/acc"].tolist() == [0.5, 0.25]
+    assert str(out["start_time"].dtype).startswith("datetime64") and out.sort_values("start_time").run_id.tolist() == ["b", "a"]
+    assert out["data_source"].tolist() == ["synthetic:meld", ""]
+    assert not math.isnan(out["start_time"][1].timestamp())
