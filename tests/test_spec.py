@@ -14,11 +14,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GRID = 'name = "g"\ndatasets = ["iemocap"]\nseeds = 2\n[grid]\n'
 
 
-def test_the_papers_section_is_550_trials():
+def test_the_papers_section_is_570_trials():
     spec = load_spec(os.path.join(ROOT, "studies", "paper.toml"))
     assert {p.name: p.n_trials() for p in spec.parts} == {
-        "components": 60, "modalities": 70, "dims": 60, "gammas": 360}
-    assert spec.n_trials() == 550
+        "components": 60, "modalities": 70, "dims": 60, "gammas": 360, "baselines": 20}
+    assert spec.n_trials() == 570
     gammas = next(p for p in spec.parts if p.name == "gammas")
     assert gammas.grid["gamma1"] == [1.0, 1.2, 1.4, 1.6, 1.8, 2.0] == gammas.grid["gamma2"]
 
@@ -33,8 +33,16 @@ def test_every_shipped_spec_is_valid_and_round_trips(path):
 
 def test_quick_cuts_seeds_epochs_and_scale_but_keeps_the_axes():
     spec = load_spec(os.path.join(ROOT, "studies", "paper.toml"), quick=True)
-    assert spec.n_trials() == 110 and spec.scale == 0.1
+    assert spec.n_trials() == 114 and spec.scale == 0.1
     assert all(p.seeds == (0,) and p.epochs == 2 for p in spec.parts)
+
+
+def test_the_demo_is_72_trials_on_a_reduced_iemocap():
+    spec = load_spec(os.path.join(ROOT, "studies", "demo.toml"))
+    assert {p.name: p.n_trials() for p in spec.parts} == {
+        "components": 18, "modalities": 21, "gammas": 27, "baselines": 6}
+    assert spec.data["iemocap"] == "synthetic:iemocap/8" and spec.scale == 0.4
+    assert all(p.fixed["keep_embeddings"] and p.fixed["dim"] == 96 for p in spec.parts)
 
 
 def test_command_line_data_overrides_the_spec(tmp_path):
