@@ -128,3 +128,18 @@ def test_a_spec_with_bad_toml_is_one_line(tmp_path, capsys):
     path = write_spec(tmp_path, "name = \n")
     assert main(["study", "run", path]) == 2
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
+    from cmathlab.study.runner import units
+    from cmathlab.study.trial import trial_config
+
+    write_spec(tmp_path, 'name = "dims"\n[grid]\ndim = [16, 32]\n', "dims.toml")
+    spec = load_spec(write_spec(tmp_path, 'name = "all"\ninclude = ["dims.toml"]\ndatasets = ["meld"]\n'
+                                          'seeds = 1\n[fixed]\ndim = 64\nheads = 2\n'))
+    part = spec.parts[0]
+    assert [part.config("meld", 0, {"dim": d}).dim for d in (16, 32)] == [16, 32]
+    # the driver's tracker and the trial build the config the same way the spec check did
+    params = {"dataset": "meld", "seed": 0, "fixed": part.fixed, "axes": ["dim"], "dim": 16}
+    assert trial_config(params).dim == 16 and trial_config(params).heads == 2
+    assert units(spec)

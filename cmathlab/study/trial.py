@@ -33,7 +33,8 @@ def trial_key(params: dict, trial_id: str) -> str:
 
 def trial_config(params: dict) -> Config:
     values = {axis: params[axis] for axis in params["axes"]}
-    return Config.for_dataset(params["dataset"], **params["fixed"], **values, seed=params["seed"])
+    # a grid axis wins over the same key in [fixed] (a composite's [fixed] may set d for every part)
+    return Config.for_dataset(params["dataset"], **{**params["fixed"], **values}, seed=params["seed"])
 
 
 def run_trial(params: dict, corpora: dict, finished: dict) -> None:
