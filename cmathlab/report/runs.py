@@ -93,22 +93,24 @@ def load_runs(directories: list[str]) -> Runs:
     frames, notes = [], []
     for directory in directories:
         state = read_state(directory)
-        frame = _search(state, directory)
-        unfinished = frame[frame["status"] != "FINISHED"]
+        raw = _search(state, directory)
+        unfinished = raw[raw["status"] != "FINISHED"] if len(raw) else raw
         if len(unfinished):
             counts = unfinished["status"].value_counts().to_dict()
             notes.append(f"{directory}: left out {len(unfinished)} unfinished run(s) "
                          f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); only finished runs are reported")
-        frame = frame[frame["status"] == "FINISHED"].assign(study=directory, tracking_uri=state["tracking_uri"])
-        frames.append(frame)
+        finished = raw[raw["status"] == "FINISHED"] if len(raw) else raw
+        if len(finished):  # a failed run may lack what a finished one has; it is never read
+            frames.append(normalise(finished).assign(study=directory, tracking_uri=state["tracking_uri"]))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if frame.empty:
         raise BadInput("no finished runs to report", source=", ".join(directories))
-    frame = frame.sort_values("start_time", kind="stable")
+    # of two runs of one config and seed, keep the one with embeddings (for t-SNE), else the first
+    frame = frame.sort_values(["keep_embeddings", "start_time"], ascending=[False, True], kind="stable")
     duplicated = frame.duplicated(subset=[*CONDITION, "seed"], keep="first")
     if duplicated.any():
         notes.append(f"{int(duplicated.sum())} run(s) repeat a config and seed already tracked (a grid point two "
-                     f"parts share); each config and seed counts once, its first run")
+                     f"parts share); each config and seed counts once")
     frame = frame[~duplicated].reset_index(drop=True)
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
     sources = frame.groupby("dataset")["data_source"].first().to_dict()
@@ -124,7 +126,7 @@ def _search(state: dict, directory: str) -> pd.DataFrame:
                                  filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
     except Exception as err:  # noqa: BLE001 - an unreadable store is the user's to fix
         raise BadInput(f"cannot read the tracking store {state['tracking_uri']}: {err}", source=directory) from None
-    return normalise(raw)
+    return raw
 
 
 def normalise(raw: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +140,7 @@ def normalise(raw: pd.DataFrame) -> pd.DataFrame:
     for name, kind in _TYPES.items():
         column = raw.get(f"params.{name}")
         if column is None:
-            raise BadInput(f"run(s) without the config param {name!r}; not written by cmathlab study")
+            raise BadInput(f"finished run(s) without the config param {name!r}; not written by cmathlab study")
         out[name] = column.map(lambda v, kind=kind: _parse(v, kind))
     out["data_source"] = raw.get("tags.data_source", pd.Series("", index=raw.index)).fillna("").astype(str)
     for column in raw.columns:
