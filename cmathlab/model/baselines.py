@@ -32,6 +32,8 @@ class EarlyFusion(nn.Module):
 
 
 class Baseline(nn.Module):
+    samples_noise = False
+
     def loss_terms(self, out: Output, batch: Batch) -> dict[str, torch.Tensor]:
         ce = F.cross_entropy(out.logits[batch.mask], batch.labels[batch.mask])
         return {"ce_x": ce, "total": ce}
@@ -50,7 +52,7 @@ class UtteranceMLP(Baseline):
         self.hidden = nn.Sequential(nn.Linear(cfg.dim, cfg.dim), nn.ReLU(), nn.Dropout(cfg.dropout))
         self.classify = nn.Linear(cfg.dim, n_classes)
 
-    def forward(self, batch: Batch) -> Output:
+    def forward(self, batch: Batch, noise=None) -> Output:
         return self.output(self.hidden(self.fuse(batch)))
 
 
@@ -64,7 +66,7 @@ class DialogueGRU(Baseline):
         self.drop = nn.Dropout(cfg.dropout)
         self.classify = nn.Linear(2 * (cfg.dim // 2), n_classes)
 
-    def forward(self, batch: Batch) -> Output:
+    def forward(self, batch: Batch, noise=None) -> Output:
         u = self.fuse(batch)
         lengths = batch.mask.sum(1).cpu()  # packing keeps padding out of both directions
         packed = pack_padded_sequence(u, lengths, batch_first=True, enforce_sorted=False)

@@ -99,6 +99,29 @@ class Gate(nn.Module):
         return (weights * torch.stack(streams)).sum(0)
 
 
+class Attention(nn.Module):
+    """Multi-head scaled dot-product attention in plain tensor ops, so that `torch.func.vmap` batches
+    it over a fused group (nn.MultiheadAttention's fused kernel has no batching rule)."""
+
+    def __init__(self, d: int, heads: int, dropout: float):
+        super().__init__()
+        self.query, self.key, self.value, self.out = (nn.Linear(d, d) for _ in range(4))
+        self.heads = heads
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+        b, n, d = query.shape
+        h = self.heads
+
+        def split(x):  # (B, n, d) -> (B, h, n, d/h)
+            return x.reshape(b, -1, h, d // h).transpose(1, 2)
+
+        q, k, v = split(self.query(query)), split(self.key(key)), split(self.value(key))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d // h)  # (B, h, n, n)
+        scores = scores.masked_fill(padding[:, None, None, :], float("-inf"))  # padded keys get no weight
+        return self.out((self.drop(scores.softmax(-1)) @ v).transpose(1, 2).reshape(b, n, d))
+
+
 class CMATransformer(nn.Module):
     """One central modality enhanced by its auxiliaries (eqs. 9-13); with none, self-attention only."""
 
@@ -107,7 +130,7 @@ class CMATransformer(nn.Module):
         d = cfg.dim
 
         def attention():
-            return nn.MultiheadAttention(d, cfg.heads, dropout=cfg.dropout, batch_first=True)
+            return Attention(d, cfg.heads, cfg.dropout)
 
         self.self_attention = attention()
         self.cross_attention = nn.ModuleList(attention() for _ in range(n_aux))
@@ -117,7 +140,7 @@ class CMATransformer(nn.Module):
 
     def forward(self, h_c: torch.Tensor, h_aux: list[torch.Tensor], padding: torch.Tensor) -> torch.Tensor:
         def attend(layer, query, key):
-            return layer(query, key, key, key_padding_mask=padding, need_weights=False)[0]
+            return layer(query, key, padding)
 
         cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]  # H-tilde_{a->t}, eqs. 9-10
         h_tilde = attend(self.self_attention, h_c, h_c) + sum(cross)  # eq. 11, lines 1-2
@@ -145,11 +168,13 @@ class VariationalFusion(nn.Module):
             nn.init.constant_(net[-1].bias, inverse)
         self.sample_at_eval = sample_at_eval
 
-    def forward(self, h: dict[str, torch.Tensor]) -> torch.Tensor:
+    def forward(self, h: dict[str, torch.Tensor], noise: torch.Tensor | None = None) -> torch.Tensor:
+        """`noise` is epsilon of eq. 17 when the caller draws it (fit does, from the run's own generator)."""
         mu_x = torch.stack([self.mu[m](h[m]) for m in self.mu]).mean(0)  # eq. 16
         sigma_x = torch.stack([self.positive(self.sigma[m](h[m])) for m in self.sigma]).mean(0)  # eq. 16
         if self.training or self.sample_at_eval:
-            return mu_x + torch.randn_like(sigma_x) * sigma_x  # eq. 17
+            epsilon = torch.randn_like(sigma_x) if noise is None else noise
+            return mu_x + epsilon * sigma_x  # eq. 17
         return mu_x
 
 
@@ -165,6 +190,8 @@ class Output:
 
 
 class CMATH(nn.Module):
+    samples_noise = True  # eq. 17 draws epsilon (B, n, d) in training
+
     def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         self.cfg = cfg
@@ -180,7 +207,7 @@ class CMATH(nn.Module):
         self.classify_x = nn.Linear(cfg.dim, n_classes)  # eq. 19; softmax lives in the losses
         self.classify = nn.ModuleDict({m: nn.Linear(cfg.dim, n_classes) for m in mods})
 
-    def forward(self, batch: Batch) -> Output:
+    def forward(self, batch: Batch, noise: torch.Tensor | None = None) -> Output:
         mods, padding = self.cfg.modalities, ~batch.mask
         u_prime, reconstructions = {}, {}
         for m in mods:
@@ -191,35 +218,49 @@ class CMATH(nn.Module):
         h = {m: self.drop(u_prime[m] + s_plus_p) for m in mods}  # eq. 8
         if self.cma is not None:  # eqs. 13-14; w/o CMA-T passes H_m through
             h = {m: self.cma[m](h[m], [h[a] for a in mods if a != m], padding) for m in mods}
-        h_x = self.fusion(h)
+        h_x = self.fusion(h, noise)
         return Output(logits=self.classify_x(h_x), embedding=h_x,
                       modality_logits={m: self.classify[m](h[m]) for m in mods},
                       modality_hidden=h, reconstructions=reconstructions)
 
     def loss_terms(self, out: Output, batch: Batch) -> dict[str, torch.Tensor]:
-        """Each term of eq. 24 over real utterances only, and their weighted total."""
-        cfg, mask, y = self.cfg, batch.mask, batch.labels[batch.mask]
+        """Each term of eq. 24 over real utterances only, and their weighted total.
+
+        Padding is weighted out rather than indexed away: no shape depends on the data, so the
+        terms need no host sync and stay valid under `torch.func.vmap` (fused training)."""
+        cfg = self.cfg
+        real = batch.mask.to(out.logits.dtype)  # (B, n): 1 at real utterances
+        count = real.sum()
+        labels = batch.labels.clamp(min=0)  # padding's -1 is weighted out below
+
+        def ce(logits):  # mean cross-entropy over real utterances
+            return (F.cross_entropy(logits.transpose(1, 2), labels, reduction="none") * real).sum() / count
 
         def sq_error(a, b):  # ||a - b||_F^2 of eqs. 3 and 18, reduced as the config says
-            err = (a - b).pow(2)[mask]  # (real utterances, features)
-            return err.mean() if cfg.reduction == "element" else err.sum(-1).mean()
+            err = ((a - b).pow(2) * real[..., None]).sum()
+            return err / (count * a.shape[-1]) if cfg.reduction == "element" else err / count
 
         def teacher(t):
             return t.detach() if cfg.detach_teacher else t
 
-        terms = {"ce_x": F.cross_entropy(out.logits[mask], y)}  # eq. 21
+        terms = {"ce_x": ce(out.logits)}  # eq. 21
         if cfg.modality_ce:
-            terms["ce_m"] = sum(F.cross_entropy(lg[mask], y) for lg in out.modality_logits.values())  # eq. 20
+            terms["ce_m"] = sum(ce(lg) for lg in out.modality_logits.values())  # eq. 20
         if out.reconstructions:
             terms["re"] = sum(sq_error(batch.features[m], r) for m, r in out.reconstructions.items())  # eqs. 3-4
         if cfg.low_level_distillation:
             terms["mse"] = sum(sq_error(teacher(out.embedding), h) for h in out.modality_hidden.values())  # eq. 18
         if cfg.high_level_distillation:
-            log_p_x = teacher(out.logits[mask].log_softmax(-1))
-            terms["kl"] = sum(  # eq. 23: KL(Y-hat_x || Y-hat_m), averaged over utterances
-                F.kl_div(lg[mask].log_softmax(-1), log_p_x, log_target=True, reduction="batchmean")
+            log_p_x = teacher(out.logits.log_softmax(-1))
+            p_x = log_p_x.exp()
+            terms["kl"] = sum(  # eq. 23: KL(Y-hat_x || Y-hat_m) = sum p_x (log p_x - log p_m), over real utterances
+                ((p_x * (log_p_x - lg.log_softmax(-1))).sum(-1) * real).sum() / count
                 for lg in out.modality_logits.values())
-        weights = {"mse": cfg.gamma1, "kl": cfg.gamma2}
-        terms["total"] = sum(weights.get(k, 1.0) * v for k, v in terms.items())  # eq. 24
+        terms["total"] = weighted_total(terms, cfg.gamma1, cfg.gamma2)
         return terms
 
+
+def weighted_total(terms: dict[str, torch.Tensor], gamma1, gamma2) -> torch.Tensor:
+    """Eq. 24: every term at weight 1 but the distillation terms, at gamma1 (low) and gamma2 (high)."""
+    weights = {"mse": gamma1, "kl": gamma2}
+    return sum(weights.get(k, 1.0) * v for k, v in terms.items() if k != "total")
