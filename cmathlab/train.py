@@ -6,11 +6,13 @@ weighted F1 only: the reported test numbers are those of the best validation epo
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -19,9 +21,10 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from cmathlab.config import Config
 from cmathlab.data.corpus import Corpus
-from cmathlab.data.tensors import PaddedSplit
+from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model import build_model
+from cmathlab.model.cmath import weighted_total
 
 
 class Diverged(RuntimeError):
@@ -70,85 +73,249 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def fit(config: Config, corpus: Corpus, on_epoch: Callable[[dict], None] | None = None) -> RunResult:
-    """Train `config` on `corpus`; `on_epoch` receives each epoch's record as it is made."""
-    missing = set(config.modalities) - set(corpus.modalities)
+def fit(config: Config | Sequence[Config], corpus: Corpus,
+        on_epoch: Callable[[dict], None] | None = None) -> RunResult | list[RunResult]:
+    """Train `config` on `corpus`; `on_epoch` receives each epoch's record as it is made.
+
+    Given a group of configs that `fusion_key` finds compatible, trains them as one stacked model
+    (`torch.func.vmap` over their stacked weights) and returns one `RunResult` each. Every member
+    keeps its own seed (initial weights, data order, eq. 17's noise), early stopping and best
+    epoch; with dropout off, a member's numbers are its solo run's. Records then carry `member`.
+    """
+    group = [config] if isinstance(config, Config) else list(config)
+    fused = not isinstance(config, Config)
+    if not group:
+        raise BadInput("an empty group of configs", field="config")
+    key = fusion_key(group[0])
+    for other in group[1:]:
+        if fusion_key(other) != key:
+            field_ = next(k for (k, a), (_, b) in zip(key, fusion_key(other)) if a != b)
+            raise BadInput(f"a fused group must share every shape; members differ in {field_}", field=field_)
+    if fused and group[0].model != "cmath":
+        raise BadInput(f"only cmath trains fused; {group[0].model} runs one model at a time", field="model")
+    first = group[0]
+    missing = set(first.modalities) - set(corpus.modalities)
     if missing:
-        raise BadInput(f"asks for modalities {config.modalities!r}, the corpus has {corpus.modalities!r}",
+        raise BadInput(f"asks for modalities {first.modalities!r}, the corpus has {corpus.modalities!r}",
                        source=corpus.source, field="modalities")
-    device = resolve_device(config.device)
-    torch.manual_seed(config.seed)
-    order_rng = np.random.default_rng(config.seed)
-    split = corpus.split(config.val_fraction, config.split_seed, config.official_valid)
+    device = resolve_device(first.device)
+    split = corpus.split(first.val_fraction, first.split_seed, first.official_valid)
     if not split["valid"]:
         raise BadInput("no validation dialogues", source=corpus.source)
-    data = {name: PaddedSplit.build(corpus, split[name], config.modalities, device) for name in split}
-    model = build_model(config, corpus.dims, corpus.n_speakers, len(corpus.label_names)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    data = {name: PaddedSplit.build(corpus, split[name], first.modalities, device) for name in split}
+    members = [Member(cfg, corpus, device) for cfg in group]
+    engine = Stack(members, device) if fused else Solo(members[0])
+    train = data["train"]
 
-    history, best, best_wf1, stale = [], None, -math.inf, 0
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(1, first.epochs + 1):
         started = time.perf_counter()
-        model.train()
-        sums: dict[str, torch.Tensor] = {}
+        engine.train()
+        orders = [m.order_rng.permutation(len(train)) for m in members]
+        sums: list[dict[str, torch.Tensor]] = [{} for _ in members]
         batches = 0
-        for rows in data["train"].batches(config.batch_size, order_rng.permutation(len(data["train"]))):
-            batch = data["train"].batch(rows)
-            terms = model.loss_terms(model(batch), batch)
-            optimizer.zero_grad(set_to_none=True)
-            terms["total"].backward()
-            if config.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            for k, v in terms.items():  # summed on the device: one host sync per epoch
-                sums[k] = sums.get(k, 0) + v.detach()
+        for start in range(0, len(train), first.batch_size):
+            rows = [order[start:start + first.batch_size] for order in orders]
+            batch = train.batch(rows[0]) if not fused else train.stacked_batch(rows)
+            noise = [m.noise(train, r) for m, r in zip(members, rows)]
+            terms = engine.step(batch, noise)  # name -> (K,), summed on the device: one host sync per epoch
+            for k, m in enumerate(members):
+                for name in m.terms:
+                    sums[k][name] = sums[k].get(name, 0) + terms[name][k].detach()
             batches += 1
-        losses = {f"loss_{k}": float(v) / batches for k, v in sums.items()}
-        if not math.isfinite(losses["loss_total"]):
-            raise Diverged(f"loss is {losses['loss_total']} at epoch {epoch}")
-        valid = evaluate(model, data["valid"], config.batch_size)
-        test = evaluate(model, data["test"], config.batch_size, config.keep_embeddings)
-        record = {"epoch": epoch, **losses,
-                  "valid_acc": valid.acc, "valid_wf1": valid.wf1, "test_acc": test.acc, "test_wf1": test.wf1,
-                  "seconds": time.perf_counter() - started}
-        history.append(record)
-        if valid.wf1 > best_wf1:
-            best_wf1, best, stale = valid.wf1, (epoch, valid, test), 0
-        else:
-            stale += 1
-        if on_epoch is not None:
-            on_epoch(record)
-        if config.patience and stale >= config.patience and epoch >= config.min_epochs:
+        valid = engine.evaluate(data["valid"], first.batch_size)
+        test = engine.evaluate(data["test"], first.batch_size, any(m.config.keep_embeddings for m in members))
+        seconds = time.perf_counter() - started
+        for k, m in enumerate(members):
+            if m.stopped:
+                continue  # its weights go on training with the group; its numbers are final
+            losses = {f"loss_{name}": float(v) / batches for name, v in sums[k].items()}
+            if not math.isfinite(losses["loss_total"]):
+                raise Diverged(f"loss is {losses['loss_total']} at epoch {epoch}"
+                               + (f" (seed {m.config.seed}, gamma1 {m.config.gamma1}, gamma2 {m.config.gamma2})"
+                                  if fused else ""))
+            record = {"epoch": epoch, **losses, "valid_acc": valid[k].acc, "valid_wf1": valid[k].wf1,
+                      "test_acc": test[k].acc, "test_wf1": test[k].wf1, "seconds": seconds / len(members)}
+            m.end_epoch(record, valid[k], test[k])
+            if on_epoch is not None:
+                on_epoch({**record, "member": k} if fused else record)
+        if all(m.stopped for m in members):
             break
 
-    best_epoch, valid, test = best
-    names = list(corpus.label_names)
-    labels = np.concatenate(test.labels)
-    preds = np.concatenate(test.preds)
-    bayes = None
-    if corpus.generator is not None:
-        bayes = {f"{name}_{k}": v for name in ("valid", "test")
-                 for k, v in corpus.generator.bayes(corpus, split[name], config.modalities).items()}
-    return RunResult(
-        config=config.to_dict(),
-        data={"source": corpus.source, "sha256": corpus.sha256, "dataset": corpus.dataset,
-              **{f"{k}_dialogues": len(v) for k, v in split.items()},
-              **{f"{k}_utterances": int(data[k].lengths.sum()) for k in split}},
-        label_names=names,
-        history=history,
-        best_epoch=best_epoch,
-        valid={"acc": valid.acc, "wf1": valid.wf1},
-        test={"acc": test.acc, "wf1": test.wf1,
-              "per_class_f1": dict(zip(names, map(float, f1_score(
-                  labels, preds, labels=range(len(names)), average=None, zero_division=0)))),
-              "confusion": confusion_matrix(labels, preds, labels=range(len(names))).tolist()},
-        predictions={i: {"length": len(y), "pred": p.tolist(), "label": y.tolist()}
-                     for i, p, y in zip(data["test"].ids, test.preds, test.labels)},
-        bayes=bayes,
-        seconds_per_epoch=float(np.mean([r["seconds"] for r in history])),
-        device=str(device),
-        embeddings=test.embeddings,
-    )
+    results = [m.result(corpus, split, data, str(device)) for m in members]
+    return results if fused else results[0]
+
+
+# what members of one fused group may differ in; everything else shapes the stacked model
+FUSABLE = ("seed", "gamma1", "gamma2", "variant")
+
+
+def fusion_key(config: Config) -> tuple:
+    """Configs with equal keys can train as one stacked model. Variants that only drop a loss term
+    (w/o LLD, w/o HLD, w/o HD) share the full model's weights and train with a zero weight."""
+    values = {k: v for k, v in config.to_dict().items() if k not in FUSABLE}
+    values["architecture"] = config.variant if config.variant in ("w/o MR", "w/o CMA-T") else "full"
+    return tuple(values.items())
+
+
+class Member:
+    """One run of a group: its model, its random streams, its history and its early stopping."""
+
+    def __init__(self, config: Config, corpus: Corpus, device: torch.device):
+        self.config = config
+        torch.manual_seed(config.seed)
+        self.model = build_model(config, corpus.dims, corpus.n_speakers, len(corpus.label_names)).to(device)
+        self.order_rng = np.random.default_rng(config.seed)
+        # eq. 17's epsilon from the run's own stream, so a run draws the same noise alone or fused
+        self.generator = torch.Generator(device=device).manual_seed(config.seed)
+        self.device = device
+        self.terms = [t for t in ("ce_x", "ce_m", "re", "mse", "kl", "total") if t in _terms_of(config)]
+        self.history: list[dict] = []
+        self.best, self.best_wf1, self.stale, self.stopped = None, -math.inf, 0, False
+
+    def noise(self, split: PaddedSplit, rows: np.ndarray) -> torch.Tensor | None:
+        if not self.model.samples_noise:
+            return None
+        shape = (len(rows), int(split.lengths[rows].max()), self.config.dim)
+        return torch.randn(shape, generator=self.generator, device=self.device)
+
+    def end_epoch(self, record: dict, valid, test) -> None:
+        self.history.append(record)
+        if valid.wf1 > self.best_wf1:
+            self.best_wf1, self.best, self.stale = valid.wf1, (record["epoch"], valid, test), 0
+        else:
+            self.stale += 1
+        cfg = self.config
+        if cfg.patience and self.stale >= cfg.patience and record["epoch"] >= cfg.min_epochs:
+            self.stopped = True
+
+    def result(self, corpus: Corpus, split: dict, data: dict, device: str) -> RunResult:
+        best_epoch, valid, test = self.best
+        config, names = self.config, list(corpus.label_names)
+        labels, preds = np.concatenate(test.labels), np.concatenate(test.preds)
+        bayes = None
+        if corpus.generator is not None:
+            bayes = {f"{name}_{k}": v for name in ("valid", "test")
+                     for k, v in corpus.generator.bayes(corpus, split[name], config.modalities).items()}
+        return RunResult(
+            config=config.to_dict(),
+            data={"source": corpus.source, "sha256": corpus.sha256, "dataset": corpus.dataset,
+                  **{f"{k}_dialogues": len(v) for k, v in split.items()},
+                  **{f"{k}_utterances": int(data[k].lengths.sum()) for k in split}},
+            label_names=names,
+            history=self.history,
+            best_epoch=best_epoch,
+            valid={"acc": valid.acc, "wf1": valid.wf1},
+            test={"acc": test.acc, "wf1": test.wf1,
+                  "per_class_f1": dict(zip(names, map(float, f1_score(
+                      labels, preds, labels=range(len(names)), average=None, zero_division=0)))),
+                  "confusion": confusion_matrix(labels, preds, labels=range(len(names))).tolist()},
+            predictions={i: {"length": len(y), "pred": p.tolist(), "label": y.tolist()}
+                         for i, p, y in zip(data["test"].ids, test.preds, test.labels)},
+            bayes=bayes,
+            seconds_per_epoch=float(np.mean([r["seconds"] for r in self.history])),
+            device=device,
+            embeddings=test.embeddings if config.keep_embeddings else None,
+        )
+
+
+def _terms_of(config: Config) -> set[str]:
+    terms = {"ce_x", "total"}
+    if config.model == "cmath":
+        terms |= {"ce_m"} if config.modality_ce else set()
+        terms |= {"re"} if config.reconstruction else set()
+        terms |= {"mse"} if config.low_level_distillation else set()
+        terms |= {"kl"} if config.high_level_distillation else set()
+    return terms
+
+
+class Solo:
+    """One model, trained as it is."""
+
+    def __init__(self, member: Member):
+        self.member, self.model = member, member.model
+        cfg = member.config
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def train(self) -> None:
+        self.model.train()
+
+    def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
+        terms = self.model.loss_terms(self.model(batch, noise[0]), batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        if self.member.config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.member.config.grad_clip)
+        self.optimizer.step()
+        return {k: v[None] for k, v in terms.items()}
+
+    @torch.no_grad()
+    def evaluate(self, split: PaddedSplit, batch_size: int, embeddings: bool = False) -> list[Evaluation]:
+        self.model.eval()
+
+        def forward(batch):
+            out = self.model(batch)
+            return out.logits[None], out.embedding[None]
+
+        return evaluate(forward, split, batch_size, 1, embeddings)
+
+
+class Stack:
+    """K models of one shape as one: stacked weights, `vmap` over the member axis, one Adam.
+
+    Adam works element by element, so one Adam over the stacked weights is K Adams; the total
+    loss is the sum of the members' totals, so no member's gradient reaches another's weights."""
+
+    def __init__(self, members: list[Member], device: torch.device):
+        from torch.func import functional_call, stack_module_state, vmap
+
+        cfg = members[0].config
+        if cfg.grad_clip:
+            raise BadInput("gradient clipping is by each model's norm; it does not train fused", field="grad_clip")
+        self.members = members
+        self.params, self.buffers = stack_module_state([m.model for m in members])
+        # one template of the shared architecture, with every loss term the group's variants use
+        template = dataclasses.replace(cfg, variant=cfg.variant if cfg.variant in ("w/o MR", "w/o CMA-T") else "full")
+        self.base = copy.deepcopy(members[0].model).to("meta")
+        self.base.cfg = template
+        self.gamma1 = torch.tensor([m.config.gamma1 * m.config.low_level_distillation for m in members], device=device)
+        self.gamma2 = torch.tensor([m.config.gamma2 * m.config.high_level_distillation for m in members], device=device)
+        self.optimizer = torch.optim.Adam(self.params.values(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        base = self.base
+
+        def member_terms(params, buffers, features, speakers, labels, mask, noise, gamma1, gamma2):
+            batch = Batch(features, speakers, labels, mask)
+            terms = base.loss_terms(functional_call(base, (params, buffers), (batch, noise)), batch)
+            terms["total"] = weighted_total(terms, gamma1, gamma2)
+            return terms
+
+        def member_forward(params, buffers, features, speakers, labels, mask):
+            out = functional_call(base, (params, buffers), (Batch(features, speakers, labels, mask),))
+            return out.logits, out.embedding
+
+        self.terms = vmap(member_terms, randomness="different")
+        self.forward = vmap(member_forward, in_dims=(0, 0, None, None, None, None))
+
+    def train(self) -> None:
+        self.base.train()
+
+    def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
+        n = batch.labels.shape[-1]  # each member's noise was drawn for its own batch; pad to the group's
+        stacked = torch.stack([torch.nn.functional.pad(e, (0, 0, 0, n - e.shape[1])) for e in noise])
+        terms = self.terms(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask,
+                           stacked, self.gamma1, self.gamma2)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["total"].sum().backward()
+        self.optimizer.step()
+        return terms
+
+    @torch.no_grad()
+    def evaluate(self, split: PaddedSplit, batch_size: int, embeddings: bool = False) -> list[Evaluation]:
+        self.base.eval()
+
+        def forward(batch):
+            return self.forward(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask)
+
+        return evaluate(forward, split, batch_size, len(self.members), embeddings)
 
 
 @dataclass
@@ -161,24 +328,32 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, split: PaddedSplit, batch_size: int, embeddings: bool = False) -> Evaluation:
-    """Predictions from Y-hat_x over real utterances; scikit-learn's ACC and weighted F1."""
-    model.eval()
-    preds, embs = [], []
+def evaluate(forward: Callable, split: PaddedSplit, batch_size: int, members: int,
+             embeddings: bool = False) -> list[Evaluation]:
+    """Predictions from Y-hat_x over real utterances, per member; scikit-learn's ACC and weighted F1.
+
+    `forward(batch)` gives logits (K, B, n, C) and embeddings (K, B, n, d); the device's results
+    are gathered and copied to the host once per split."""
+    logits, embs = [], []
     for rows in split.batches(batch_size):
         batch = split.batch(rows)
-        out = model(batch)
-        preds.append(out.logits.argmax(-1).cpu().numpy())
+        out_logits, out_embedding = forward(batch)
+        logits.append(out_logits.argmax(-1))  # (K, B, n)
         if embeddings:
-            embs.append(out.embedding[batch.mask].cpu().numpy())
-    per_dialogue_pred, per_dialogue_label = [], []
+            embs.append(out_embedding[:, batch.mask])  # (K, real utterances, d)
+    preds = [p.cpu().numpy() for p in logits]
+    embs = torch.cat(embs, 1).cpu().numpy() if embeddings else None
     labels = split.data.labels.cpu().numpy()
-    for rows, p in zip(split.batches(batch_size), preds):
-        for row, pr in zip(rows, p):
-            n = split.lengths[row]
-            per_dialogue_pred.append(pr[:n])
-            per_dialogue_label.append(labels[row, :n])
-    y, p = np.concatenate(per_dialogue_label), np.concatenate(per_dialogue_pred)
-    return Evaluation(acc=float(accuracy_score(y, p)), wf1=float(f1_score(y, p, average="weighted")),
-                      preds=per_dialogue_pred, labels=per_dialogue_label,
-                      embeddings=np.concatenate(embs) if embeddings else None)
+    out = []
+    for k in range(members):
+        per_dialogue_pred, per_dialogue_label = [], []
+        for rows, p in zip(split.batches(batch_size), preds):
+            for row, pr in zip(rows, p[k]):
+                n = split.lengths[row]
+                per_dialogue_pred.append(pr[:n])
+                per_dialogue_label.append(labels[row, :n])
+        y, p = np.concatenate(per_dialogue_label), np.concatenate(per_dialogue_pred)
+        out.append(Evaluation(acc=float(accuracy_score(y, p)), wf1=float(f1_score(y, p, average="weighted")),
+                              preds=per_dialogue_pred, labels=per_dialogue_label,
+                              embeddings=embs[k] if embeddings else None))
+    return out

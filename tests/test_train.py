@@ -33,10 +33,12 @@ def test_test_numbers_come_from_the_best_validation_epoch_never_the_best_test_ep
     # validation peaks at epoch 2, test at epoch 1: selection must follow validation
     scripted = {"valid": iter([0.10, 0.50, 0.30]), "test": iter([0.90, 0.20, 0.80])}
 
-    def evaluate(model, split, batch_size, embeddings=False):
-        out = real(model, split, batch_size, embeddings)
+    def evaluate(forward, split, batch_size, members, embeddings=False):
+        out = real(forward, split, batch_size, members, embeddings)
         name = "valid" if split.ids[0] in tiny_corpus.ids("train") else "test"
-        out.wf1 = out.acc = next(scripted[name])
+        value = next(scripted[name])
+        for member in out:
+            member.wf1 = member.acc = value
         return out
 
     monkeypatch.setattr(train, "evaluate", evaluate)

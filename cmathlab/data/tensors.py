@@ -56,6 +56,14 @@ class PaddedSplit:
         return Batch(features={m: x[index, :n] for m, x in d.features.items()},
                      speakers=d.speakers[index, :n], labels=d.labels[index, :n], mask=d.mask[index, :n])
 
+    def stacked_batch(self, rows: list[np.ndarray]) -> Batch:
+        """One batch per member of a fused group, stacked (K, B, n, ...), trimmed to the longest of all."""
+        n = max(int(self.lengths[r].max()) for r in rows)
+        index = torch.as_tensor(np.stack(rows), device=self.data.labels.device)  # (K, B)
+        d = self.data
+        return Batch(features={m: x[index, :n] for m, x in d.features.items()},
+                     speakers=d.speakers[index, :n], labels=d.labels[index, :n], mask=d.mask[index, :n])
+
     def batches(self, batch_size: int, order: np.ndarray | None = None):
         order = np.arange(len(self)) if order is None else order
         for start in range(0, len(order), batch_size):

@@ -1,0 +1,79 @@
+"""Fused training: K compatible configs trained as one stacked model, each still its own run."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cmathlab import train
+from cmathlab.config import Config
+from cmathlab.errors import BadInput
+from cmathlab.train import fit, fusion_key
+
+BASE = dict(dim=16, heads=2, batch_size=4, lr=1e-3, epochs=3, patience=0)
+
+
+def config(**kw) -> Config:
+    return Config.for_dataset("iemocap", **{**BASE, "dropout": 0.0, **kw})
+
+
+def test_with_dropout_off_each_member_is_its_solo_run(tiny_corpus):
+    group = [config(seed=0), config(seed=1, gamma1=1.4, gamma2=1.0), config(seed=2, variant="w/o HLD"),
+             config(seed=0, variant="w/o HD")]  # loss-only variants share the full model's weights
+    records = []
+    fused = fit(group, tiny_corpus, on_epoch=records.append)
+    assert len(fused) == 4 and sorted({r["member"] for r in records}) == [0, 1, 2, 3]
+    for member, cfg in zip(fused, group):
+        solo = fit(cfg, tiny_corpus)
+        assert member.config == solo.config and member.best_epoch == solo.best_epoch
+        assert [set(r) for r in member.history] == [set(r) for r in solo.history]  # w/o HLD logs no loss_kl
+        for a, b in zip(member.history, solo.history):
+            for key in a:
+                if key.startswith("loss_"):
+                    assert a[key] == pytest.approx(b[key], rel=1e-4, abs=1e-6), key
+                elif key != "seconds":
+                    assert a[key] == b[key], key
+        assert member.test == solo.test and member.predictions == solo.predictions
+
+
+def test_with_dropout_on_fused_and_solo_runs_are_the_same_distribution(tiny_corpus):
+    group = [config(seed=s, dropout=0.3, epochs=2) for s in range(8)]
+    fused = [r.history[-1]["loss_total"] for r in fit(group, tiny_corpus)]
+    solo = [fit(c, tiny_corpus).history[-1]["loss_total"] for c in group]
+    assert fused != pytest.approx(solo, rel=1e-6)  # dropout masks come from other streams when fused
+    assert stats.ttest_ind(fused, solo, equal_var=False).pvalue > 0.01
+    assert abs(np.mean(fused) - np.mean(solo)) < 2 * np.std(solo, ddof=1)
+
+
+def test_each_member_stops_early_and_picks_its_best_epoch_on_its_own(tiny_corpus, monkeypatch):
+    real = train.evaluate
+    scripted = {0: iter([0.1, 0.2, 0.3, 0.4, 0.5]), 1: iter([0.5, 0.1, 0.1, 0.1, 0.1])}  # valid W-F1
+
+    def evaluate(forward, split, batch_size, members, embeddings=False):
+        out = real(forward, split, batch_size, members, embeddings)
+        if split.ids[0] in tiny_corpus.ids("train"):  # validation
+            for k, member in enumerate(out):
+                member.wf1 = next(scripted[k])
+        return out
+
+    monkeypatch.setattr(train, "evaluate", evaluate)
+    improving, stuck = fit([config(seed=0, epochs=5, patience=2), config(seed=1, epochs=5, patience=2)], tiny_corpus)
+    assert len(improving.history) == 5 and improving.best_epoch == 5
+    assert len(stuck.history) == 3 and stuck.best_epoch == 1  # stopped after 2 epochs without a better one
+
+
+@pytest.mark.parametrize("other, field", [
+    (dict(dim=32, heads=2), "dim"), (dict(lr=1e-2), "lr"), (dict(modalities="ta"), "modalities"),
+    (dict(variant="w/o MR"), "architecture")])
+def test_a_group_must_share_every_shape(tiny_corpus, other, field):
+    with pytest.raises(BadInput, match=f"field {field}"):
+        fit([config(), config(seed=1, **other)], tiny_corpus)
+
+
+def test_only_cmath_trains_fused(tiny_corpus):
+    with pytest.raises(BadInput, match="only cmath trains fused"):
+        fit([config(model="bigru"), config(model="bigru", seed=1)], tiny_corpus)
+
+
+def test_fusion_key_ignores_seed_gammas_and_loss_only_variants():
+    assert fusion_key(config(seed=3, gamma1=2.0, variant="w/o HD")) == fusion_key(config())
+    assert fusion_key(config(variant="w/o CMA-T")) != fusion_key(config())
