@@ -143,3 +143,28 @@ def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
     params = {"dataset": "meld", "seed": 0, "fixed": part.fixed, "axes": ["dim"], "dim": 16}
     assert trial_config(params).dim == 16 and trial_config(params).heads == 2
     assert units(spec)
+
+
+def test_fused_groups_share_shapes_and_respect_the_cap(tmp_path):
+    from cmathlab.study.runner import fused_groups
+
+    spec = load_spec(write_spec(tmp_path, 'name = "f"\ndatasets = ["iemocap", "meld"]\nseeds = 2\nfuse = "auto"\n'
+                                          'fuse_max = 3\n[grid]\nvariant = ["full", "w/o HD", "w/o MR"]\n'))
+    groups = fused_groups(spec.parts[0])
+    # per dataset: full + w/o HD share the full model (4 trials -> 3 + 1), w/o MR is its own shape (2)
+    sizes = sorted((g["dataset"], len(g["members"])) for g in groups)
+    assert sizes == [("iemocap", 1), ("iemocap", 2), ("iemocap", 3), ("meld", 1), ("meld", 2), ("meld", 3)]
+    assert sum(len(g["members"]) for g in groups) == spec.n_trials() == 12
+    baselines = load_spec(write_spec(tmp_path, 'name = "b"\ndatasets = ["iemocap"]\nseeds = 2\nfuse = "auto"\n'
+                                               '[grid]\nmodel = ["mlp", "bigru"]\n', "b.toml"))
+    assert all(len(g["members"]) == 1 for g in fused_groups(baselines.parts[0]))  # baselines never fuse
+
+
+@pytest.mark.parametrize("text, field", [
+    ('fuse = "yes"\n[grid]\ndim = [16]\n', "fuse"),
+    ('fuse_max = 0\n[grid]\ndim = [16]\n', "fuse_max"),
+    ('fuse = "auto"\n[search.space]\nlr = { loguniform = [1e-4, 1e-2] }\n', "fuse"),
+])
+def test_bad_fuse_settings_name_the_field(tmp_path, text, field):
+    with pytest.raises(BadInput, match=f"field {field}"):
+        load_spec(write_spec(tmp_path, 'name = "x"\n' + text))

@@ -186,3 +186,24 @@ def test_a_study_tracks_into_an_mlflow_server(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_fuse_auto_trains_a_grid_in_stacked_groups_and_tracks_every_member_as_its_own_run(tmp_path):
+    grid = '[grid]\ngamma2 = [1.0, 1.8]\nvariant = ["full", "w/o HLD"]\n'
+    body = 'seeds = [0, 1]\nepochs = 2\ndatasets = ["iemocap"]\nscale = 0.1\n[fixed]\ndim = 16\ndropout = 0.0\n' + grid
+    fused = write_spec(tmp_path, 'name = "g"\nfuse = "auto"\nfuse_max = 5\n' + body, "fused.toml")
+    plain = write_spec(tmp_path, 'name = "g"\n' + body, "plain.toml")
+    assert main(["study", "run", fused, "--out", str(tmp_path / "fused")]) == 0
+    assert main(["study", "run", plain, "--out", str(tmp_path / "plain")]) == 0
+    client, _, runs = runs_of(tmp_path / "fused")
+    _, _, solo = runs_of(tmp_path / "plain")
+    assert sorted(runs) == sorted(solo) and len(runs) == 8  # the same trial keys, one run each
+    groups = {r.data.tags["cmathlab.fused_group"] for r in runs.values()}
+    assert len(groups) == 2 and sorted(r.data.tags["cmathlab.fused_members"] for r in runs.values()) == ["3"] * 3 + ["5"] * 5
+    for key, run in runs.items():
+        assert run.info.status == "FINISHED"
+        history = client.get_metric_history(run.info.run_id, "loss_total")
+        assert sorted(m.step for m in history) == [1, 2]
+        assert ("loss_kl" in run.data.metrics) == ("w/o HLD" not in key)
+        for metric in ("test/wf1", "valid/wf1", "loss_total"):  # dropout off: fused = alone
+            assert run.data.metrics[metric] == pytest.approx(solo[key].data.metrics[metric], rel=1e-4), (key, metric)

@@ -7,6 +7,7 @@ which `resume` restores) and `ray.log`. Each part of a spec runs as one Tune exp
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -41,6 +42,11 @@ def units(spec: Spec) -> list[Unit]:
     for part in spec.parts:
         fixed = dict(part.fixed, **({"epochs": part.epochs} if part.epochs else {}))
         common = {"part": part.name, "metric": part.metric, "fixed": fixed}
+        if not part.is_search and part.fuse == "auto":
+            space = {**common, "unit": part.name, "search": False, "axes": list(part.grid),
+                     "group": tune.grid_search(fused_groups(part))}
+            out.append(Unit(part.name, part, space, part.n_trials()))
+            continue
         if not part.is_search:  # Tune's own grid search over datasets x seeds x axes
             space = {**common, "unit": part.name, "search": False, "axes": list(part.grid),
                      "dataset": tune.grid_search(list(part.datasets)), "seed": tune.grid_search(list(part.seeds)),
@@ -53,6 +59,23 @@ def units(spec: Spec) -> list[Unit]:
                      "seed": part.seeds[0], **{k: _domain(v) for k, v in part.space.items()}}
             out.append(Unit(name, part, space, part.samples))
     return out
+
+
+def fused_groups(part: Part) -> list[dict]:
+    """A grid's trials in groups that train as one stacked model: same dataset and `fusion_key`,
+    at most `fuse_max` each. A trial with nothing to share its shapes with is a group of one."""
+    from cmathlab.train import fusion_key
+
+    groups: dict[tuple, list[dict]] = {}
+    for dataset in part.datasets:
+        for seed in part.seeds:
+            for combo in itertools.product(*part.grid.values()):
+                values = dict(zip(part.grid, combo))
+                config = part.config(dataset, seed, values)
+                shared = (dataset, fusion_key(config)) if config.model == "cmath" else (dataset, seed, combo)
+                groups.setdefault(shared, []).append({"seed": seed, **values})
+    return [{"dataset": key[0], "members": chunk[i:i + part.fuse_max]}
+            for key, chunk in groups.items() for i in range(0, len(chunk), part.fuse_max)]
 
 
 def _domain(dist: dict):

@@ -22,7 +22,7 @@ DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "ch
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
 _RESERVED = {"dataset", "seed", "epochs", "device"}
 _TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric",
-        "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources"}
+        "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources", "fuse", "fuse_max"}
 _PART_ONLY = {"grid", "search", "asha"}
 
 
@@ -42,6 +42,8 @@ class Part:
     samples: int = 0
     asha: dict = field(default_factory=dict)
     resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
+    fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (train.fusion_key)
+    fuse_max: int = 36  # members of one fused group at most
 
     @property
     def is_search(self) -> bool:
@@ -149,7 +151,8 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
                        source=path, field=sorted(unknown)[0])
     # what a composite sets wins over what its parts say
     inherited = inherited or {}
-    settings = {k: raw[k] for k in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources") if k in raw}
+    settings = {k: raw[k] for k in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources", "fuse",
+                                    "fuse_max") if k in raw}
     settings.update({k: v for k, v in inherited.items() if k != "fixed"})
     settings["fixed"] = {**c.table("fixed"), **inherited.get("fixed", {})}
     if "include" in raw:
@@ -203,8 +206,17 @@ def _part(path: str, raw: dict, s: dict) -> Part:
         raise BadInput(f"{max_failures!r} is not a non-negative integer", source=path, field="max_failures")
     fixed = c.check("fixed", s.get("fixed", {}), dict)
     _no_reserved(path, "fixed", fixed)
+    fuse = s.get("fuse", "off")
+    if fuse not in ("auto", "off"):
+        raise BadInput(f"{fuse!r} is not 'auto' or 'off'", source=path, field="fuse")
+    fuse_max = s.get("fuse_max", 36)
+    if not isinstance(fuse_max, int) or isinstance(fuse_max, bool) or fuse_max < 1:
+        raise BadInput(f"{fuse_max!r} is not a positive integer", source=path, field="fuse_max")
+    if fuse == "auto" and "search" in raw:
+        raise BadInput("fusion groups a grid's trials; a search samples them one at a time", source=path, field="fuse")
     common = dict(name=c.check("name", raw.get("name", _stem(path)), str), datasets=datasets, seeds=seeds,
-                  epochs=epochs, metric=metric, max_failures=max_failures, fixed=fixed, resources=resources)
+                  epochs=epochs, metric=metric, max_failures=max_failures, fixed=fixed, resources=resources,
+                  fuse=fuse, fuse_max=fuse_max)
     if ("grid" in raw) == ("search" in raw):
         raise BadInput("needs exactly one of [grid] or [search] (or include = [...])", source=path)
     if "grid" in raw:

@@ -21,7 +21,7 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
-from cmathlab.study.trial import EMBEDDINGS_KEY, RESULT_KEY, decode_array, trial_config, trial_key
+from cmathlab.study.trial import EMBEDDINGS_KEY, RESULT_KEY, decode_array, members, trial_config, trial_key
 
 PARENT = "mlflow.parentRunId"
 EPOCH_METRICS = ("loss_total", "loss_ce_x", "loss_ce_m", "loss_re", "loss_mse", "loss_kl",
@@ -132,25 +132,29 @@ class Tracker(Callback):
         self.study_tags, self.known = study_tags, known
         self.events = events  # gets (event, key, detail) for the progress display
         self.epochs: dict[str, list[dict]] = {}
-        self.payload: dict[str, str] = {}
+        self.payload: dict[str, dict] = {}
         self.node: dict[str, str] = {}
 
-    def _key(self, trial) -> str:
-        return trial_key(trial.config, trial.trial_id)
+    def _runs(self, trial) -> list[tuple[str, dict]]:
+        """(trial key, flat params) of each run the trial trains: one, or each member of a fused group."""
+        return [(trial_key(m, trial.trial_id), m) for m in members(trial.config)]
 
     def _emit(self, event: str, key: str, detail=None) -> None:
         if self.events is not None:
             self.events(event, key, detail)
 
     def on_trial_start(self, iteration, trials, trial, **info):
-        key = self._key(trial)
+        for key, params in self._runs(trial):
+            self._start(trial, key, params)
+
+    def _start(self, trial, key: str, params: dict) -> None:
         self.epochs[key], self.node[key] = [], ""
         self.payload.pop(key, None)
         known = self.known.get(key)
         if known is not None and done(known):
             return  # the trial will report `skipped` and end at once
         if known is None:
-            self.known[key] = self._create(trial, key)
+            self.known[key] = self._create(trial, key, params)
         else:  # a retry, or a trial that was running when the driver died
             known.attempts += 1
             known.status = "RUNNING"
@@ -158,27 +162,31 @@ class Tracker(Callback):
             self.client.set_tag(known.run_id, "cmathlab.attempts", str(known.attempts))
         self._emit("start", key)
 
-    def _create(self, trial, key: str) -> Known:
-        p = trial.config
+    def _create(self, trial, key: str, p: dict) -> Known:
         config = trial_config(p)
         tags = {**self.study_tags, PARENT: self.parent, "cmathlab.trial_key": key,
                 "cmathlab.trial_id": trial.trial_id, "cmathlab.part": p["part"], "cmathlab.unit": p["unit"],
                 "cmathlab.attempts": "1", "dataset": config.dataset, "model": config.model,
                 "variant": config.variant, "modalities": config.modalities, "seed": str(config.seed),
-                "mlflow.runName": key}
+                "mlflow.runName": key, **({"cmathlab.fused_group": trial.trial_id,
+                                           "cmathlab.fused_members": str(len(p["group"]["members"]))}
+                                          if "group" in p else {})}
         run = self.client.create_run(self.experiment_id, run_name=key, tags=tags)
         log_batch(self.client, run.info.run_id,
                   params=[Param(k, str(v)) for k, v in config.to_dict().items()])
         return Known(run.info.run_id, "RUNNING", 1, None, p["part"], config.dataset)
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
-        key = self._key(trial)
+        runs = self._runs(trial)
         payload = result.pop(RESULT_KEY, None)  # keep Tune's own records small
         if result.get("skipped"):
             return
         if payload is not None:
-            self.payload[key] = payload
+            payload = json.loads(payload)
+            for (key, _), one in zip(runs, payload if "group" in trial.config else [payload]):
+                self.payload[key] = one
         elif "epoch" in result:
+            key = runs[result.get("member", 0)][0]
             self.epochs.setdefault(key, []).append({k: result[k] for k in EPOCH_METRICS if k in result})
             self.epochs[key][-1]["epoch"] = result["epoch"]
             if not self.node.get(key) and key in self.known:  # where it runs, while it runs
@@ -186,7 +194,10 @@ class Tracker(Callback):
                 self.client.set_tag(self.known[key].run_id, "cmathlab.node", self.node[key])
 
     def on_trial_complete(self, iteration, trials, trial, **info):
-        key = self._key(trial)
+        for key, params in self._runs(trial):
+            self._complete(trial, key, params)
+
+    def _complete(self, trial, key: str, params: dict) -> None:
         known = self.known.get(key)
         if known is None or done(known):
             self._emit("skipped", key)
@@ -198,7 +209,7 @@ class Tracker(Callback):
                    for r in epochs for k in r if k != "epoch"]
         tags = []
         if payload is not None:
-            result = json.loads(payload)
+            result = payload
             embeddings = result.pop(EMBEDDINGS_KEY, None)
             now = int(time.time() * 1000)
             final = {"best_epoch": result["best_epoch"], "valid/acc": result["valid"]["acc"],
@@ -221,7 +232,7 @@ class Tracker(Callback):
                     self.client.log_artifact(run_id, path)
             known.status, known.value = "FINISHED", final[FINAL[self.metric]]
             self.client.set_terminated(run_id, "FINISHED")
-            self._emit("done", key, {"dataset": trial.config["dataset"], "value": known.value,
+            self._emit("done", key, {"dataset": params["dataset"], "value": known.value,
                                      "test_wf1": final["test/wf1"]})
         else:  # the scheduler (ASHA) stopped it early: a complete record of a partial run
             best = max((r[self.metric] for r in epochs), default=float("nan"))
@@ -233,7 +244,10 @@ class Tracker(Callback):
             self._emit("stopped", key)
 
     def _failed(self, trial, final: bool) -> None:
-        key = self._key(trial)
+        for key, _ in self._runs(trial):
+            self._failed_run(trial, key, final)
+
+    def _failed_run(self, trial, key: str, final: bool) -> None:
         known = self.known.get(key)
         self.epochs.pop(key, None)
         self.payload.pop(key, None)

@@ -31,6 +31,17 @@ def trial_key(params: dict, trial_id: str) -> str:
     return f"{params['part']}/{params['dataset']}/seed={params['seed']}/{axes}"
 
 
+def members(params: dict) -> list[dict]:
+    """The flat params of each run a Tune trial trains: itself, or each member of its fused group."""
+    if "group" not in params:
+        return [params]
+    return [{**params, "dataset": params["group"]["dataset"], **member} for member in params["group"]["members"]]
+
+
+def trial_keys(params: dict, trial_id: str) -> list[str]:
+    return [trial_key(member, trial_id) for member in members(params)]
+
+
 def trial_config(params: dict) -> Config:
     values = {axis: params[axis] for axis in params["axes"]}
     # a grid axis wins over the same key in [fixed] (a composite's [fixed] may set d for every part)
@@ -46,27 +57,35 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
     from cmathlab.train import fit
 
     metric = f"best_{params['metric']}"
-    key = trial_key(params, tune.get_context().get_trial_id())
-    if key in finished:  # finished in an earlier run of the driver, after Tune's last checkpoint
-        tune.report({"epoch": 0, metric: finished[key], "skipped": 1})
+    flat = members(params)
+    keys = trial_keys(params, tune.get_context().get_trial_id())
+    if all(key in finished for key in keys):  # finished in an earlier run of the driver, after Tune's last checkpoint
+        tune.report({"epoch": 0, metric: max(finished[key] for key in keys), "skipped": 1})
         return
     cpus = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
     torch.set_num_threads(max(1, int(cpus)))
     node = ray.get_runtime_context().get_node_id()
-    best = {"valid_wf1": -math.inf, "valid_acc": -math.inf}
+    best = {"valid_wf1": -math.inf, "valid_acc": -math.inf}  # over every member, for Tune
     last: dict = {}
 
     def on_epoch(record: dict) -> None:
         for k in best:
             best[k] = max(best[k], record[k])
+        last.clear()
         last.update(record, node=node, **{f"best_{k}": v for k, v in best.items()})
         tune.report(dict(last))
 
-    result = fit(trial_config(params), corpora[params["dataset"]], on_epoch=on_epoch)
-    payload = result.to_dict()
-    if result.embeddings is not None:  # the driver may be on another node: ship them, not a path
-        payload[EMBEDDINGS_KEY] = encode_array(result.embeddings)
-    tune.report({**last, RESULT_KEY: json.dumps(payload)})
+    configs = [trial_config(member) for member in flat]
+    corpus = corpora[flat[0]["dataset"]]
+    results = fit(configs, corpus, on_epoch=on_epoch) if len(configs) > 1 else [fit(configs[0], corpus, on_epoch=on_epoch)]
+    payloads = []
+    for result in results:
+        payload = result.to_dict()
+        if result.embeddings is not None:  # the driver may be on another node: ship them, not a path
+            payload[EMBEDDINGS_KEY] = encode_array(result.embeddings)
+        payloads.append(payload)
+    last.pop("member", None)
+    tune.report({**last, RESULT_KEY: json.dumps(payloads if "group" in params else payloads[0])})
 
 
 def encode_array(array) -> str:
