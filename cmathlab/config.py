@@ -67,6 +67,7 @@ class Config:
     weight_decay: float = 0.0  # the paper names plain Adam
     grad_clip: float = 0.0  # 0 = off; the paper does not clip
     min_epochs: int = 0  # epochs always run before early stopping may end training
+    bucket: int = 0  # k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); 0 = random
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -103,7 +104,7 @@ class Config:
             _bad("sigma_init", self.sigma_init, "a positive number")
         if self.lr <= 0:
             _bad("lr", self.lr, "a positive number")
-        for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs"):
+        for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket"):
             if getattr(self, name) < 0:
                 _bad(name, getattr(self, name), "a non-negative number")
 

@@ -110,11 +110,10 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
     for epoch in range(1, first.epochs + 1):
         started = time.perf_counter()
         engine.train()
-        orders = [m.order_rng.permutation(len(train)) for m in members]
+        epoch_batches = [train.training_batches(m.order_rng, first.batch_size, first.bucket) for m in members]
         sums: list[dict[str, torch.Tensor]] = [{} for _ in members]
         batches = 0
-        for start in range(0, len(train), first.batch_size):
-            rows = [order[start:start + first.batch_size] for order in orders]
+        for rows in zip(*epoch_batches):
             batch = train.batch(rows[0]) if not fused else train.stacked_batch(rows)
             noise = [m.noise(train, r) for m, r in zip(members, rows)]
             terms = engine.step(batch, noise)  # name -> (K,), summed on the device: one host sync per epoch
@@ -334,24 +333,28 @@ def evaluate(forward: Callable, split: PaddedSplit, batch_size: int, members: in
 
     `forward(batch)` gives logits (K, B, n, C) and embeddings (K, B, n, d); the device's results
     are gathered and copied to the host once per split."""
-    logits, embs = [], []
-    for rows in split.batches(batch_size):
+    logits, embs, order = [], [], split.by_length()
+    for rows in split.batches(batch_size, order):
         batch = split.batch(rows)
         out_logits, out_embedding = forward(batch)
         logits.append(out_logits.argmax(-1))  # (K, B, n)
         if embeddings:
             embs.append(out_embedding[:, batch.mask])  # (K, real utterances, d)
     preds = [p.cpu().numpy() for p in logits]
-    embs = torch.cat(embs, 1).cpu().numpy() if embeddings else None
     labels = split.data.labels.cpu().numpy()
+    if embeddings:  # back to the split's own order, dialogue by dialogue
+        embs = torch.cat(embs, 1).cpu().numpy()
+        starts = np.concatenate([[0], np.cumsum(split.lengths[order])])
+        where = {row: (starts[i], starts[i + 1]) for i, row in enumerate(order)}
+        embs = np.concatenate([embs[:, slice(*where[row])] for row in range(len(split))], 1)
     out = []
     for k in range(members):
-        per_dialogue_pred, per_dialogue_label = [], []
-        for rows, p in zip(split.batches(batch_size), preds):
+        by_row = {}
+        for rows, p in zip(split.batches(batch_size, order), preds):
             for row, pr in zip(rows, p[k]):
-                n = split.lengths[row]
-                per_dialogue_pred.append(pr[:n])
-                per_dialogue_label.append(labels[row, :n])
+                by_row[row] = pr[:split.lengths[row]]
+        per_dialogue_pred = [by_row[row] for row in range(len(split))]
+        per_dialogue_label = [labels[row, :split.lengths[row]] for row in range(len(split))]
         y, p = np.concatenate(per_dialogue_label), np.concatenate(per_dialogue_pred)
         out.append(Evaluation(acc=float(accuracy_score(y, p)), wf1=float(f1_score(y, p, average="weighted")),
                               preds=per_dialogue_pred, labels=per_dialogue_label,

@@ -2,9 +2,11 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from cmathlab.config import Config
 from cmathlab.errors import BadInput
+from cmathlab import train
 from cmathlab.train import Diverged, fit
 
 
@@ -91,3 +93,42 @@ def test_asking_for_a_modality_the_corpus_lacks_is_bad_input(write_layout):
     with pytest.raises(BadInput, match="asks for modalities 'tav', the corpus has 't'"):
         fit(quick(), corpus)
     assert fit(quick(modalities="t", epochs=1), corpus).test["acc"] >= 0
+
+
+def test_evaluation_batches_by_length_but_reports_in_the_splits_order(tiny_corpus):
+    from cmathlab.data.tensors import PaddedSplit
+    from cmathlab.model import build_model
+
+    cfg = quick(dropout=0.0)
+    torch.manual_seed(0)
+    model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+    split = PaddedSplit.build(tiny_corpus, list(range(len(tiny_corpus.dialogues))), "tav", torch.device("cpu"))
+    assert not np.array_equal(split.by_length(), np.arange(len(split)))  # the order really changes
+
+    def forward(batch):
+        out = model(batch)
+        return out.logits[None], out.embedding[None]
+
+    (result,) = train.evaluate(forward, split, 3, 1, embeddings=True)
+    start = 0
+    for row in range(len(split)):  # each dialogue alone, in the split's order
+        alone = model(split.batch(np.array([row])))
+        n = split.lengths[row]
+        np.testing.assert_array_equal(result.preds[row], alone.logits[0].argmax(-1).numpy())
+        np.testing.assert_allclose(result.embeddings[start:start + n], alone.embedding[0].detach().numpy(), atol=1e-5)
+        start += n
+
+
+def test_length_buckets_cover_every_dialogue_once_and_pad_less(tiny_corpus):
+    from cmathlab.data.tensors import PaddedSplit
+
+    split = PaddedSplit.build(tiny_corpus, list(range(len(tiny_corpus.dialogues))), "t", torch.device("cpu"))
+    plain = split.training_batches(np.random.default_rng(0), 2)
+    assert [list(b) for b in plain] == [list(b) for b in split.batches(2, np.random.default_rng(0).permutation(len(split)))]
+    bucketed = split.training_batches(np.random.default_rng(0), 2, bucket=4)
+    assert sorted(np.concatenate(bucketed)) == list(range(len(split)))
+
+    def padded(batches):
+        return sum(split.lengths[b].max() * len(b) for b in batches)
+
+    assert padded(bucketed) < padded(plain)

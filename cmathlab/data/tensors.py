@@ -64,6 +64,24 @@ class PaddedSplit:
         return Batch(features={m: x[index, :n] for m, x in d.features.items()},
                      speakers=d.speakers[index, :n], labels=d.labels[index, :n], mask=d.mask[index, :n])
 
+    def training_batches(self, rng: np.random.Generator, batch_size: int, bucket: int = 0) -> list[np.ndarray]:
+        """One epoch's batches in a random order drawn from `rng`.
+
+        `bucket` = k > 0 sorts each run of k * batch_size shuffled dialogues by length before cutting
+        it into batches (then shuffles the batches), so a batch pads less; 0 is plain random batches."""
+        order = rng.permutation(len(self))
+        if not bucket:
+            return list(self.batches(batch_size, order))
+        batches = []
+        for start in range(0, len(order), batch_size * bucket):
+            chunk = order[start:start + batch_size * bucket]
+            batches += self.batches(batch_size, chunk[np.argsort(self.lengths[chunk], kind="stable")])
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def by_length(self) -> np.ndarray:
+        """Dialogues shortest first: evaluation batches of similar lengths pad least."""
+        return np.argsort(self.lengths, kind="stable")
+
     def batches(self, batch_size: int, order: np.ndarray | None = None):
         order = np.arange(len(self)) if order is None else order
         for start in range(0, len(order), batch_size):
