@@ -43,7 +43,7 @@ class Part:
     asha: dict = field(default_factory=dict)
     resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
     fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (train.fusion_key)
-    fuse_max: int = 36  # members of one fused group at most
+    fuse_max: int = 8  # members of one fused group at most: memory grows with it (36 ran out of 24 GB on real dims)
 
     @property
     def is_search(self) -> bool:
@@ -209,7 +209,7 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     fuse = s.get("fuse", "off")
     if fuse not in ("auto", "off"):
         raise BadInput(f"{fuse!r} is not 'auto' or 'off'", source=path, field="fuse")
-    fuse_max = s.get("fuse_max", 36)
+    fuse_max = s.get("fuse_max", 8)
     if not isinstance(fuse_max, int) or isinstance(fuse_max, bool) or fuse_max < 1:
         raise BadInput(f"{fuse_max!r} is not a positive integer", source=path, field="fuse_max")
     if fuse == "auto" and "search" in raw:
