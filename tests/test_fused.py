@@ -1,5 +1,7 @@
 """Fused training: K compatible configs trained as one stacked model, each still its own run."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -19,6 +21,7 @@ def config(**kw) -> Config:
 def test_with_dropout_off_each_member_is_its_solo_run(tiny_corpus):
     group = [config(seed=0), config(seed=1, gamma1=1.4, gamma2=1.0), config(seed=2, variant="w/o HLD"),
              config(seed=0, variant="w/o HD")]  # loss-only variants share the full model's weights
+    group = [dataclasses.replace(c, keep_embeddings=True) for c in group]
     records = []
     fused = fit(group, tiny_corpus, on_epoch=records.append)
     assert len(fused) == 4 and sorted({r["member"] for r in records}) == [0, 1, 2, 3]
@@ -33,6 +36,7 @@ def test_with_dropout_off_each_member_is_its_solo_run(tiny_corpus):
                 elif key != "seconds":
                     assert a[key] == b[key], key
         assert member.test == solo.test and member.predictions == solo.predictions
+        np.testing.assert_allclose(member.embeddings, solo.embeddings, rtol=1e-4, atol=1e-5)
 
 
 def test_with_dropout_on_fused_and_solo_runs_are_the_same_distribution(tiny_corpus):
