@@ -125,6 +125,11 @@ class Config:
 
     # what each variant switches off (Section 5.5)
     @property
+    def architecture(self) -> str:
+        """The variant as far as the weights go: w/o LLD / HLD / HD only drop loss terms of `full`."""
+        return self.variant if self.variant in ("w/o MR", "w/o CMA-T") else "full"
+
+    @property
     def reconstruction(self) -> bool:
         return self.variant != "w/o MR"
 

@@ -118,7 +118,7 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
             noise = [m.noise(train, r) for m, r in zip(members, rows)]
             terms = engine.step(batch, noise)  # name -> (K,), summed on the device: one host sync per epoch
             for k, m in enumerate(members):
-                for name in m.terms:
+                for name in (n for n in terms if n not in m.dropped):
                     sums[k][name] = sums[k].get(name, 0) + terms[name][k].detach()
             batches += 1
         valid = engine.evaluate(data["valid"], first.batch_size)
@@ -152,7 +152,7 @@ def fusion_key(config: Config) -> tuple:
     """Configs with equal keys can train as one stacked model. Variants that only drop a loss term
     (w/o LLD, w/o HLD, w/o HD) share the full model's weights and train with a zero weight."""
     values = {k: v for k, v in config.to_dict().items() if k not in FUSABLE}
-    values["architecture"] = config.variant if config.variant in ("w/o MR", "w/o CMA-T") else "full"
+    values["architecture"] = config.architecture
     return tuple(values.items())
 
 
@@ -167,7 +167,9 @@ class Member:
         # eq. 17's epsilon from the run's own stream, so a run draws the same noise alone or fused
         self.generator = torch.Generator(device=device).manual_seed(config.seed)
         self.device = device
-        self.terms = [t for t in ("ce_x", "ce_m", "re", "mse", "kl", "total") if t in _terms_of(config)]
+        # a fused group computes every term of its architecture; a member logs only its own
+        self.dropped = {name for name, on in (("mse", config.low_level_distillation),
+                                              ("kl", config.high_level_distillation)) if not on}
         self.history: list[dict] = []
         self.best, self.best_wf1, self.stale, self.stopped = None, -math.inf, 0, False
 
@@ -217,16 +219,6 @@ class Member:
         )
 
 
-def _terms_of(config: Config) -> set[str]:
-    terms = {"ce_x", "total"}
-    if config.model == "cmath":
-        terms |= {"ce_m"} if config.modality_ce else set()
-        terms |= {"re"} if config.reconstruction else set()
-        terms |= {"mse"} if config.low_level_distillation else set()
-        terms |= {"kl"} if config.high_level_distillation else set()
-    return terms
-
-
 class Solo:
     """One model, trained as it is."""
 
@@ -273,7 +265,7 @@ class Stack:
         self.members = members
         self.params, self.buffers = stack_module_state([m.model for m in members])
         # one template of the shared architecture, with every loss term the group's variants use
-        template = dataclasses.replace(cfg, variant=cfg.variant if cfg.variant in ("w/o MR", "w/o CMA-T") else "full")
+        template = dataclasses.replace(cfg, variant=cfg.architecture)
         self.base = copy.deepcopy(members[0].model).to("meta")
         self.base.cfg = template
         self.gamma1 = torch.tensor([m.config.gamma1 * m.config.low_level_distillation for m in members], device=device)
