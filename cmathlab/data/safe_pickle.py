@@ -4,6 +4,7 @@ A pickle can name any importable callable; these files only ever need containers
 numpy arrays and numpy scalars, so everything else is refused before it is looked up.
 """
 
+import gzip
 import io
 import pickle
 
@@ -36,12 +37,17 @@ class _FeatureUnpickler(pickle.Unpickler):
 
 
 def load_pickle(path: str) -> object:
-    """Unpickle `path` admitting only builtins containers and numpy arrays/scalars."""
+    """Unpickle `path` (gzipped or not) admitting only builtins containers and numpy arrays/scalars."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as err:
         raise BadInput(f"cannot read file ({err.strerror})", source=path) from None
+    if raw[:2] == b"\x1f\x8b":  # a gzipped pickle (.pkl.gz), as feature files are often shared
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise BadInput(f"not a readable gzip file ({err})", source=path) from None
     try:
         # latin1 reads Python-2 era files and is harmless for the rest (FORMATS.md)
         return _FeatureUnpickler(io.BytesIO(raw), encoding="latin1").load()
