@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cmathlab.config import MODELS, VARIANTS
+from cmathlab.data.corpus import MODALITY_NAMES
 from cmathlab.errors import BadInput
 
 
@@ -42,6 +43,8 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--patience", type=int)
     p.add_argument("--dropout", type=float)
+    p.add_argument("--recipe", help="cmathlab (default: standardized inputs, warm-up, cosine decay, clipping) "
+                                    "or paper (Section 5.3 as written)")
     p.add_argument("--device", help="auto (default), cpu or cuda")
     p.add_argument("--official-valid", action="store_true", default=None,
                    help="validate on the ids the file carries (COSMIC) instead of a random 20%%")
@@ -82,6 +85,8 @@ def _report_args(p: argparse.ArgumentParser) -> None:
                    help="sidedness of the t-tests, for row - reference (default two-sided)")
     p.add_argument("--baseline", default="bigru", help="the model Figure 5's relative improvement is over")
     p.add_argument("--no-published", action="store_true", help="leave out the paper's published rows")
+    p.add_argument("--include-flagged", action="store_true",
+                   help="average collapsed or diverged runs into the tables (by default they are listed, not averaged)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,12 +140,12 @@ def cmd_train(args) -> int:
         raise BadInput("already holds a result.json; choose another --out or pass --force", source=out)
     corpus = load_corpus(args.data, join=args.join, scale=args.scale, seed=args.data_seed)
     config = Config.for_dataset(
-        corpus.dataset, model=args.model, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
+        corpus.dataset, recipe=args.recipe, model=args.model, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
         gamma2=args.gamma2, lr=args.lr, batch_size=args.batch_size, seed=args.seed, epochs=args.epochs,
         patience=args.patience, dropout=args.dropout, device=args.device, official_valid=args.official_valid,
         keep_embeddings=args.embeddings or None)
     console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.model} {config.variant} · modalities {config.modalities}"
-                  f" · d={config.dim} · seed {config.seed}")
+                  f" · d={config.dim} · seed {config.seed} · recipe {config.recipe}")
     try:
         if console.is_terminal:
             with Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
@@ -174,6 +179,10 @@ def _summary(result, console: Console) -> None:
                       f"{100 * result.bayes['test_wf1']:.2f}", *("" for _ in result.label_names))
     console.print(table)
     console.print(f"{result.seconds_per_epoch:.2f} s/epoch on {result.device}")
+    if result.health == "ok":
+        console.print("health: ok")
+    else:
+        console.print(f"[bold red]health: {result.health}[/]: {result.health_note}")
 
 
 def cmd_study(args) -> int:
@@ -216,7 +225,7 @@ def cmd_report(args, console: Console | None = None) -> int:
             raise BadInput("is not a directory", source=directory)
     out = args.out or os.path.join(args.directories[0], "report")
     options = Options(alpha=args.alpha, holm=args.holm, alternative=args.alternative, baseline=args.baseline,
-                      published=not args.no_published)
+                      published=not args.no_published, include_flagged=args.include_flagged)
     with Progress(TextColumn("[bold]report[/]"), BarColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as progress:
@@ -249,7 +258,7 @@ def cmd_demo(args) -> int:
         return code
     report = argparse.Namespace(directories=[out], out=os.path.join(out, "report"), format="md,tex,csv,html",
                                 alpha=0.05, holm=False, alternative="two-sided", baseline="bigru",
-                                no_published=False)
+                                no_published=False, include_flagged=False)
     cmd_report(report, console)
     minutes, seconds = divmod(int(time.perf_counter() - started), 60)
     console.print(f"[bold]demo finished in {minutes} min {seconds} s[/]")
@@ -276,4 +285,7 @@ def cmd_data_info(args) -> int:
     dims = ", ".join(f"{m} {d}" for m, d in row["dims"].items())
     console.print(f"dims: {dims}" + (f"; the file names {row['official_valid']} validation dialogues"
                                      if row.get("official_valid") else ""))
+    for m in row["constant"]:
+        console.print(f"[yellow]{MODALITY_NAMES[m]} ({m}) is the same vector in every utterance: absent data, "
+                      f"not a modality to train on[/]")
     return 0

@@ -17,6 +17,30 @@ PAPER = {
     "meld": {"lr": 2e-4, "batch_size": 4, "gamma1": 1.0, "gamma2": 1.2, "dim": 400},
 }
 
+# How a run trains, on top of its dataset's settings: `Config.for_dataset(..., recipe=NAME)` starts
+# from these values, then applies the caller's overrides. "cmathlab" is the field defaults below;
+# "paper" is Section 5.3 as written: raw features, constant lr, no warm-up, no clipping.
+RECIPES = {
+    "cmathlab": {},
+    "paper": {"standardize": False, "warmup_steps": 0, "schedule": "constant", "grad_clip": 0.0},
+}
+
+# What a run recorded before a field existed ran with: reading an old record, a missing field
+# means this value (the behaviour of that code), never the new default.
+BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
+          "allow_constant": False}
+
+# Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
+# The model computes the terms by these names; `Config.loss_weights` is the one place that says
+# which a run keeps and at what weight.
+LOSS_TERMS = {
+    "ce_x": (None, None),  # eq. 21: the fused prediction's cross-entropy
+    "ce_m": (None, "modality_ce"),  # eq. 20: each modality's cross-entropy
+    "re": (None, "reconstruction"),  # eqs. 3-4: modality reconstruction
+    "mse": ("gamma1", "low_level_distillation"),  # eq. 18: LLD
+    "kl": ("gamma2", "high_level_distillation"),  # eq. 23: HLD
+}
+
 _CHOICES = {
     "model": MODELS,
     "variant": VARIANTS,
@@ -24,6 +48,8 @@ _CHOICES = {
     "sigma": ("softplus", "exp"),
     "reduction": ("element", "utterance"),
     "device": ("auto", "cpu", "cuda"),
+    "recipe": tuple(RECIPES),
+    "schedule": ("constant", "cosine"),
 }
 
 
@@ -49,6 +75,13 @@ class Config:
     official_valid: bool = False  # use the validation ids a file carries (COSMIC) instead
     device: str = "auto"
     keep_embeddings: bool = False  # return fused test embeddings H'_x (for t-SNE)
+    allow_constant: bool = False  # train on a modality whose features never vary (absent data) anyway
+
+    # -- the training recipe (RECIPES): what real features need beyond Section 5.3 (BENCHMARKS.md)
+    recipe: str = "cmathlab"  # the preset the fields below started from; "paper" is Section 5.3 as written
+    standardize: bool = True  # z-score each feature on the training dialogues: real features are far from unit scale
+    warmup_steps: int = 30  # linear lr warm-up: post-LN attention at the paper's lr blows up in its first steps
+    schedule: str = "cosine"  # lr after warm-up: cosine decay to 0 over `epochs`, or constant
 
     # -- decisions the paper leaves open
     heads: int = 4  # every d the paper tries (100..600) divides by 4
@@ -65,7 +98,7 @@ class Config:
     modality_ce: bool = True  # eq. 22's per-modality CE stays in every variant, also w/o HD
     reduction: str = "element"  # eqs. 3/18: mean squared error per element keeps terms on CE's scale
     weight_decay: float = 0.0  # the paper names plain Adam
-    grad_clip: float = 0.0  # 0 = off; the paper does not clip
+    grad_clip: float = 1.0  # max gradient norm per model (0 = off): one bad batch cannot wreck the weights
     min_epochs: int = 0  # epochs always run before early stopping may end training
     bucket: int = 0  # k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); 0 = random
 
@@ -104,19 +137,23 @@ class Config:
             _bad("sigma_init", self.sigma_init, "a positive number")
         if self.lr <= 0:
             _bad("lr", self.lr, "a positive number")
-        for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket"):
+        for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket",
+                     "warmup_steps"):
             if getattr(self, name) < 0:
                 _bad(name, getattr(self, name), "a non-negative number")
 
     @classmethod
-    def for_dataset(cls, dataset: str, **overrides) -> Config:
-        """The paper's settings for `dataset`, then `overrides` (None values are ignored)."""
+    def for_dataset(cls, dataset: str, recipe: str | None = None, **overrides) -> Config:
+        """The paper's settings for `dataset`, then the recipe's, then `overrides` (None values are ignored)."""
         if dataset not in PAPER:
             _bad("dataset", dataset, f"one of {', '.join(PAPER)}")
+        recipe = recipe or cls.recipe
+        if recipe not in RECIPES:
+            _bad("recipe", recipe, f"one of {', '.join(RECIPES)}")
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise BadInput(f"unknown config field(s): {', '.join(sorted(unknown))}")
-        values = {**PAPER[dataset], "dataset": dataset,
+        values = {**PAPER[dataset], **RECIPES[recipe], "dataset": dataset, "recipe": recipe,
                   **{k: v for k, v in overrides.items() if v is not None}}
         return cls(**values)
 
@@ -144,6 +181,15 @@ class Config:
     @property
     def high_level_distillation(self) -> bool:
         return self.variant not in ("w/o HLD", "w/o HD")
+
+    def loss_weights(self, architecture: bool = False) -> dict[str, float]:
+        """Eq. 24's weight of each term this run keeps (LOSS_TERMS). With `architecture`, the terms
+        its architecture computes: a fused group's w/o LLD / w/o HLD members train them at weight 0."""
+        cfg = dataclasses.replace(self, variant=self.architecture) if architecture else self
+        if cfg.model != "cmath":
+            return {"ce_x": 1.0}  # the baselines have one prediction and its cross-entropy
+        return {name: float(getattr(self, weight)) if weight else 1.0
+                for name, (weight, switch) in LOSS_TERMS.items() if switch is None or getattr(cfg, switch)}
 
 
 def _bad(field: str, value, expected: str):

@@ -21,14 +21,17 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from cmathlab.config import Config
 from cmathlab.data.corpus import Corpus
-from cmathlab.data.tensors import Batch, PaddedSplit
+from cmathlab.data.tensors import Batch, PaddedSplit, feature_scalers
 from cmathlab.errors import BadInput
 from cmathlab.model import build_model
-from cmathlab.model.cmath import weighted_total
+
+# a run whose predictions at the selected epoch put at least this share on one class has collapsed
+# (unless the labels themselves are that concentrated)
+COLLAPSE_SHARE = 0.95
 
 
 class Diverged(RuntimeError):
-    """The loss became NaN or infinite; the run cannot go on."""
+    """The loss became NaN or infinite before any epoch finished: there is nothing to report."""
 
 
 @dataclass
@@ -44,6 +47,8 @@ class RunResult:
     bayes: dict | None  # synthetic corpora only: the Bayes-optimal decision on valid and test
     seconds_per_epoch: float
     device: str
+    health: str = "ok"  # ok, collapsed (one class predicted) or diverged (a non-finite loss ended training)
+    health_note: str = ""  # why, in one line
     embeddings: np.ndarray | None = field(default=None, repr=False)  # H'_x of test utterances
 
     def to_dict(self) -> dict:
@@ -98,14 +103,23 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
     if missing:
         raise BadInput(f"asks for modalities {first.modalities!r}, the corpus has {corpus.modalities!r}",
                        source=corpus.source, field="modalities")
+    constant = set(first.modalities) & set(corpus.constant_modalities())
+    if constant and not first.allow_constant:
+        names = ", ".join(sorted(constant, key="tav".index))
+        raise BadInput(f"modality {names} is the same vector in every utterance (absent data); train on "
+                       f"--modalities {''.join(m for m in first.modalities if m not in constant) or '...'}, "
+                       "or set allow_constant", source=corpus.source, field="modalities")
     device = resolve_device(first.device)
     split = corpus.split(first.val_fraction, first.split_seed, first.official_valid)
     if not split["valid"]:
         raise BadInput("no validation dialogues", source=corpus.source)
-    data = {name: PaddedSplit.build(corpus, split[name], first.modalities, device) for name in split}
+    # statistics from the training dialogues only: validation and test are scaled by them, never seen
+    scalers = feature_scalers(corpus, split["train"], first.modalities) if first.standardize else None
+    data = {name: PaddedSplit.build(corpus, split[name], first.modalities, device, scalers) for name in split}
     members = [Member(cfg, corpus, device) for cfg in group]
-    engine = Stack(members, device) if fused else Solo(members[0])
     train = data["train"]
+    steps = len(train.training_batches(np.random.default_rng(0), first.batch_size, first.bucket))
+    engine = Stack(members, device, steps) if fused else Solo(members[0], steps)
 
     for epoch in range(1, first.epochs + 1):
         started = time.perf_counter()
@@ -116,11 +130,16 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
         for rows in zip(*epoch_batches):
             batch = train.batch(rows[0]) if not fused else train.stacked_batch(rows)
             noise = [m.noise(train, r) for m, r in zip(members, rows)]
-            terms = engine.step(batch, noise)  # name -> (K,), summed on the device: one host sync per epoch
-            for k, m in enumerate(members):
-                for name in (n for n in terms if n not in m.dropped):
-                    sums[k][name] = sums[k].get(name, 0) + terms[name][k].detach()
+            terms = engine.step(batch, noise)  # name -> (K,), summed on the device
             batches += 1
+            finite = torch.isfinite(terms["total"]).tolist()  # every batch: a NaN stops its run at once
+            for k, m in enumerate(members):
+                if not finite[k] and not m.stopped:
+                    m.diverge(epoch, batches, float(terms["total"][k].detach()))
+                for name in (n for n in terms if n in m.terms):
+                    sums[k][name] = sums[k].get(name, 0) + terms[name][k].detach()
+            if all(m.stopped for m in members):
+                break
         valid = engine.evaluate(data["valid"], first.batch_size)
         test = engine.evaluate(data["test"], first.batch_size, any(m.config.keep_embeddings for m in members))
         seconds = time.perf_counter() - started
@@ -128,10 +147,6 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
             if m.stopped:
                 continue  # its weights go on training with the group; its numbers are final
             losses = {f"loss_{name}": float(v) / batches for name, v in sums[k].items()}
-            if not math.isfinite(losses["loss_total"]):
-                raise Diverged(f"loss is {losses['loss_total']} at epoch {epoch}"
-                               + (f" (seed {m.config.seed}, gamma1 {m.config.gamma1}, gamma2 {m.config.gamma2})"
-                                  if fused else ""))
             record = {"epoch": epoch, **losses, "valid_acc": valid[k].acc, "valid_wf1": valid[k].wf1,
                       "test_acc": test[k].acc, "test_wf1": test[k].wf1, "seconds": seconds / len(members)}
             m.end_epoch(record, valid[k], test[k])
@@ -168,10 +183,19 @@ class Member:
         self.generator = torch.Generator(device=device).manual_seed(config.seed)
         self.device = device
         # a fused group computes every term of its architecture; a member logs only its own
-        self.dropped = {name for name, on in (("mse", config.low_level_distillation),
-                                              ("kl", config.high_level_distillation)) if not on}
+        self.terms = {*config.loss_weights(), "total"}
         self.history: list[dict] = []
         self.best, self.best_wf1, self.stale, self.stopped = None, -math.inf, 0, False
+        self.diverged: str | None = None
+
+    def diverge(self, epoch: int, batch: int, loss: float) -> None:
+        """A non-finite loss: training stops; the best epoch before it stands, reported as such."""
+        self.stopped = True
+        self.diverged = f"loss {loss} at epoch {epoch}, batch {batch}"
+        if self.best is None:
+            cfg = self.config
+            raise Diverged(f"loss is {loss} at epoch {epoch}, batch {batch}, before any epoch finished"
+                           f" (seed {cfg.seed}, lr {cfg.lr}, gamma1 {cfg.gamma1}, gamma2 {cfg.gamma2})")
 
     def noise(self, split: PaddedSplit, rows: np.ndarray) -> torch.Tensor | None:
         if not self.model.samples_noise:
@@ -189,10 +213,24 @@ class Member:
         if cfg.patience and self.stale >= cfg.patience and record["epoch"] >= cfg.min_epochs:
             self.stopped = True
 
+    def health(self, valid: Evaluation, test: Evaluation, names: list[str]) -> tuple[str, str]:
+        """The run's verdict: diverged, collapsed (at the selected epoch) or ok, and why."""
+        if self.diverged:
+            return "diverged", f"{self.diverged}; the best epoch before it is reported"
+        preds = np.concatenate([*valid.preds, *test.preds])
+        labels = np.concatenate([*valid.labels, *test.labels])
+        top = np.bincount(preds).argmax()
+        share, true_share = float(np.mean(preds == top)), float(np.mean(labels == top))
+        if share >= COLLAPSE_SHARE and true_share < COLLAPSE_SHARE:
+            return "collapsed", (f"{100 * share:.1f} % of validation and test predictions are {names[top]} "
+                                 f"({100 * true_share:.1f} % of the labels)")
+        return "ok", ""
+
     def result(self, corpus: Corpus, split: dict, data: dict, device: str) -> RunResult:
         best_epoch, valid, test = self.best
         config, names = self.config, list(corpus.label_names)
         labels, preds = np.concatenate(test.labels), np.concatenate(test.preds)
+        health, note = self.health(valid, test, names)
         bayes = None
         if corpus.generator is not None:
             bayes = {f"{name}_{k}": v for name in ("valid", "test")
@@ -215,17 +253,34 @@ class Member:
             bayes=bayes,
             seconds_per_epoch=float(np.mean([r["seconds"] for r in self.history])),
             device=device,
+            health=health,
+            health_note=note,
             embeddings=test.embeddings if config.keep_embeddings else None,
         )
+
+
+def lr_schedule(optimizer: torch.optim.Optimizer, cfg: Config, steps_per_epoch: int):
+    """The recipe's learning rate per step: linear warm-up, then cosine decay to 0 over the run's
+    epochs (or constant), with torch's own schedulers."""
+    from torch.optim import lr_scheduler
+
+    decay_steps = max(1, cfg.epochs * steps_per_epoch - cfg.warmup_steps)
+    after = (lr_scheduler.CosineAnnealingLR(optimizer, T_max=decay_steps) if cfg.schedule == "cosine"
+             else lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0))
+    if not cfg.warmup_steps:
+        return after
+    warmup = lr_scheduler.LinearLR(optimizer, start_factor=1 / cfg.warmup_steps, total_iters=cfg.warmup_steps)
+    return lr_scheduler.SequentialLR(optimizer, [warmup, after], milestones=[cfg.warmup_steps])
 
 
 class Solo:
     """One model, trained as it is."""
 
-    def __init__(self, member: Member):
+    def __init__(self, member: Member, steps_per_epoch: int):
         self.member, self.model = member, member.model
         cfg = member.config
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.schedule = lr_schedule(self.optimizer, cfg, steps_per_epoch)
 
     def train(self) -> None:
         self.model.train()
@@ -237,6 +292,7 @@ class Solo:
         if self.member.config.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.member.config.grad_clip)
         self.optimizer.step()
+        self.schedule.step()
         return {k: v[None] for k, v in terms.items()}
 
     @torch.no_grad()
@@ -256,28 +312,27 @@ class Stack:
     Adam works element by element, so one Adam over the stacked weights is K Adams; the total
     loss is the sum of the members' totals, so no member's gradient reaches another's weights."""
 
-    def __init__(self, members: list[Member], device: torch.device):
+    def __init__(self, members: list[Member], device: torch.device, steps_per_epoch: int):
         from torch.func import functional_call, stack_module_state, vmap
 
         cfg = members[0].config
-        if cfg.grad_clip:
-            raise BadInput("gradient clipping is by each model's norm; it does not train fused", field="grad_clip")
         self.members = members
         self.params, self.buffers = stack_module_state([m.model for m in members])
         # one template of the shared architecture, with every loss term the group's variants use
         template = dataclasses.replace(cfg, variant=cfg.architecture)
         self.base = copy.deepcopy(members[0].model).to("meta")
         self.base.cfg = template
-        self.gamma1 = torch.tensor([m.config.gamma1 * m.config.low_level_distillation for m in members], device=device)
-        self.gamma2 = torch.tensor([m.config.gamma2 * m.config.high_level_distillation for m in members], device=device)
+        # each member's weight of each term the architecture computes: 0 for a term its variant drops
+        self.weights = {name: torch.tensor([m.config.loss_weights().get(name, 0.0) for m in members], device=device)
+                        for name in cfg.loss_weights(architecture=True)}
         self.optimizer = torch.optim.Adam(self.params.values(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.schedule = lr_schedule(self.optimizer, cfg, steps_per_epoch)
+        self.grad_clip = cfg.grad_clip
         base = self.base
 
-        def member_terms(params, buffers, features, speakers, labels, mask, noise, gamma1, gamma2):
+        def member_terms(params, buffers, features, speakers, labels, mask, noise, weights):
             batch = Batch(features, speakers, labels, mask)
-            terms = base.loss_terms(functional_call(base, (params, buffers), (batch, noise)), batch)
-            terms["total"] = weighted_total(terms, gamma1, gamma2)
-            return terms
+            return base.loss_terms(functional_call(base, (params, buffers), (batch, noise)), batch, weights)
 
         def member_forward(params, buffers, features, speakers, labels, mask):
             out = functional_call(base, (params, buffers), (Batch(features, speakers, labels, mask),))
@@ -293,11 +348,23 @@ class Stack:
         n = batch.labels.shape[-1]  # each member's noise was drawn for its own batch; pad to the group's
         stacked = torch.stack([torch.nn.functional.pad(e, (0, 0, 0, n - e.shape[1])) for e in noise])
         terms = self.terms(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask,
-                           stacked, self.gamma1, self.gamma2)
+                           stacked, self.weights)
         self.optimizer.zero_grad(set_to_none=True)
         terms["total"].sum().backward()
+        if self.grad_clip:
+            self.clip_per_member()
         self.optimizer.step()
+        self.schedule.step()
         return terms
+
+    @torch.no_grad()
+    def clip_per_member(self) -> None:
+        """`clip_grad_norm_` for each member on its own: the norm over its weights alone (K,)."""
+        grads = [p.grad for p in self.params.values() if p.grad is not None]
+        norms = torch.stack([g.flatten(1).pow(2).sum(1) for g in grads]).sum(0).sqrt()
+        factor = (self.grad_clip / (norms + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(factor.view(-1, *[1] * (g.dim() - 1)))
 
     @torch.no_grad()
     def evaluate(self, split: PaddedSplit, batch_size: int, embeddings: bool = False) -> list[Evaluation]:

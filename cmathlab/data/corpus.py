@@ -55,6 +55,15 @@ class Corpus:
     def modalities(self) -> str:
         return "".join(m for m in MODALITIES if m in self.dims)
 
+    def constant_modalities(self) -> str:
+        """Modalities whose features are one vector in every utterance (an all-zero block: absent data)."""
+        out = ""
+        for m in self.modalities:
+            first = self.dialogues[0].features[m][0]
+            if all((d.features[m] == first).all() for d in self.dialogues):
+                out += m
+        return out
+
     def ids(self, split: str) -> list:
         return [d.id for d in self.dialogues if d.split == split]
 
@@ -149,4 +158,5 @@ def describe(corpus: Corpus) -> dict:
                       "class_counts": dict(zip(corpus.label_names, map(int, counts)))}
     if corpus.official_valid:
         row["official_valid"] = len(corpus.official_valid)
+    row["constant"] = corpus.constant_modalities()
     return row

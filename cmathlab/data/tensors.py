@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.preprocessing import StandardScaler
 
 from cmathlab.data.corpus import Corpus
 
@@ -18,6 +19,14 @@ class Batch:
     mask: torch.Tensor  # (B, n) bool, True at real utterances
 
 
+def feature_scalers(corpus: Corpus, indices: list[int], modalities: str) -> dict[str, StandardScaler]:
+    """Per-modality z-scoring fitted on the utterances of the given dialogues only (the run's training
+    split), so no statistic of validation or test reaches the model. A feature that never varies
+    keeps scale 1 (scikit-learn's rule)."""
+    return {m: StandardScaler().fit(np.concatenate([corpus.dialogues[i].features[m] for i in indices]))
+            for m in modalities}
+
+
 @dataclass
 class PaddedSplit:
     """One split's dialogues padded to its longest dialogue; batches slice it on the device."""
@@ -27,7 +36,9 @@ class PaddedSplit:
     data: Batch  # (D, L, ...)
 
     @classmethod
-    def build(cls, corpus: Corpus, indices: list[int], modalities: str, device: torch.device) -> PaddedSplit:
+    def build(cls, corpus: Corpus, indices: list[int], modalities: str, device: torch.device,
+              scalers: dict[str, StandardScaler] | None = None) -> PaddedSplit:
+        """Pads the dialogues; `scalers` (from `feature_scalers`) standardize real utterances, padding stays 0."""
         dialogues = [corpus.dialogues[i] for i in indices]
         lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
         longest = int(lengths.max()) if len(lengths) else 1
@@ -37,7 +48,7 @@ class PaddedSplit:
         for row, d in enumerate(dialogues):
             n = len(d)
             for m in modalities:
-                features[m][row, :n] = d.features[m]
+                features[m][row, :n] = d.features[m] if scalers is None else scalers[m].transform(d.features[m])
             speakers[row, :n] = d.speakers
             labels[row, :n] = d.labels
         labels_t = torch.from_numpy(labels).to(device)

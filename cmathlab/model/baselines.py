@@ -34,7 +34,7 @@ class EarlyFusion(nn.Module):
 class Baseline(nn.Module):
     samples_noise = False
 
-    def loss_terms(self, out: Output, batch: Batch) -> dict[str, torch.Tensor]:
+    def loss_terms(self, out: Output, batch: Batch, weights=None) -> dict[str, torch.Tensor]:
         ce = F.cross_entropy(out.logits[batch.mask], batch.labels[batch.mask])
         return {"ce_x": ce, "total": ce}
 

@@ -223,12 +223,15 @@ class CMATH(nn.Module):
                       modality_logits={m: self.classify[m](h[m]) for m in mods},
                       modality_hidden=h, reconstructions=reconstructions)
 
-    def loss_terms(self, out: Output, batch: Batch) -> dict[str, torch.Tensor]:
-        """Each term of eq. 24 over real utterances only, and their weighted total.
+    def loss_terms(self, out: Output, batch: Batch,
+                   weights: dict[str, torch.Tensor | float] | None = None) -> dict[str, torch.Tensor]:
+        """Each term of eq. 24 that `weights` names (default: the config's, `Config.loss_weights`), over
+        real utterances only, and their weighted total.
 
         Padding is weighted out rather than indexed away: no shape depends on the data, so the
         terms need no host sync and stay valid under `torch.func.vmap` (fused training)."""
         cfg = self.cfg
+        weights = cfg.loss_weights() if weights is None else weights
         real = batch.mask.to(out.logits.dtype)  # (B, n): 1 at real utterances
         count = real.sum()
         labels = batch.labels.clamp(min=0)  # padding's -1 is weighted out below
@@ -243,24 +246,17 @@ class CMATH(nn.Module):
         def teacher(t):
             return t.detach() if cfg.detach_teacher else t
 
-        terms = {"ce_x": ce(out.logits)}  # eq. 21
-        if cfg.modality_ce:
-            terms["ce_m"] = sum(ce(lg) for lg in out.modality_logits.values())  # eq. 20
-        if out.reconstructions:
-            terms["re"] = sum(sq_error(batch.features[m], r) for m, r in out.reconstructions.items())  # eqs. 3-4
-        if cfg.low_level_distillation:
-            terms["mse"] = sum(sq_error(teacher(out.embedding), h) for h in out.modality_hidden.values())  # eq. 18
-        if cfg.high_level_distillation:
+        def kl(lg):  # eq. 23: KL(Y-hat_x || Y-hat_m) = sum p_x (log p_x - log p_m), over real utterances
             log_p_x = teacher(out.logits.log_softmax(-1))
-            p_x = log_p_x.exp()
-            terms["kl"] = sum(  # eq. 23: KL(Y-hat_x || Y-hat_m) = sum p_x (log p_x - log p_m), over real utterances
-                ((p_x * (log_p_x - lg.log_softmax(-1))).sum(-1) * real).sum() / count
-                for lg in out.modality_logits.values())
-        terms["total"] = weighted_total(terms, cfg.gamma1, cfg.gamma2)
+            return ((log_p_x.exp() * (log_p_x - lg.log_softmax(-1))).sum(-1) * real).sum() / count
+
+        compute = {
+            "ce_x": lambda: ce(out.logits),  # eq. 21
+            "ce_m": lambda: sum(ce(lg) for lg in out.modality_logits.values()),  # eq. 20
+            "re": lambda: sum(sq_error(batch.features[m], r) for m, r in out.reconstructions.items()),  # eqs. 3-4
+            "mse": lambda: sum(sq_error(teacher(out.embedding), h) for h in out.modality_hidden.values()),  # eq. 18
+            "kl": lambda: sum(kl(lg) for lg in out.modality_logits.values()),  # eq. 23
+        }
+        terms = {name: compute[name]() for name in weights}
+        terms["total"] = sum(weights[name] * terms[name] for name in weights)  # eq. 24
         return terms
-
-
-def weighted_total(terms: dict[str, torch.Tensor], gamma1, gamma2) -> torch.Tensor:
-    """Eq. 24: every term at weight 1 but the distillation terms, at gamma1 (low) and gamma2 (high)."""
-    weights = {"mse": gamma1, "kl": gamma2}
-    return sum(weights.get(k, 1.0) * v for k, v in terms.items() if k != "total")
