@@ -6,6 +6,13 @@ random projection lifts it to the real feature dimension, with class-free nuisan
 orthogonal directions. Some class pairs share their text and visual means and differ only in
 audio, so fusion helps. Because the generator knows all of this, forward-backward with the true
 parameters gives the Bayes posterior of every utterance: the ceiling no model can pass.
+
+By default every feature has about unit variance, which no real feature file has. `NAME:real`
+gives the features the statistics of real ones through a fixed per-feature affine map (so the
+Bayes limit is unchanged): text like sentence embeddings (per-element spread about 1/sqrt(d), a
+shared offset, norm about 1), audio in openSMILE-like raw ranges (scales from 1e-3 to 1e4, positive
+offsets), visual like pooled CNN activations (scales 0.1 to 10). A recipe that only works on
+unit-variance inputs fails on it, as it does on real data.
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ NUISANCE = 24  # class-free dimensions per modality
 class Generator:
     """The true parameters of one synthetic corpus; computes its Bayes posterior."""
 
-    def __init__(self, shape: Shape, seed: int):
+    def __init__(self, shape: Shape, seed: int, realistic: bool = False):
         self.shape = shape
         rng = np.random.default_rng([seed, 7])
         counts = np.asarray(shape.class_counts, dtype=np.float64)
@@ -74,6 +81,9 @@ class Generator:
             self.means[m] = means
             self.lift[m], self.nuisance[m] = basis[:, :LATENT], basis[:, LATENT:]
             self.scale[m] = np.sqrt(d / (LATENT + NUISANCE))  # about unit variance per feature
+        # x_real = x * gain + offset per feature; drawn after the class structure, so it is the same
+        self.affine = {m: _real_statistics(m, shape.dims[m], np.random.default_rng([seed, 13, i]))
+                       for i, m in enumerate(MODALITIES)} if realistic else {}
 
     def sample_dialogue(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
         labels = np.empty(n, dtype=np.int64)
@@ -86,6 +96,9 @@ class Generator:
             z = self.means[m][labels] + self.shape.noise[m] * rng.normal(size=(n, LATENT))
             w = rng.normal(size=(n, NUISANCE))
             x = self.scale[m] * (z @ self.lift[m].T + w @ self.nuisance[m].T)
+            if m in self.affine:
+                gain, offset = self.affine[m]
+                x = x * gain + offset
             features[m] = x.astype(np.float32)
         return labels, speakers, features
 
@@ -102,7 +115,11 @@ class Generator:
         """log p(x_i | y_i = c) per utterance and class, up to a per-utterance constant."""
         total = 0.0
         for m in modalities:
-            z = dialogue.features[m].astype(np.float64) @ self.lift[m] / self.scale[m]
+            x = dialogue.features[m].astype(np.float64)
+            if m in self.affine:
+                gain, offset = self.affine[m]
+                x = (x - offset) / gain
+            z = x @ self.lift[m] / self.scale[m]
             sq = ((z[:, None, :] - self.means[m][None, :, :]) ** 2).sum(-1)
             total = total - sq / (2 * self.shape.noise[m] ** 2)
         return total
@@ -131,6 +148,18 @@ class Generator:
                 "wf1": float(f1_score(labels, preds, average="weighted"))}
 
 
+def _real_statistics(modality: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature (gain, offset) that give unit-variance features the spread of real ones."""
+    if modality == "t":  # sentence embeddings: norm about 1, a large shared component
+        offset = rng.normal(size=d)
+        return np.full(d, 0.55 / np.sqrt(d)), 0.6 * offset / np.linalg.norm(offset)
+    if modality == "a":  # openSMILE functionals: raw units, from tiny ratios to large energies
+        gain = 10.0 ** rng.uniform(-3, 4, size=d)
+        return gain, gain * rng.uniform(0, 5, size=d)
+    gain = 10.0 ** rng.uniform(-1, 1, size=d)  # pooled CNN activations
+    return gain, gain * rng.uniform(0, 2, size=d)
+
+
 def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
     top = x.max(axis=axis, keepdims=True)
     return (top + np.log(np.exp(x - top).sum(axis=axis, keepdims=True))).squeeze(axis)
@@ -141,11 +170,13 @@ def make_synthetic(name: str, scale: float = 1.0, seed: int = 0) -> Corpus:
 
     `NAME/K` divides every feature dimension by K (the class structure and so the Bayes limit are
     the same; only the nuisance directions are fewer): a corpus small enough for a laptop demo.
+    `NAME:real` (or `NAME/K:real`) gives the features real files' statistics (see the module's note).
     """
-    base, _, divisor = name.partition("/")
+    realistic = name.endswith(":real")
+    base, _, divisor = name.removesuffix(":real").partition("/")
     if base not in SHAPES:
         raise BadInput(f"unknown synthetic corpus {name!r}; choose one of {', '.join(SHAPES)}, optionally "
-                       f"/K to divide the feature dims by K", field="data")
+                       f"/K to divide the feature dims by K and :real for real features' statistics", field="data")
     if not 0 < scale <= 10:
         raise BadInput(f"scale {scale} is not in (0, 10]", field="scale")
     shape = SHAPES[base]
@@ -156,7 +187,7 @@ def make_synthetic(name: str, scale: float = 1.0, seed: int = 0) -> Corpus:
             raise BadInput(f"{name!r}: K must be a whole number from 1 to {min(shape.dims.values()) // smallest}"
                            f" (every feature dim stays at least {smallest})", field="data")
         shape = replace(shape, dims={m: d // k for m, d in shape.dims.items()})
-    generator = Generator(shape, seed)
+    generator = Generator(shape, seed, realistic)
     rng = np.random.default_rng([seed, 11])
     dialogues = []
     for split, count in (("train", shape.n_train), ("test", shape.n_test)):
