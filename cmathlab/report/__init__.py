@@ -38,7 +38,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
 
     step = step or (lambda _: None)
     step("reading runs")
-    runs = load_runs(directories)
+    runs = load_runs(directories, include_flagged=options.include_flagged)
     step("tables and tests")
     tables = build_tables(runs, options)
     if not tables:

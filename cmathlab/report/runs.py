@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cmathlab.config import Config
+from cmathlab.config import BEFORE, Config
 from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
 
@@ -86,8 +86,9 @@ def _differs_only_in(a: tuple, b: tuple, allowed: set[int]) -> bool:
     return len(axes_touched) == 1  # one table's axes, not a mix (a baseline with another d is no row)
 
 
-def load_runs(directories: list[str]) -> Runs:
-    """Every finished trial run of the given study directories."""
+def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
+    """Every finished trial run of the given study directories; collapsed or diverged runs are
+    listed in the notes and, unless `include_flagged`, left out of the frame."""
     from cmathlab.study.runner import read_state
 
     frames, notes = [], []
@@ -112,6 +113,16 @@ def load_runs(directories: list[str]) -> Runs:
         notes.append(f"{int(duplicated.sum())} run(s) repeat a config and seed already tracked (a grid point two "
                      f"parts share); each config and seed counts once")
     frame = frame[~duplicated].reset_index(drop=True)
+    flagged = frame[~frame["health"].isin(["ok", ""])]
+    for _, run in flagged.iterrows():
+        notes.append(f"{'included' if include_flagged else 'left out'}: {run['health']} run {run['run_id']} "
+                     f"({run['dataset']}, {run['model']} {run['variant']} {run['modalities']}, seed {run['seed']}): "
+                     f"{run['health_note']}")
+    if not include_flagged:
+        frame = frame[frame["health"].isin(["ok", ""])].reset_index(drop=True)
+    if frame.empty:
+        raise BadInput("every finished run is collapsed or diverged (see --include-flagged)",
+                       source=", ".join(directories))
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
     sources = frame.groupby("dataset")["data_source"].first().to_dict()
     return Runs(frame=frame, sources=sources, notes=notes)
@@ -139,19 +150,24 @@ def normalise(raw: pd.DataFrame) -> pd.DataFrame:
         out[name] = pd.to_datetime(raw[name], utc=True, errors="coerce") if name in raw else pd.NaT
     for name, kind in _TYPES.items():
         column = raw.get(f"params.{name}")
-        if column is None:
+        if column is None and name not in BEFORE:
             raise BadInput(f"finished run(s) without the config param {name!r}; not written by cmathlab study")
-        out[name] = column.map(lambda v, kind=kind: _parse(v, kind))
-    out["data_source"] = raw.get("tags.data_source", pd.Series("", index=raw.index)).fillna("").astype(str)
+        if column is None:
+            column = pd.Series(None, index=raw.index, dtype=object)
+        # a run recorded before the field existed ran with BEFORE's value, not today's default
+        out[name] = column.map(lambda v, kind=kind, name=name: _parse(v, kind, BEFORE.get(name)))
+    for name in ("data_source", "cmathlab.health", "cmathlab.health_note"):
+        column = raw.get(f"tags.{name}", pd.Series("", index=raw.index)).fillna("").astype(str)
+        out[name.removeprefix("cmathlab.")] = column
     for column in raw.columns:
         if column.startswith("metrics."):
             out[column.removeprefix("metrics.")] = pd.to_numeric(raw[column], errors="coerce").astype(float)
     return out
 
 
-def _parse(value, kind: type):
+def _parse(value, kind: type, missing=None):
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
+        return missing
     text = str(value)
     if kind is bool:
         return text == "True"

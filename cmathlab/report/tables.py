@@ -36,6 +36,7 @@ class Options:
     alternative: str = "two-sided"
     baseline: str = "bigru"  # the model the conversation-length figure measures improvement over
     published: bool = True
+    include_flagged: bool = False  # average collapsed / diverged runs into the cells too (they are listed either way)
 
 
 @dataclass

@@ -22,6 +22,7 @@ class Board:
     def __init__(self, console: Console, spec: Spec, known: dict[str, Known]):
         self.console, self.total = console, spec.n_trials()
         self.state: dict[str, str] = {}  # trial key -> running | done | stopped | failed
+        self.flagged: set[str] = {key for key, k in known.items() if k.status == "FINISHED" and k.health not in ("", "ok")}
         self.best: dict[str, tuple[float, str]] = {}  # dataset -> (valid metric, trial key)
         for key, k in known.items():
             if k.status == "FINISHED":
@@ -80,6 +81,9 @@ class Board:
             self.state[key] = kind
             if kind == "done":
                 self._better(detail["dataset"], detail["value"], key)
+                if detail.get("health", "ok") != "ok":
+                    self.flagged.add(key)
+                    self.console.print(f"[yellow]{detail['health']}[/] {key}: {detail['health_note']}")
             if kind == "failed":
                 self.console.print(f"[red]failed[/] {key}: {detail}")
             elif self.progress is None:
@@ -93,7 +97,7 @@ class Board:
             return
         c = self.counts()
         left = self.total - self._ended() - c["running"]
-        status = f"running {c['running']} · failed {c['failed']} · left {left}"
+        status = f"running {c['running']} · failed {c['failed']} · flagged {len(self.flagged)} · left {left}"
         best = " ".join(f"{d} {100 * v:.2f}" for d, (v, _) in sorted(self.best.items()))
         self.progress.update(self.task, completed=self._ended(), status=status,
                              best=f"best valid {best}" if best else "")

@@ -341,7 +341,7 @@ def study_status(directory: str, console: Console | None = None) -> int:
     known = known_from(found, spec.parts[0].metric)
     alive = _driver_alive(state.get("driver"))
     table = Table(title=f"study {spec.name} in {directory}: driver {'running' if alive else 'not running'}")
-    for col in ("part", "dataset", "trials", "done", "stopped early", "running", "failed", "pending",
+    for col in ("part", "dataset", "trials", "done", "flagged", "stopped early", "running", "failed", "pending",
                 f"best {spec.parts[0].metric.replace('_', ' ')}", "its test W-F1", "best trial"):
         table.add_column(col, justify="left" if col in ("part", "dataset", "best trial") else "right")
     for part, dataset in ((p, d) for p in spec.parts for d in p.datasets):
@@ -358,16 +358,19 @@ def study_status(directory: str, console: Console | None = None) -> int:
                 c["running" if alive else "interrupted"] += 1
         n = part.n_trials() // len(part.datasets)
         pending = n - c["done"] - c["stopped"] - c["failed"] - c["running"]
-        best = max(((v.value, k) for k, v in mine.items() if v.status == "FINISHED" and v.value is not None),
-                   default=None)
+        best = max(((v.value, k) for k, v in mine.items()  # a flagged run is never "best"
+                    if v.status == "FINISHED" and v.value is not None and v.health in ("", "ok")), default=None)
         test = runs[mine[best[1]].run_id].data.metrics.get("test/wf1") if best else None
-        table.add_row(part.name, dataset, str(n), str(c["done"]), str(c["stopped"]), str(c["running"]), str(c["failed"]), str(pending) + (f" ({c['interrupted']} cut off)" if c["interrupted"] else ""),
+        flagged = sum(1 for v in mine.values() if v.status == "FINISHED" and v.health not in ("", "ok"))
+        table.add_row(part.name, dataset, str(n), str(c["done"]), str(flagged), str(c["stopped"]), str(c["running"]), str(c["failed"]), str(pending) + (f" ({c['interrupted']} cut off)" if c["interrupted"] else ""),
                       f"{100 * best[0]:.2f}" if best else "-", f"{100 * test:.2f}" if test is not None else "-",
                       best[1] if best else "-")
     console.print(table)
     for key, v in sorted(known.items()):
         if v.status == "FAILED":
             console.print(f"[red]failed[/] {key}: {runs[v.run_id].data.tags.get('cmathlab.error', '')}")
+        elif v.status == "FINISHED" and v.health not in ("", "ok"):
+            console.print(f"[yellow]{v.health}[/] {key}: {runs[v.run_id].data.tags.get('cmathlab.health_note', '')}")
     console.print(f"tracking: {state['tracking_uri']} (parent run {state['parent_run_id']})")
     return 0
 

@@ -24,8 +24,8 @@ from ray.tune import Callback
 from cmathlab.study.trial import EMBEDDINGS_KEY, RESULT_KEY, decode_array, members, trial_config, trial_key
 
 PARENT = "mlflow.parentRunId"
-EPOCH_METRICS = ("loss_total", "loss_ce_x", "loss_ce_m", "loss_re", "loss_mse", "loss_kl",
-                 "valid_acc", "valid_wf1", "test_acc", "test_wf1", "seconds")
+# per epoch: every loss term the model returns (loss_*), whatever its name, and these
+EPOCH_METRICS = ("valid_acc", "valid_wf1", "test_acc", "test_wf1", "seconds")
 FINAL = {"valid_wf1": "valid/wf1", "valid_acc": "valid/acc"}  # the study metric, once a trial ends
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's limits per log_batch
 
@@ -87,6 +87,7 @@ class Known:
     part: str = ""
     dataset: str = ""
     stopped: bool = False
+    health: str = ""  # a finished run's verdict: ok, collapsed, diverged ("" before it was recorded)
 
 
 def known_trials(client: MlflowClient, experiment_id: str, parent_run_id: str, metric: str) -> dict[str, Known]:
@@ -102,7 +103,8 @@ def known_from(runs: list, metric: str) -> dict[str, Known]:
         value = run.data.metrics.get(FINAL[metric], run.data.metrics.get(f"best_{metric}"))
         out[key] = Known(run.info.run_id, run.info.status, int(run.data.tags.get("cmathlab.attempts", "1")),
                          value, run.data.tags.get("cmathlab.part", ""), run.data.tags.get("dataset", ""),
-                         stopped="cmathlab.stopped_by" in run.data.tags)
+                         stopped="cmathlab.stopped_by" in run.data.tags,
+                         health=run.data.tags.get("cmathlab.health", ""))
     return out
 
 
@@ -187,7 +189,8 @@ class Tracker(Callback):
                 self.payload[key] = one
         elif "epoch" in result:
             key = runs[result.get("member", 0)][0]
-            self.epochs.setdefault(key, []).append({k: result[k] for k in EPOCH_METRICS if k in result})
+            self.epochs.setdefault(key, []).append({k: result[k] for k in result
+                                                    if k in EPOCH_METRICS or k.startswith("loss_")})
             self.epochs[key][-1]["epoch"] = result["epoch"]
             if not self.node.get(key) and key in self.known:  # where it runs, while it runs
                 self.node[key] = result.get("node", "")
@@ -219,7 +222,8 @@ class Tracker(Callback):
                      **{f"bayes/{k}": v for k, v in (result["bayes"] or {}).items()}}
             metrics += [Metric(k, float(v), now, 0) for k, v in final.items()]
             tags += [RunTag("data_sha256", result["data"]["sha256"]), RunTag("data_source", result["data"]["source"]),
-                     RunTag("device", result["device"])]
+                     RunTag("device", result["device"]), RunTag("cmathlab.health", result["health"]),
+                     RunTag("cmathlab.health_note", result["health_note"][:5000])]
             log_batch(self.client, run_id, metrics=metrics, tags=tags)
             self.client.log_dict(run_id, result, "result.json")
             self.client.log_dict(run_id, result["predictions"], "predictions.json")
@@ -230,10 +234,11 @@ class Tracker(Callback):
                     with open(path, "wb") as handle:
                         handle.write(decode_array(embeddings))
                     self.client.log_artifact(run_id, path)
-            known.status, known.value = "FINISHED", final[FINAL[self.metric]]
+            known.status, known.value, known.health = "FINISHED", final[FINAL[self.metric]], result["health"]
             self.client.set_terminated(run_id, "FINISHED")
             self._emit("done", key, {"dataset": params["dataset"], "value": known.value,
-                                     "test_wf1": final["test/wf1"]})
+                                     "test_wf1": final["test/wf1"], "health": result["health"],
+                                     "health_note": result["health_note"]})
         else:  # the scheduler (ASHA) stopped it early: a complete record of a partial run
             best = max((r[self.metric] for r in epochs), default=float("nan"))
             now = int(time.time() * 1000)
