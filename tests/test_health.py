@@ -1,0 +1,253 @@
+"""Real features: inputs standardized on training dialogues only, absent modalities refused, and
+every run ending with a verdict (ok, collapsed, diverged) instead of a silently broken number."""
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+import torch
+
+from cmathlab import train
+from cmathlab.config import BEFORE, LOSS_TERMS, RECIPES, Config
+from cmathlab.data import make_synthetic, read_corpus
+from cmathlab.data.corpus import Corpus, Dialogue
+from cmathlab.data.tensors import PaddedSplit, feature_scalers
+from cmathlab.errors import BadInput
+from cmathlab.model.cmath import CMATH
+from cmathlab.train import Diverged, fit
+
+
+def quick(**kw) -> Config:
+    return Config.for_dataset("iemocap", **{"dim": 16, "heads": 2, "epochs": 4, "patience": 0, **kw})
+
+
+def with_features(corpus: Corpus, change) -> Corpus:
+    """A copy of `corpus` whose dialogue i has features change(i, dialogue)."""
+    dialogues = [dataclasses.replace(d, features=change(i, d)) for i, d in enumerate(corpus.dialogues)]
+    return Corpus(dataset=corpus.dataset, dialogues=dialogues, source=corpus.source, sha256=corpus.sha256,
+                  n_speakers=corpus.n_speakers)
+
+
+def test_standardization_statistics_come_from_the_training_dialogues_only(tiny_corpus):
+    split = tiny_corpus.split(0.2, 0)
+    before = feature_scalers(tiny_corpus, split["train"], "tav")
+    held_out = set(split["valid"]) | set(split["test"])
+    # shift every validation and test utterance far away: no statistic may move
+    shifted = with_features(tiny_corpus, lambda i, d: {m: x + 100.0 * (i in held_out) for m, x in d.features.items()})
+    after = feature_scalers(shifted, shifted.split(0.2, 0)["train"], "tav")
+    for m in "tav":
+        np.testing.assert_array_equal(after[m].mean_, before[m].mean_)
+        np.testing.assert_array_equal(after[m].scale_, before[m].scale_)
+    # while a change of one training dialogue does move them
+    first = split["train"][0]
+    moved = with_features(tiny_corpus, lambda i, d: {m: x + 100.0 * (i == first) for m, x in d.features.items()})
+    assert not np.allclose(feature_scalers(moved, split["train"], "t")["t"].mean_, before["t"].mean_)
+
+
+def test_standardized_training_features_have_zero_mean_unit_scale_and_zero_padding():
+    corpus = make_synthetic("iemocap/8:real", scale=0.1, seed=0)
+    split = corpus.split(0.2, 0)
+    scalers = feature_scalers(corpus, split["train"], "ta")
+    padded = PaddedSplit.build(corpus, split["train"], "ta", torch.device("cpu"), scalers)
+    mask = padded.data.mask
+    for m in "ta":
+        real = padded.data.features[m][mask].double()
+        np.testing.assert_allclose(real.mean(0).numpy(), 0, atol=1e-4)
+        np.testing.assert_allclose(real.std(0, unbiased=False).numpy(), 1, atol=1e-3)
+        assert padded.data.features[m][~mask].abs().max() == 0
+
+
+def test_fit_records_its_recipe_and_standardizes_only_when_asked(tiny_corpus, monkeypatch):
+    seen = []
+    real_build = PaddedSplit.build
+
+    def build(corpus, indices, modalities, device, scalers=None):
+        seen.append(scalers)
+        return real_build(corpus, indices, modalities, device, scalers)
+
+    monkeypatch.setattr(PaddedSplit, "build", staticmethod(build))
+    result = fit(quick(epochs=1), tiny_corpus)
+    assert result.config["standardize"] is True and result.config["recipe"] == "cmathlab"
+    assert all(s is not None for s in seen) and len(seen) == 3
+    seen.clear()
+    paper = fit(Config.for_dataset("iemocap", recipe="paper", dim=16, heads=2, epochs=1), tiny_corpus)
+    assert all(s is None for s in seen)
+    assert {k: paper.config[k] for k in RECIPES["paper"]} == RECIPES["paper"]
+
+
+def test_the_paper_recipe_is_section_5_3_and_a_field_still_overrides_it():
+    paper = Config.for_dataset("meld", recipe="paper")
+    assert (paper.lr, paper.batch_size, paper.dim, paper.gamma2) == (2e-4, 4, 400, 1.2)
+    assert (paper.standardize, paper.warmup_steps, paper.schedule, paper.grad_clip) == (False, 0, "constant", 0.0)
+    assert Config.for_dataset("meld", recipe="paper", grad_clip=2.0).grad_clip == 2.0
+    with pytest.raises(BadInput, match="recipe"):
+        Config.for_dataset("meld", recipe="fast")
+
+
+def test_every_field_added_since_the_first_recorded_study_says_what_old_runs_ran_with():
+    # the fields of Config before issue 10 (commit ffdf762); a new field needs a BEFORE entry
+    old = {"dataset", "lr", "batch_size", "gamma1", "gamma2", "dim", "model", "variant", "modalities", "seed",
+           "epochs", "patience", "val_fraction", "split_seed", "official_valid", "device", "keep_embeddings",
+           "heads", "dropout", "ffn_mult", "kernel_t", "kernel_a", "kernel_v", "gate", "sigma", "sigma_init",
+           "sample_at_eval", "detach_teacher", "modality_ce", "reduction", "weight_decay", "grad_clip",
+           "min_epochs", "bucket"}
+    new = {f.name for f in dataclasses.fields(Config)} - old
+    assert new == set(BEFORE)
+    Config.for_dataset("iemocap", **BEFORE)  # and the old values still make a valid config
+
+
+def test_the_learning_rate_warms_up_then_decays_to_zero():
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
+    schedule = train.lr_schedule(optimizer, quick(epochs=10, warmup_steps=4), steps_per_epoch=5)
+    lrs = []
+    for _ in range(50):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert lrs[:5] == pytest.approx([0.25, 0.4375, 0.625, 0.8125, 1.0])  # linear up to the full lr
+    assert all(a >= b for a, b in zip(lrs[4:], lrs[5:]))  # then only down
+    assert lrs[-1] < 0.01
+
+
+# ---- absent modalities ---------------------------------------------------------------------------
+
+def test_a_modality_that_never_varies_is_refused_unless_allowed(tiny_corpus):
+    zero_audio = with_features(tiny_corpus, lambda i, d: {**d.features, "a": np.zeros_like(d.features["a"])})
+    assert zero_audio.constant_modalities() == "a"
+    assert tiny_corpus.constant_modalities() == ""
+    with pytest.raises(BadInput, match="modality a is the same vector in every utterance.*--modalities tv"):
+        fit(quick(epochs=1), zero_audio)
+    assert fit(quick(epochs=1, modalities="tv"), zero_audio).health in ("ok", "collapsed")
+    assert fit(quick(epochs=1, allow_constant=True), zero_audio).config["allow_constant"] is True
+
+
+def test_data_info_and_train_name_an_absent_modality(write_layout, capsys, tmp_path):
+    from cmathlab.cli import main
+    from conftest import DIMS, tiny_fields
+
+    fields = tiny_fields("meld", DIMS["meld"])
+    fields["v"] = {k: [np.zeros(DIMS["meld"]["v"], np.float32) for _ in v] for k, v in fields["v"].items()}
+    path = write_layout("mmgcn", "meld", fields=fields)
+    assert main(["data", "info", path]) == 0
+    assert "visual (v) is the same vector in every utterance" in capsys.readouterr().out
+    assert main(["train", "--data", path, "--epochs", "1", "--dim", "16", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "modality v is the same vector in every utterance" in err
+    assert not (tmp_path / "r").exists()
+
+
+# ---- run health ----------------------------------------------------------------------------------
+
+def test_a_healthy_run_says_ok(tiny_corpus):
+    result = fit(quick(), tiny_corpus)
+    assert (result.health, result.health_note) == ("ok", "")
+    assert result.to_dict()["health"] == "ok"
+
+
+def test_a_run_predicting_one_class_is_flagged_collapsed(tiny_corpus, monkeypatch):
+    real = train.evaluate
+
+    def one_class(*args, **kwargs):  # the model answers "sad" for every utterance
+        out = real(*args, **kwargs)
+        for member in out:
+            member.preds = [np.ones_like(p) for p in member.preds]
+        return out
+
+    monkeypatch.setattr(train, "evaluate", one_class)
+    result = fit(quick(epochs=2), tiny_corpus)
+    assert result.health == "collapsed"
+    assert "100.0 % of validation and test predictions are sad" in result.health_note
+
+
+def nan_at(monkeypatch, epoch: int, batch: int):
+    """CMATH's loss turns NaN at the given batch of the given epoch (counted over every call)."""
+    real = CMATH.loss_terms
+    calls = {"n": 0}
+
+    def loss_terms(self, out, batch_, weights=None):
+        terms = real(self, out, batch_, weights)
+        if self.training:
+            calls["n"] += 1
+            if calls["n"] == calls["per_epoch"] * (epoch - 1) + batch:
+                terms = {**terms, "total": terms["total"] * float("nan")}
+        return terms
+
+    monkeypatch.setattr(CMATH, "loss_terms", loss_terms)
+    return calls
+
+
+def test_a_nan_mid_epoch_stops_the_run_and_keeps_the_best_epoch_before_it(tiny_corpus, monkeypatch):
+    clean = fit(quick(epochs=6, batch_size=2), tiny_corpus)
+    calls = nan_at(monkeypatch, epoch=3, batch=2)
+    calls["per_epoch"] = math.ceil(len(tiny_corpus.split(0.2, 0)["train"]) / 2)
+    result = fit(quick(epochs=6, batch_size=2), tiny_corpus)
+    assert result.health == "diverged" and "at epoch 3, batch 2" in result.health_note
+    assert len(result.history) == 2  # epoch 3 never finished; nothing after it ran
+    assert calls["n"] == 2 * calls["per_epoch"] + 2  # it stopped at the bad batch, not at the epoch's end
+    assert result.best_epoch in (1, 2)
+    assert result.history == [dict(r, seconds=c["seconds"]) for r, c in zip(clean.history[:2], result.history)]
+    assert result.test["wf1"] == result.history[result.best_epoch - 1]["test_wf1"]
+
+
+def test_a_nan_before_any_epoch_finished_raises_diverged(tiny_corpus, monkeypatch):
+    calls = nan_at(monkeypatch, epoch=1, batch=1)
+    calls["per_epoch"] = 1000
+    with pytest.raises(Diverged, match="before any epoch finished"):
+        fit(quick(epochs=3), tiny_corpus)
+
+
+# ---- loss terms in one place ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("variant", ["full", "w/o MR", "w/o LLD", "w/o HLD", "w/o HD"])
+def test_a_run_logs_exactly_the_loss_terms_its_variant_keeps(tiny_corpus, variant):
+    cfg = quick(epochs=1, variant=variant)
+    logged = {k.removeprefix("loss_") for k in fit(cfg, tiny_corpus).history[0] if k.startswith("loss_")}
+    assert logged == {*cfg.loss_weights(), "total"} and logged - {"total"} <= set(LOSS_TERMS)
+    assert cfg.loss_weights()["ce_x"] == 1.0
+    assert cfg.loss_weights().get("kl", cfg.gamma2) == cfg.gamma2
+
+
+# ---- a synthetic corpus with real features' statistics -------------------------------------------
+
+def test_realistic_synthetic_features_have_real_statistics_and_the_same_bayes_limit():
+    plain, real = make_synthetic("iemocap/8", scale=0.1), make_synthetic("iemocap/8:real", scale=0.1)
+    text = np.concatenate([d.features["t"] for d in real.dialogues])
+    audio = np.concatenate([d.features["a"] for d in real.dialogues])
+    assert 0.8 < np.linalg.norm(text, axis=1).mean() < 1.25  # sentence embeddings: about unit norm
+    assert text.std(0).mean() < 0.1
+    assert audio.std(0).max() / audio.std(0).min() > 1e4  # openSMILE: raw units of every size
+    test = plain.split(0.2, 0)["test"]
+    assert real.generator.bayes(real, test) == plain.generator.bayes(plain, test)
+    assert [d.labels.tolist() for d in real.dialogues] == [d.labels.tolist() for d in plain.dialogues]
+
+
+# ---- studies recorded before this change -----------------------------------------------------------
+
+OLD_STUDY = os.path.join(os.path.dirname(__file__), "data", "study-before-issue-10")
+
+
+def test_a_study_recorded_before_the_new_fields_still_reports_as_what_it_ran(tmp_path):
+    from cmathlab.cli import main
+    from cmathlab.report.runs import load_runs
+
+    study = tmp_path / "study"
+    shutil.copytree(OLD_STUDY, study)
+    sql = (study / "mlflow.sql").read_text().replace("/tmp/oldstudy/study", str(study))
+    with sqlite3.connect(study / "mlflow.db") as db:
+        db.executescript(sql)
+    state = json.loads((study / "study.json").read_text())
+    state["tracking_uri"] = f"sqlite:///{study}/mlflow.db"
+    (study / "study.json").write_text(json.dumps(state))
+
+    runs = load_runs([str(study)])
+    assert len(runs.frame) == 4
+    for name, value in BEFORE.items():  # the recipe it ran with, not today's defaults
+        assert (runs.frame[name] == value).all(), name
+    assert main(["report", str(study), "--format", "md,csv"]) == 0
+    assert "Ablation of CMATH's components" in (study / "report" / "report.md").read_text()
