@@ -49,6 +49,8 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--official-valid", action="store_true", default=None,
                    help="validate on the ids the file carries (COSMIC) instead of a random 20%%")
     p.add_argument("--embeddings", action="store_true", help="also write the fused test embeddings")
+    p.add_argument("--allow-constant", action="store_true", default=None,
+                   help="train on a modality whose features never vary (refused by default: absent data)")
     p.add_argument("--out", help="directory for result.json (default runs/train-TIME)")
     p.add_argument("--force", action="store_true", help="overwrite an existing result.json")
 
@@ -143,7 +145,7 @@ def cmd_train(args) -> int:
         corpus.dataset, recipe=args.recipe, model=args.model, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
         gamma2=args.gamma2, lr=args.lr, batch_size=args.batch_size, seed=args.seed, epochs=args.epochs,
         patience=args.patience, dropout=args.dropout, device=args.device, official_valid=args.official_valid,
-        keep_embeddings=args.embeddings or None)
+        keep_embeddings=args.embeddings or None, allow_constant=args.allow_constant)
     console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.model} {config.variant} · modalities {config.modalities}"
                   f" · d={config.dim} · seed {config.seed} · recipe {config.recipe}")
     try:

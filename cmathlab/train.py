@@ -106,9 +106,10 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
     constant = set(first.modalities) & set(corpus.constant_modalities())
     if constant and not first.allow_constant:
         names = ", ".join(sorted(constant, key="tav".index))
-        raise BadInput(f"modality {names} is the same vector in every utterance (absent data); train on "
+        raise BadInput(f"{'modality ' + names + ' is' if len(constant) == 1 else 'modalities ' + names + ' are'} "
+                       f"the same vector in every utterance (absent data); train on "
                        f"--modalities {''.join(m for m in first.modalities if m not in constant) or '...'}, "
-                       "or set allow_constant", source=corpus.source, field="modalities")
+                       "or pass --allow-constant (allow_constant = true)", source=corpus.source, field="modalities")
     device = resolve_device(first.device)
     split = corpus.split(first.val_fraction, first.split_seed, first.official_valid)
     if not split["valid"]:

@@ -29,3 +29,20 @@ def test_full_cmath_approaches_the_bayes_limit_and_beats_text_only(corpus):
     assert full.test["acc"] >= 0.85 * bayes, (full.test["acc"], bayes)
     assert full.test["acc"] >= text.test["acc"] + 0.05, (full.test["acc"], text.test["acc"])
     assert text.bayes["test_acc"] < bayes  # the audio-only class pairs make fusion worth it
+
+
+REAL = {"dim": 32, "heads": 2, "batch_size": 4, "epochs": 8, "patience": 0}
+
+
+def test_inputs_with_real_statistics_train_like_unit_variance_ones_and_break_the_paper_recipe():
+    """`NAME:real` gives the synthetic features real files' scales (per-feature affine, same Bayes
+    limit). Standardizing on the training dialogues undoes that, so the defaults learn the same;
+    the paper's raw-input recipe is what collapsed on real IEMOCAP, and it fails here too."""
+    plain = make_synthetic("iemocap/8", scale=0.3, seed=0)
+    real = make_synthetic("iemocap/8:real", scale=0.3, seed=0)
+    ours_plain = fit(Config.for_dataset("iemocap", **REAL), plain)
+    ours_real = fit(Config.for_dataset("iemocap", **REAL), real)
+    paper_real = fit(Config.for_dataset("iemocap", recipe="paper", **REAL), real)
+    assert abs(ours_real.test["acc"] - ours_plain.test["acc"]) < 0.02
+    assert ours_real.health == "ok" and ours_real.test["acc"] >= 0.5 * ours_real.bayes["test_acc"]
+    assert paper_real.test["acc"] < ours_real.test["acc"] - 0.2, (paper_real.test["acc"], ours_real.test["acc"])

@@ -1,0 +1,42 @@
+"""Run many fit() configs, 2 processes x 1 thread; append one JSON line per run to OUT."""
+import json, sys, time, os
+from concurrent.futures import ProcessPoolExecutor
+
+def one(job):
+    import torch
+    torch.set_num_threads(1)
+    from cmathlab.config import Config
+    from cmathlab.data import load_corpus
+    from cmathlab.train import fit
+    data, scale, recipe, over = job["data"], job.get("scale", 1.0), job.get("recipe"), job["over"]
+    corpus = load_corpus(data, scale=scale)
+    patch = job.get("patch")
+    if patch:
+        from cmathlab.model import cmath as cm
+        init = cm.SpeakerPosition.__init__
+        pos = cm.SpeakerPosition.positions
+        ps = job.get("pos_scale", 1.0); ss = job.get("spk_std", 1.0)
+        def __init__(self, d, n):
+            init(self, d, n)
+            torch.nn.init.normal_(self.speaker.weight, std=ss)
+        cm.SpeakerPosition.__init__ = __init__
+        cm.SpeakerPosition.positions = lambda self, n, device: pos(self, n, device) * ps
+    cfg = Config.for_dataset(corpus.dataset, recipe=recipe, **over)
+    t = time.time()
+    r = fit(cfg, corpus)
+    out = {"tag": job["tag"], "data": data, "scale": scale, "recipe": cfg.recipe, **over,
+           "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
+           "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
+           "f1": r.test["per_class_f1"], "sec": time.time() - t,
+           "bayes_acc": (r.bayes or {}).get("test_acc"), "bayes_valid_acc": (r.bayes or {}).get("valid_acc"),
+           "valid_acc": r.valid["acc"]}
+    return out
+
+if __name__ == "__main__":
+    jobs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+    out = sys.argv[2]
+    with ProcessPoolExecutor(int(os.environ.get("WORKERS", 2))) as pool:
+        for res in pool.map(one, jobs):
+            with open(out, "a") as f:
+                f.write(json.dumps(res) + "\n")
+            print(res["tag"], res.get("seed"), f"valid {res['valid_wf1']:.4f} test {res['test_wf1']:.4f} ep {res['best_epoch']}/{res['epochs_run']} {res['health']} {res['sec']:.0f}s", flush=True)
