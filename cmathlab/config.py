@@ -81,7 +81,7 @@ class Config:
     # -- the training recipe (RECIPES): what real features need beyond Section 5.3 (BENCHMARKS.md)
     recipe: str = "cmathlab"  # the preset the fields below started from; "paper" is Section 5.3 as written
     standardize: bool = True  # z-score each feature on the training dialogues: real features are far from unit scale
-    warmup_steps: int = 30  # linear lr warm-up: post-LN attention at the paper's lr blows up in its first steps
+    warmup_steps: int = 30  # linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's lr blows up early
     schedule: str = "cosine"  # lr after warm-up: cosine decay to 0 over `epochs`, or constant
 
     # -- decisions the paper leaves open

@@ -261,17 +261,19 @@ class Member:
 
 
 def lr_schedule(optimizer: torch.optim.Optimizer, cfg: Config, steps_per_epoch: int):
-    """The recipe's learning rate per step: linear warm-up, then cosine decay to 0 over the run's
-    epochs (or constant), with torch's own schedulers."""
+    """The recipe's learning rate per step: linear warm-up (`warmup_steps`, at most a tenth of the run's
+    steps, so a short run is not spent warming up), then cosine decay to 0 over the run's epochs (or
+    constant), with torch's own schedulers."""
     from torch.optim import lr_scheduler
 
-    decay_steps = max(1, cfg.epochs * steps_per_epoch - cfg.warmup_steps)
-    after = (lr_scheduler.CosineAnnealingLR(optimizer, T_max=decay_steps) if cfg.schedule == "cosine"
+    total = cfg.epochs * steps_per_epoch
+    warmup_steps = min(cfg.warmup_steps, total // 10)
+    after = (lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total - warmup_steps)) if cfg.schedule == "cosine"
              else lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0))
-    if not cfg.warmup_steps:
+    if not warmup_steps:
         return after
-    warmup = lr_scheduler.LinearLR(optimizer, start_factor=1 / cfg.warmup_steps, total_iters=cfg.warmup_steps)
-    return lr_scheduler.SequentialLR(optimizer, [warmup, after], milestones=[cfg.warmup_steps])
+    warmup = lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup_steps, total_iters=warmup_steps)
+    return lr_scheduler.SequentialLR(optimizer, [warmup, after], milestones=[warmup_steps])
 
 
 class Solo:

@@ -113,6 +113,9 @@ def test_the_learning_rate_warms_up_then_decays_to_zero():
     assert lrs[:5] == pytest.approx([0.25, 0.4375, 0.625, 0.8125, 1.0])  # linear up to the full lr
     assert all(a >= b for a, b in zip(lrs[4:], lrs[5:]))  # then only down
     assert lrs[-1] < 0.01
+    short = torch.optim.Adam(model.parameters(), lr=1.0)  # 20 steps in all: 2 of warm-up, not 4
+    train.lr_schedule(short, quick(epochs=4, warmup_steps=4), steps_per_epoch=5)
+    assert short.param_groups[0]["lr"] == pytest.approx(0.5)
 
 
 # ---- absent modalities ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_full_cmath_approaches_the_bayes_limit_and_beats_text_only(corpus):
     assert text.bayes["test_acc"] < bayes  # the audio-only class pairs make fusion worth it
 
 
-REAL = {"dim": 32, "heads": 2, "batch_size": 4, "epochs": 8, "patience": 0}
+REAL = {"dim": 32, "heads": 2, "batch_size": 4, "epochs": 15, "patience": 0}
 
 
 def test_inputs_with_real_statistics_train_like_unit_variance_ones_and_break_the_paper_recipe():

@@ -122,3 +122,26 @@ def test_search_runs_frame_is_normalised_to_typed_config_and_utc_times():
     assert str(out["start_time"].dtype).startswith("datetime64") and out.sort_values("start_time").run_id.tolist() == ["b", "a"]
     assert out["data_source"].tolist() == ["synthetic:meld", ""]
     assert not math.isnan(out["start_time"][1].timestamp())
+
+
+def test_flagged_runs_are_listed_and_left_out_of_the_means_unless_asked(monkeypatch):
+    from cmathlab.config import Config
+    from cmathlab.report import runs as runs_module
+    from cmathlab.study import runner
+
+    def raw_run(run_id, seed, health):
+        params = {f"params.{k}": str(v) for k, v in Config.for_dataset("meld", seed=seed).to_dict().items()}
+        return {"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x", **params,
+                "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None, "metrics.test/wf1": 0.5,
+                "tags.data_source": "m.pkl", "tags.cmathlab.health": health,
+                "tags.cmathlab.health_note": "100.0 % of validation and test predictions are neutral" if health != "ok" else ""}
+
+    raw = pd.DataFrame([raw_run("a", 0, "ok"), raw_run("b", 1, "collapsed"), raw_run("c", 2, "ok")])
+    monkeypatch.setattr(runner, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
+    monkeypatch.setattr(runs_module, "_search", lambda state, directory: raw)
+    runs = runs_module.load_runs(["study"])
+    assert runs.frame["run_id"].tolist() == ["a", "c"]
+    assert any("left out: collapsed run b" in note and "seed 1" in note and "neutral" in note for note in runs.notes)
+    both = runs_module.load_runs(["study"], include_flagged=True)
+    assert both.frame["run_id"].tolist() == ["a", "b", "c"]
+    assert any(note.startswith("included: collapsed run b") for note in both.notes)

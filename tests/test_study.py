@@ -53,6 +53,9 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
         assert sorted(m.step for m in history) == [1, 2]
         assert {"loss_total", "test_acc", "test/acc", "test/wf1", "valid/wf1", "best_epoch",
                 "bayes/test_acc", "test/f1/happy", "test/f1/frustrated"} <= set(metrics)
+        # every loss term the run computed is tracked, whatever its name; and its health verdict
+        assert {f"loss_{name}" for name in config.loss_weights()} <= set(metrics)
+        assert tags["cmathlab.health"] in ("ok", "collapsed") and "cmathlab.health_note" in tags
         files = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert files == {"result.json", "predictions.json", "confusion.csv"}
         result = json.load(open(client.download_artifacts(run.info.run_id, "result.json", str(tmp_path))))
@@ -62,11 +65,12 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
     capsys.readouterr()
     assert main(["study", "status", str(tmp_path / "study")]) == 0
     out = capsys.readouterr().out
-    assert "g2x2" in out and "driver not running" in out
+    assert "g2x2" in out and "driver not running" in out and "flagged" in out  # health counted per part
 
 
 def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
-    spec = write_spec(tmp_path, 'name = "s"\nseeds = [0]\nepochs = 4\n' + TINY.replace("0.1", "0.15") +
+    # the paper's recipe: a constant lr makes 4 one-step epochs differ enough for ASHA to rank the trials
+    spec = write_spec(tmp_path, 'name = "s"\nseeds = [0]\nepochs = 4\n' + TINY.replace("0.1", "0.15") + 'recipe = "paper"\n' +
                       '[search]\nsamples = 8\n[search.space]\nlr = { loguniform = [1e-5, 1e-2] }\n'
                       'dropout = { uniform = [0.0, 0.5] }\nheads = { choice = [1, 2, 4] }\n'
                       '[asha]\ngrace_period = 1\nreduction_factor = 2\n')
