@@ -83,17 +83,17 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
 def test_a_rebuilt_report_replaces_the_old_one_whole_and_never_a_foreign_folder(study, tmp_path, capsys):
     report = study / "report"
     (report / "stale.txt").write_text("from an older report")
-    assert main(["report", str(study), "--format", "md,csv"]) == 0
+    assert main(["report", str(study), "--format", "md,csv", "--include-flagged"]) == 0
     assert not (report / "stale.txt").exists() and not (report / "index.html").exists()
     assert (report / "report.md").exists()
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("keep me")
     capsys.readouterr()
-    assert main(["report", str(study), "--out", str(foreign)]) == 2
+    assert main(["report", str(study), "--out", str(foreign), "--include-flagged"]) == 2
     assert "not a cmathlab report" in capsys.readouterr().err
     assert os.listdir(foreign) == ["thesis.tex"] and not [p for p in os.listdir(tmp_path) if p.startswith(".report")]
-    assert main(["report", str(study)]) == 0  # the full report again, for the browser test
+    assert main(["report", str(study), "--include-flagged"]) == 0  # the full report again, for the browser test
 
 
 @pytest.mark.parametrize("argv, message", [
