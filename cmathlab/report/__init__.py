@@ -42,8 +42,11 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
     step("tables and tests")
     tables = build_tables(runs, options)
     if not tables:
+        left_out = sum(note.startswith("left out: ") for note in runs.notes)
         raise BadInput("the runs fill no table: a table needs the full model (cmath, full, tav) and at least "
-                       "one run that differs from it in one table's axis", source=", ".join(directories))
+                       "one run that differs from it in one table's axis"
+                       + (f" ({left_out} collapsed or diverged run(s) left out; --include-flagged averages them in)"
+                          if left_out else ""), source=", ".join(directories))
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".report-", dir=parent)
