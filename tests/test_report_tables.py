@@ -145,3 +145,23 @@ def test_flagged_runs_are_listed_and_left_out_of_the_means_unless_asked(monkeypa
     both = runs_module.load_runs(["study"], include_flagged=True)
     assert both.frame["run_id"].tolist() == ["a", "b", "c"]
     assert any(note.startswith("included: collapsed run b") for note in both.notes)
+
+
+def test_a_text_only_study_has_its_text_only_full_model_as_the_reference(monkeypatch):
+    from cmathlab.config import Config
+    from cmathlab.report import runs as runs_module
+    from cmathlab.study import runner
+
+    def raw_run(run_id, variant):
+        config = Config.for_dataset("meld", modalities="t", variant=variant)
+        return {"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x",
+                **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
+                "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None, "metrics.test/wf1": 0.5}
+
+    raw = pd.DataFrame([raw_run("a", "full"), raw_run("b", "w/o HD")])
+    monkeypatch.setattr(runner, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
+    monkeypatch.setattr(runs_module, "_search", lambda state, directory: raw)
+    runs = runs_module.load_runs(["study"])
+    reference = runs.reference("meld")
+    assert reference is not None and dict(zip(runs_module.CONDITION, reference))["modalities"] == "t"
+    assert len(runs.around("meld", "components")) == 2

@@ -43,7 +43,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
     tables = build_tables(runs, options)
     if not tables:
         left_out = sum(note.startswith("left out: ") for note in runs.notes)
-        raise BadInput("the runs fill no table: a table needs the full model (cmath, full, tav) and at least "
+        raise BadInput("the runs fill no table: a table needs the full model (cmath, full, its widest modalities) and at least "
                        "one run that differs from it in one table's axis"
                        + (f" ({left_out} collapsed or diverged run(s) left out; --include-flagged averages them in)"
                           if left_out else ""), source=", ".join(directories))

@@ -43,14 +43,16 @@ class Runs:
         return LABELS[dataset]
 
     def reference(self, dataset: str) -> tuple | None:
-        """The full model's condition: CMATH, all components, all modalities, with the most table
-        rows around it (the grid point the paper's tables share)."""
+        """The full model's condition: CMATH, all components, the most modalities the runs have (tav in
+        the paper's tables; t in a text-only study), with the most table rows around it (the grid point
+        the paper's tables share)."""
         frame = self.frame[self.frame["dataset"] == dataset]
         conditions = frame[CONDITION].drop_duplicates()
-        full = conditions[(conditions["model"] == "cmath") & (conditions["variant"] == "full")
-                          & (conditions["modalities"] == "tav")]
+        full = conditions[(conditions["model"] == "cmath") & (conditions["variant"] == "full")]
         if full.empty:
             return None
+        widest = full["modalities"].str.len().max()
+        full = full[full["modalities"].str.len() == widest]
         others = list(conditions.itertuples(index=False, name=None))
 
         def neighbours(candidate: tuple) -> tuple[int, int]:
