@@ -53,7 +53,7 @@ def jobs(args) -> list[dict]:
         return [{"part": "meld-text", "data": args.data or MELD, "scale": 1.0, "model": model, "recipe": recipe,
                  "seed": seed, "config": {"model": model, "modalities": "t", "seed": seed,
                                           **({"epochs": args.epochs} if args.epochs else {})}}
-                for seed in seeds for model, recipe in ARMS]
+                for seed in seeds for model, recipe in arms(args)]
     out = []
     for name in args.corpora.split(","):
         for suffix in ("", ":real"):
@@ -61,8 +61,12 @@ def jobs(args) -> list[dict]:
             out += [{"part": f"{data} x{args.scale}", "data": data, "scale": args.scale, "model": model,
                      "recipe": recipe, "seed": seed,
                      "config": {"model": model, "seed": seed, "epochs": args.epochs or 30}}
-                    for seed in seeds for model, recipe in ARMS]
+                    for seed in seeds for model, recipe in arms(args)]
     return out
+
+
+def arms(args) -> list[tuple[str, str]]:
+    return [tuple(arm.split("/")) for arm in args.arms.split(",")] if args.arms else ARMS
 
 
 def table(rows: list[dict]) -> None:
@@ -103,6 +107,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.2, help="synthetic: share of the dialogues")
     parser.add_argument("--corpora", default="iemocap,meld", help="synthetic: which shapes")
     parser.add_argument("--data", help="meld: the feature file (default ../shared/data/meld/meld_text_minilm.pkl.gz)")
+    parser.add_argument("--arms", help="MODEL/RECIPE,... (default: cmath and bigru, each with both recipes)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="runs/real_features.jsonl")
     parser.add_argument("--table", action="store_true", help="only print the tables of --out")

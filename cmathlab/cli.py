@@ -43,7 +43,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--patience", type=int)
     p.add_argument("--dropout", type=float)
-    p.add_argument("--recipe", help="cmathlab (default: standardized inputs, warm-up, cosine decay, clipping) "
+    p.add_argument("--recipe", help="cmathlab (default: standardized inputs, warm-up, clipping) "
                                     "or paper (Section 5.3 as written)")
     p.add_argument("--device", help="auto (default), cpu or cuda")
     p.add_argument("--official-valid", action="store_true", default=None,

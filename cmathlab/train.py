@@ -262,8 +262,8 @@ class Member:
 
 def lr_schedule(optimizer: torch.optim.Optimizer, cfg: Config, steps_per_epoch: int):
     """The recipe's learning rate per step: linear warm-up (`warmup_steps`, at most a tenth of the run's
-    steps, so a short run is not spent warming up), then cosine decay to 0 over the run's epochs (or
-    constant), with torch's own schedulers."""
+    steps, so a short run is not spent warming up), then constant (or cosine decay to 0 over the run's
+    epochs), with torch's own schedulers."""
     from torch.optim import lr_scheduler
 
     total = cfg.epochs * steps_per_epoch

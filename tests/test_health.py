@@ -101,10 +101,18 @@ def test_every_field_added_since_the_first_recorded_study_says_what_old_runs_ran
     Config.for_dataset("iemocap", **BEFORE)  # and the old values still make a valid config
 
 
-def test_the_learning_rate_warms_up_then_decays_to_zero():
+def test_the_learning_rate_warms_up_then_stays_or_decays_to_zero():
     model = torch.nn.Linear(2, 2)
+    steady = torch.optim.Adam(model.parameters(), lr=1.0)
+    schedule = train.lr_schedule(steady, quick(epochs=10, warmup_steps=4), steps_per_epoch=5)  # the default
+    lrs = []
+    for _ in range(50):
+        lrs.append(steady.param_groups[0]["lr"])
+        steady.step()
+        schedule.step()
+    assert lrs[:5] == pytest.approx([0.25, 0.4375, 0.625, 0.8125, 1.0]) and lrs[4:] == pytest.approx([1.0] * 46)
     optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
-    schedule = train.lr_schedule(optimizer, quick(epochs=10, warmup_steps=4), steps_per_epoch=5)
+    schedule = train.lr_schedule(optimizer, quick(epochs=10, warmup_steps=4, schedule="cosine"), steps_per_epoch=5)
     lrs = []
     for _ in range(50):
         lrs.append(optimizer.param_groups[0]["lr"])
