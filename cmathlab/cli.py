@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 from rich.console import Console
 from rich.table import Table
 
-from cmathlab.config import MODELS, VARIANTS
+from cmathlab.config import MODELS, VARIANTS, parse_sets
 from cmathlab.data.corpus import MODALITY_NAMES
 from cmathlab.errors import BadInput
 
@@ -24,6 +25,20 @@ def _console() -> Console:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, status 2, as for every other bad input
         raise BadInput(message)
+
+
+def _defaults_epilog() -> str:
+    from cmathlab.config import PAPER
+
+    lines = ["defaults per dataset (the paper's Section 5.3):"]
+    lines += [f"  {name:8} " + ", ".join(f"{k} {v}" for k, v in values.items()) for name, values in PAPER.items()]
+    lines += ["every other field, its default and why: cmathlab config; set any of them with --set FIELD=VALUE"]
+    return "\n".join(lines) + "\n"
+
+
+def _set_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", default=[], dest="sets", metavar="FIELD=VALUE",
+                   help="any config field, repeatable (e.g. --set heads=2 --set recipe=paper); `cmathlab config` lists them")
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -51,6 +66,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embeddings", action="store_true", help="also write the fused test embeddings")
     p.add_argument("--allow-constant", action="store_true", default=None,
                    help="train on a modality whose features never vary (refused by default: absent data)")
+    _set_arg(p)
     p.add_argument("--out", help="directory for result.json (default runs/train-TIME)")
     p.add_argument("--force", action="store_true", help="overwrite an existing result.json")
 
@@ -66,6 +82,11 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     run.add_argument("--seeds", type=int, help="use only the spec's first N seeds")
     run.add_argument("--epochs", type=int, help="epochs per trial")
     run.add_argument("--scale", type=float, help="synthetic corpora: share of the dialogues")
+    run.add_argument("--dry-run", action="store_true",
+                     help="check the spec, data names and --out, print the trials it would run, run nothing")
+    run.add_argument("--synthetic", action="store_true",
+                     help="use the synthetic corpus for a dataset the spec and --data give no data for")
+    _set_arg(run)
     for q in (run, sub.add_parser("resume", help="continue a study whose driver stopped or was killed")):
         if q is not run:
             q.add_argument("directory")
@@ -73,8 +94,15 @@ def _study_args(p: argparse.ArgumentParser) -> None:
         q.add_argument("--address", help="an existing Ray cluster (default: RAY_ADDRESS, else a local Ray)")
     run.add_argument("--tracking-uri", help="an MLflow server, e.g. http://127.0.0.1:5000 (default: "
                                             "sqlite in the study directory)")
-    status = sub.add_parser("status", help="trials done / running / failed / pending, best so far")
+    status = sub.add_parser("status", help="trials done / running / failed / pending; the best condition over seeds")
     status.add_argument("directory")
+    export = sub.add_parser("export", help="one row per run (config, seed, metrics, health, run id) as csv or parquet")
+    export.add_argument("directory")
+    export.add_argument("--format", default="csv", help="csv (default) or parquet")
+    export.add_argument("--out", help="the file to write (default DIRECTORY/runs.FORMAT)")
+    export.add_argument("--force", action="store_true", help="overwrite an existing file")
+    listing = sub.add_parser("list", help="the studies under a folder, with their state")
+    listing.add_argument("root", nargs="?", default="runs", help="where to look (default runs)")
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:
@@ -94,7 +122,11 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cmathlab", description="Reproduce and extend CMATH's experiments.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    _train_args(commands.add_parser("train", help="train one model with fit and write result.json"))
+    _train_args(commands.add_parser("train", help="train one model with fit and write result.json",
+                                    epilog=_defaults_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter))
+    config = commands.add_parser("config", help="every config field: its default per dataset, allowed values, why")
+    config.add_argument("--recipe", help="show the defaults under this recipe (cmathlab or paper)")
+    config.add_argument("fields", nargs="*", metavar="FIELD", help="only these fields")
     data = commands.add_parser("data", help="inspect a feature file").add_subparsers(
         dest="data_command", required=True, parser_class=_Parser)
     _study_args(commands.add_parser("study", help="run a spec's trials on Ray Tune, tracked in MLflow"))
@@ -119,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "demo":
             return cmd_demo(args)
+        if args.command == "config":
+            return cmd_config(args)
         return cmd_data_info(args)
     except BadInput as err:
         print(f"cmathlab: error: {err}", file=sys.stderr)
@@ -138,16 +172,25 @@ def cmd_train(args) -> int:
     console = _console()
 
     out = args.out or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
-    if os.path.exists(os.path.join(out, "result.json")) and not args.force:
-        raise BadInput("already holds a result.json; choose another --out or pass --force", source=out)
+    _check_train_out(out, args.force)
+    flags = dict(recipe=args.recipe, model=args.model, variant=args.variant, modalities=args.modalities, dim=args.dim,
+                 gamma1=args.gamma1, gamma2=args.gamma2, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                 epochs=args.epochs, patience=args.patience, dropout=args.dropout, device=args.device,
+                 official_valid=args.official_valid, keep_embeddings=args.embeddings or None,
+                 allow_constant=args.allow_constant)
+    sets = parse_sets(args.sets)
+    for name in sets:
+        if name == "dataset":
+            raise BadInput("the dataset comes from --data, not --set", field="--set")
+        if flags.get(name) is not None:
+            raise BadInput(f"{name} is given twice, by --set and by its own flag", field="--set")
     corpus = load_corpus(args.data, join=args.join, scale=args.scale, seed=args.data_seed)
-    config = Config.for_dataset(
-        corpus.dataset, recipe=args.recipe, model=args.model, variant=args.variant, modalities=args.modalities, dim=args.dim, gamma1=args.gamma1,
-        gamma2=args.gamma2, lr=args.lr, batch_size=args.batch_size, seed=args.seed, epochs=args.epochs,
-        patience=args.patience, dropout=args.dropout, device=args.device, official_valid=args.official_valid,
-        keep_embeddings=args.embeddings or None, allow_constant=args.allow_constant)
+    config = Config.for_dataset(corpus.dataset, **{**flags, **sets})
     console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.model} {config.variant} · modalities {config.modalities}"
                   f" · d={config.dim} · seed {config.seed} · recipe {config.recipe}")
+    small = corpus.small_splits(config.val_fraction, config.split_seed, config.official_valid)
+    if small:
+        console.print(f"[yellow]warning[/]: {small}")
     try:
         if console.is_terminal:
             with Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
@@ -163,10 +206,32 @@ def cmd_train(args) -> int:
     except Diverged as err:
         print(f"cmathlab: error: training diverged: {err}", file=sys.stderr)
         return 1
-    path = result.save(out)
+    try:
+        path = result.save(out)
+    except OSError as err:  # trained, but --out cannot take it: keep the result elsewhere and say where
+        path = result.save(tempfile.mkdtemp(prefix="cmathlab-train-"))
+        _summary(result, console)
+        print(f"cmathlab: error: cannot write {out} ({err.strerror or err}); the result is saved in {path}",
+              file=sys.stderr)
+        return 1
     _summary(result, console)
     console.print(f"wrote {path}")
     return 0
+
+
+def _check_train_out(out: str, force: bool) -> None:
+    """Refuse, before training, a --out that cannot take result.json."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise BadInput("is a file; --out takes a directory for result.json", source=out)
+    if os.path.exists(os.path.join(out, "study.json")):
+        raise BadInput("is a study directory; choose another --out", source=out)
+    if os.path.exists(os.path.join(out, "result.json")) and not force:
+        raise BadInput("already holds a result.json; choose another --out or pass --force", source=out)
+    existing = os.path.abspath(out)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK):
+        raise BadInput(f"cannot be written ({existing} is not a writable directory)", source=out)
 
 
 def _summary(result, console: Console) -> None:
@@ -188,12 +253,18 @@ def _summary(result, console: Console) -> None:
 
 
 def cmd_study(args) -> int:
-    from cmathlab.study.runner import resume_study, run_study, study_status
+    from cmathlab.study.runner import resume_study, run_study
     from cmathlab.study.spec import load_spec
+    from cmathlab.study.state import check_new_study
+    from cmathlab.study.status import list_studies, study_status, write_export
 
     console = _console()
     if args.study_command == "status":
         return study_status(args.directory, console)
+    if args.study_command == "list":
+        return list_studies(args.root, console)
+    if args.study_command == "export":
+        return write_export(args.directory, args.format, args.out, args.force, console)
     if args.study_command == "resume":
         return resume_study(args.directory, address=args.address, retry_failed=args.retry_failed, console=console)
     data = {}
@@ -205,15 +276,38 @@ def cmd_study(args) -> int:
     for flag in ("seeds", "epochs"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise BadInput(f"{getattr(args, flag)} is not a positive integer", field=f"--{flag}")
-    spec = load_spec(args.spec, data=data, quick=args.quick, seeds=args.seeds, epochs=args.epochs, scale=args.scale)
+    spec = load_spec(args.spec, data=data, quick=args.quick, seeds=args.seeds, epochs=args.epochs, scale=args.scale,
+                     synthetic=args.synthetic, sets=parse_sets(args.sets))
     out = args.out or os.path.join("runs", spec.name + ("-quick" if args.quick else ""))
+    check_new_study(out)
+    if args.dry_run:
+        return _dry_run(spec, out, console)
     return run_study(spec, out, address=args.address, tracking_uri=args.tracking_uri, console=console)
+
+
+def _dry_run(spec, out: str, console: Console) -> int:
+    from cmathlab.study.runner import check_data
+
+    check_data(spec)
+    table = Table(title=f"study {spec.name}: {spec.n_trials()} trials (dry run: nothing runs, nothing is written)")
+    for col in ("part", "datasets", "seeds", "epochs", "varies", "fixed", "trials"):
+        table.add_column(col, justify="right" if col == "trials" else "left", overflow="fold")
+    for p in spec.parts:
+        varies = ", ".join(f"{k} {v}" for k, v in (p.grid or {}).items()) or \
+            f"search of {p.samples}: " + ", ".join(p.space)
+        table.add_row(p.name, ", ".join(p.datasets), ", ".join(map(str, p.seeds)), str(p.epochs or "default"),
+                      varies, ", ".join(f"{k}={v}" for k, v in p.fixed.items()), str(p.n_trials()))
+    console.print(table)
+    console.print("data: " + ", ".join(f"{d} = {spec.data[d]}" for d in sorted({d for p in spec.parts for d in p.datasets}))
+                  + (f" (synthetic corpora at scale {spec.scale})" if spec.scale != 1 else ""))
+    console.print(f"would write: {out}")
+    return 0
 
 
 def cmd_report(args, console: Console | None = None) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cmathlab.report import build_report, parse_formats
+    from cmathlab.report import build_report, check_report_out, parse_formats
     from cmathlab.report.tables import Options
 
     console = console or _console()
@@ -226,6 +320,7 @@ def cmd_report(args, console: Console | None = None) -> int:
         if not os.path.isdir(directory):
             raise BadInput("is not a directory", source=directory)
     out = args.out or os.path.join(args.directories[0], "report")
+    check_report_out(out)
     options = Options(alpha=args.alpha, holm=args.holm, alternative=args.alternative, baseline=args.baseline,
                       published=not args.no_published, include_flagged=args.include_flagged)
     with Progress(TextColumn("[bold]report[/]"), BarColumn(), TextColumn("{task.description}"),
@@ -239,8 +334,11 @@ def cmd_report(args, console: Console | None = None) -> int:
                 console.print(f"report: {text}")
 
         written = build_report(args.directories, out, formats, options, step)
+    kept = written.pop("kept", "")
     for fmt, path in written.items():
         console.print(f"{fmt:>4}: {path}")
+    if kept:
+        console.print(f"kept from the earlier report (formats not rebuilt): {kept}")
     return 0
 
 
@@ -267,6 +365,30 @@ def cmd_demo(args) -> int:
     console.print(f"open the report: {os.path.abspath(os.path.join(out, 'report', 'index.html'))}")
     console.print(f"browse the runs: mlflow ui --backend-store-uri {read_state(out)['tracking_uri']}")
     return code
+
+
+def cmd_config(args) -> int:
+    import dataclasses
+
+    from cmathlab.config import PAPER, Config, allowed_values, field_reasons, unknown_field
+
+    console = _console()
+    names = [f.name for f in dataclasses.fields(Config)]
+    for name in args.fields:
+        if name not in names:
+            raise BadInput(unknown_field(name))
+    defaults = {d: Config.for_dataset(d, recipe=args.recipe) for d in PAPER}
+    reasons = field_reasons()
+    table = Table(title=f"config fields (recipe {defaults['iemocap'].recipe}); set with --set FIELD=VALUE "
+                        "or in a spec's \\[fixed]")
+    for col in ("field", *(f"{d} default" for d in PAPER), "allowed", "why"):
+        table.add_column(col, overflow="fold")
+    for name in args.fields or names:
+        values = [getattr(defaults[d], name) for d in PAPER]
+        table.add_row(name, *(str(v).lower() if isinstance(v, bool) else str(v) for v in values),
+                      allowed_values(name), reasons.get(name, ""))
+    console.print(table)
+    return 0
 
 
 def cmd_data_info(args) -> int:

@@ -30,7 +30,7 @@ RECIPES = {
 # What a run recorded before a field existed ran with: reading an old record, a missing field
 # means this value (the behaviour of that code), never the new default.
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
-          "allow_constant": False}
+          "allow_constant": False, "distill_warmup": 0}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
@@ -58,24 +58,24 @@ _CHOICES = {
 @dataclass(frozen=True)
 class Config:
     # -- the paper's settings (Section 5.3); `Config.for_dataset` fills them per dataset
-    dataset: str = "iemocap"
-    lr: float = 3e-3
+    dataset: str = "iemocap"  # which of the paper's corpora (its settings and label names); set by the data
+    lr: float = 3e-3  # Adam's learning rate (Section 5.3)
     batch_size: int = 16  # dialogues per batch
     gamma1: float = 1.0  # weight of low-level distillation, eq. 24
     gamma2: float = 1.8  # weight of high-level distillation, eq. 24
     dim: int = 500  # d, the common space
 
     # -- the experiment's switches
-    model: str = "cmath"
-    variant: str = "full"
+    model: str = "cmath"  # CMATH or one of the early-fusion baselines (model/baselines.py)
+    variant: str = "full"  # Section 5.5's ablations: which component is switched off
     modalities: str = "tav"  # any non-empty subset of t, a, v
-    seed: int = 0
-    epochs: int = 60
+    seed: int = 0  # weights, batch order, dropout and eq. 17's noise (not the validation split)
+    epochs: int = 60  # at most; early stopping on validation W-F1 usually ends a run sooner
     patience: int = 15  # epochs without a better validation W-F1 before stopping
     val_fraction: float = 0.2  # the paper's protocol (Ma et al., 2022)
     split_seed: int = 0  # fixed across seeds so every seed validates on the same dialogues
     official_valid: bool = False  # use the validation ids a file carries (COSMIC) instead
-    device: str = "auto"
+    device: str = "auto"  # cuda when there is one, else cpu
     keep_embeddings: bool = False  # return fused test embeddings H'_x (for t-SNE)
     allow_constant: bool = False  # train on a modality whose features never vary (absent data) anyway
 
@@ -83,6 +83,7 @@ class Config:
     recipe: str = "cmathlab"  # the preset the fields below started from; "paper" is Section 5.3 as written
     standardize: bool = True  # z-score each feature on the training dialogues: real features are far from unit scale
     warmup_steps: int = 30  # linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's lr blows up early
+    distill_warmup: int = 0  # epochs over which gamma1 and gamma2 rise linearly from 0: distil once the students learnt
     schedule: str = "constant"  # lr after warm-up; "cosine" (decay to 0 over `epochs`) cost 10+ valid W-F1 on 12-epoch runs
 
     # -- decisions the paper leaves open
@@ -91,7 +92,7 @@ class Config:
     ffn_mult: int = 2  # FFN hidden = 2d keeps d=500 models small on tiny data
     kernel_t: int = 1  # k_m of eqs. 1-2 (odd keeps n): sentence embeddings overfit a wider conv (real MELD, BENCHMARKS.md)
     kernel_a: int = 3  # 3 lets a compressed utterance see its neighbours (no real audio/visual to choose on)
-    kernel_v: int = 3
+    kernel_v: int = 3  # as for audio
     gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone
     sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
     sigma_init: float = 0.1  # sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise
@@ -140,7 +141,7 @@ class Config:
         if self.lr <= 0:
             _bad("lr", self.lr, "a positive number")
         for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket",
-                     "warmup_steps"):
+                     "warmup_steps", "distill_warmup"):
             if getattr(self, name) < 0:
                 _bad(name, getattr(self, name), "a non-negative number")
 
@@ -154,7 +155,7 @@ class Config:
             _bad("recipe", recipe, f"one of {', '.join(RECIPES)}")
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise BadInput(f"unknown config field(s): {', '.join(sorted(unknown))}")
+            raise BadInput(unknown_field(sorted(unknown)[0]))
         values = {**PAPER[dataset], **RECIPES[recipe], "dataset": dataset, "recipe": recipe,
                   **{k: v for k, v in overrides.items() if v is not None}}
         return cls(**values)
@@ -184,14 +185,66 @@ class Config:
     def high_level_distillation(self) -> bool:
         return self.variant not in ("w/o HLD", "w/o HD")
 
-    def loss_weights(self, architecture: bool = False) -> dict[str, float]:
+    def loss_weights(self, architecture: bool = False, epoch: int | None = None) -> dict[str, float]:
         """Eq. 24's weight of each term this run keeps (LOSS_TERMS). With `architecture`, the terms
-        its architecture computes: a fused group's w/o LLD / w/o HLD members train them at weight 0."""
+        its architecture computes: a fused group's w/o LLD / w/o HLD members train them at weight 0.
+        With `epoch` (1-based), gamma1 and gamma2 as `distill_warmup` ramps them: 0 in epoch 1, full after."""
         cfg = dataclasses.replace(self, variant=self.architecture) if architecture else self
         if cfg.model != "cmath":
             return {"ce_x": 1.0}  # the baselines have one prediction and its cross-entropy
-        return {name: float(getattr(self, weight)) if weight else 1.0
+        ramp = 1.0 if epoch is None or not self.distill_warmup else min(1.0, (epoch - 1) / self.distill_warmup)
+        return {name: float(getattr(self, weight)) * ramp if weight else 1.0
                 for name, (weight, switch) in LOSS_TERMS.items() if switch is None or getattr(cfg, switch)}
+
+
+def field_reasons() -> dict[str, str]:
+    """Each field's one-line reason: the comment beside it in `Config` (one place for both)."""
+    import inspect
+    import re
+
+    lines = inspect.getsource(Config).splitlines()
+    return {m[1]: m[2] for line in lines if (m := re.match(r"    (\w+): [^=]+= .*?  # (.*)$", line))}
+
+
+def allowed_values(name: str) -> str:
+    """What a field accepts, in words (for `cmathlab config` and error messages)."""
+    if name in _CHOICES:
+        return " | ".join(_CHOICES[name])
+    kind = type(getattr(Config, name))
+    return {"modalities": "non-empty subset of tav", "dataset": " | ".join(PAPER)}.get(
+        name, {bool: "true | false", int: "integer", float: "number", str: "text"}[kind])
+
+
+def unknown_field(name: str) -> str:
+    """'unknown config field X' with the closest field's name when there is one."""
+    import difflib
+
+    close = difflib.get_close_matches(name, [f.name for f in dataclasses.fields(Config)], n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown config field {name!r}{hint}; `cmathlab config` lists them"
+
+
+def parse_sets(items: list[str]) -> dict:
+    """`--set FIELD=VALUE` items as config overrides: each value read as a TOML value (1e-3, true, 64),
+    else as text (paper, ta); the field name checked here, the value when the Config is built."""
+    import tomllib
+
+    names = {f.name for f in dataclasses.fields(Config)}
+    out = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name or not text:
+            raise BadInput(f"{item!r} is not FIELD=VALUE", field="--set")
+        if name not in names:
+            raise BadInput(unknown_field(name), field="--set")
+        if name in out:
+            raise BadInput(f"{name} is set twice", field="--set")
+        try:
+            out[name] = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[name] = text
+    return out
 
 
 def _bad(field: str, value, expected: str):

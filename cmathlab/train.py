@@ -124,7 +124,7 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
 
     for epoch in range(1, first.epochs + 1):
         started = time.perf_counter()
-        engine.train()
+        engine.train(epoch)
         epoch_batches = [train.training_batches(m.order_rng, first.batch_size, first.bucket) for m in members]
         sums: list[dict[str, torch.Tensor]] = [{} for _ in members]
         batches = 0
@@ -285,11 +285,12 @@ class Solo:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.schedule = lr_schedule(self.optimizer, cfg, steps_per_epoch)
 
-    def train(self) -> None:
+    def train(self, epoch: int) -> None:
         self.model.train()
+        self.weights = self.member.config.loss_weights(epoch=epoch)
 
     def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
-        terms = self.model.loss_terms(self.model(batch, noise[0]), batch)
+        terms = self.model.loss_terms(self.model(batch, noise[0]), batch, self.weights)
         self.optimizer.zero_grad(set_to_none=True)
         terms["total"].backward()
         if self.member.config.grad_clip:
@@ -325,9 +326,7 @@ class Stack:
         template = dataclasses.replace(cfg, variant=cfg.architecture)
         self.base = copy.deepcopy(members[0].model).to("meta")
         self.base.cfg = template
-        # each member's weight of each term the architecture computes: 0 for a term its variant drops
-        self.weights = {name: torch.tensor([m.config.loss_weights().get(name, 0.0) for m in members], device=device)
-                        for name in cfg.loss_weights(architecture=True)}
+        self.device = device
         self.optimizer = torch.optim.Adam(self.params.values(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.schedule = lr_schedule(self.optimizer, cfg, steps_per_epoch)
         self.grad_clip = cfg.grad_clip
@@ -344,8 +343,12 @@ class Stack:
         self.terms = vmap(member_terms, randomness="different")
         self.forward = vmap(member_forward, in_dims=(0, 0, None, None, None, None))
 
-    def train(self) -> None:
+    def train(self, epoch: int) -> None:
         self.base.train()
+        # each member's weight of each term the architecture computes: 0 for a term its variant drops
+        self.weights = {name: torch.tensor([m.config.loss_weights(epoch=epoch).get(name, 0.0) for m in self.members],
+                                           device=self.device)
+                        for name in self.members[0].config.loss_weights(architecture=True)}
 
     def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
         n = batch.labels.shape[-1]  # each member's noise was drawn for its own batch; pad to the group's

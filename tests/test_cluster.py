@@ -21,7 +21,7 @@ def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_pa
     worker = cluster.add_node(num_cpus=1)
     head_id, worker_id = cluster.head_node.node_id, worker.node_id
     spec = write_spec(tmp_path, 'name = "c"\ndatasets = ["iemocap"]\nseeds = 3\nepochs = 6\nscale = 0.2\n'
-                                'max_failures = 2\n[fixed]\ndim = 32\n[grid]\ngamma1 = [1.0, 2.0]\n')
+                                'max_failures = 2\n[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 32\n[grid]\ngamma1 = [1.0, 2.0]\n')
     study = tmp_path / "study"
     driver = subprocess.Popen([sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study),
                                "--address", cluster.address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

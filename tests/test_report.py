@@ -32,7 +32,7 @@ def study(tmp_path_factory, ray_local):
         write_spec(root, f'name = "{name}"\n' + SETTINGS + grid, f"{name}.toml")
     spec = write_spec(root, 'name = "mini"\ninclude = ["components.toml", "modalities.toml", "gammas.toml", '
                             '"baselines.toml"]\n' + SETTINGS + 'epochs = 2\nscale = 0.1\n'
-                            '[fixed]\ndim = 16\nkeep_embeddings = true\n', "mini.toml")
+                            '[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\nkeep_embeddings = true\n', "mini.toml")
     assert main(["study", "run", spec, "--out", str(root / "study")]) == 0
     # two-epoch runs may predict one class: average them in, so every tracked run is in a cell
     assert main(["report", str(root / "study"), "--include-flagged"]) == 0
@@ -80,18 +80,32 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
     assert "test/f1/happy" in set(overall.metric)
 
 
-def test_a_rebuilt_report_replaces_the_old_one_whole_and_never_a_foreign_folder(study, tmp_path, capsys):
+def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_a_foreign_folder(
+        study, tmp_path, capsys, monkeypatch):
     report = study / "report"
     (report / "stale.txt").write_text("from an older report")
-    assert main(["report", str(study), "--format", "md,csv", "--include-flagged"]) == 0
-    assert not (report / "stale.txt").exists() and not (report / "index.html").exists()
-    assert (report / "report.md").exists()
+    html, tex = (report / "index.html").read_text(), (report / "tables.tex").read_text()
+    (report / "report.md").write_text("old")
+    capsys.readouterr()
+    assert main(["report", str(study), "--format", "md", "--out", str(report), "--include-flagged"]) == 0
+    assert "kept from the earlier report (formats not rebuilt): index.html, tables, tables.tex" in capsys.readouterr().out
+    assert (report / "index.html").read_text() == html and (report / "tables.tex").read_text() == tex
+    assert (report / "tables").is_dir() and (report / "report.md").read_text() != "old"
+    assert not (report / "stale.txt").exists()  # a file of no format is not kept
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("keep me")
-    capsys.readouterr()
+    from cmathlab.report import runs
+
+    def never(*args, **kwargs):
+        raise AssertionError("runs were read before --out was checked")
+
+    monkeypatch.setattr(runs, "load_runs", never)  # the refusal comes before any work
     assert main(["report", str(study), "--out", str(foreign), "--include-flagged"]) == 2
     assert "not a cmathlab report" in capsys.readouterr().err
+    assert main(["report", str(study), "--out", str(foreign / "thesis.tex")]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    monkeypatch.undo()
     assert os.listdir(foreign) == ["thesis.tex"] and not [p for p in os.listdir(tmp_path) if p.startswith(".report")]
     assert main(["report", str(study), "--include-flagged"]) == 0  # the full report again, for the browser test
 

@@ -127,7 +127,7 @@ def test_search_runs_frame_is_normalised_to_typed_config_and_utc_times():
 def test_flagged_runs_are_listed_and_left_out_of_the_means_unless_asked(monkeypatch):
     from cmathlab.config import Config
     from cmathlab.report import runs as runs_module
-    from cmathlab.study import runner
+    from cmathlab.study import state
 
     def raw_run(run_id, seed, health):
         params = {f"params.{k}": str(v) for k, v in Config.for_dataset("meld", seed=seed).to_dict().items()}
@@ -137,7 +137,7 @@ def test_flagged_runs_are_listed_and_left_out_of_the_means_unless_asked(monkeypa
                 "tags.cmathlab.health_note": "100.0 % of validation and test predictions are neutral" if health != "ok" else ""}
 
     raw = pd.DataFrame([raw_run("a", 0, "ok"), raw_run("b", 1, "collapsed"), raw_run("c", 2, "ok")])
-    monkeypatch.setattr(runner, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
+    monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
     monkeypatch.setattr(runs_module, "_search", lambda state, directory: raw)
     runs = runs_module.load_runs(["study"])
     assert runs.frame["run_id"].tolist() == ["a", "c"]
@@ -150,7 +150,7 @@ def test_flagged_runs_are_listed_and_left_out_of_the_means_unless_asked(monkeypa
 def test_a_text_only_study_has_its_text_only_full_model_as_the_reference(monkeypatch):
     from cmathlab.config import Config
     from cmathlab.report import runs as runs_module
-    from cmathlab.study import runner
+    from cmathlab.study import state
 
     def raw_run(run_id, variant):
         config = Config.for_dataset("meld", modalities="t", variant=variant)
@@ -159,7 +159,7 @@ def test_a_text_only_study_has_its_text_only_full_model_as_the_reference(monkeyp
                 "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None, "metrics.test/wf1": 0.5}
 
     raw = pd.DataFrame([raw_run("a", "full"), raw_run("b", "w/o HD")])
-    monkeypatch.setattr(runner, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
+    monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
     monkeypatch.setattr(runs_module, "_search", lambda state, directory: raw)
     runs = runs_module.load_runs(["study"])
     reference = runs.reference("meld")

@@ -47,7 +47,7 @@ def test_the_demo_is_72_trials_on_a_reduced_iemocap():
 
 def test_command_line_data_overrides_the_spec(tmp_path):
     spec = load_spec(os.path.join(ROOT, "studies", "dims.toml"), data={"iemocap": "/data/IEMOCAP_features.pkl"})
-    assert spec.data["iemocap"] == "/data/IEMOCAP_features.pkl" and spec.data["meld"] == "synthetic:meld"
+    assert spec.data == {"iemocap": "/data/IEMOCAP_features.pkl"}  # meld: no data given, so none (issue 13)
 
 
 def test_relative_data_paths_are_relative_to_the_spec(tmp_path):
@@ -113,9 +113,20 @@ def test_a_composite_sets_its_parts(tmp_path):
     (["study", "run", "studies/dims.toml", "--data", "iemocap"], "is not NAME=PATH"),
     (["study", "run", "studies/dims.toml", "--data", "mosi=x.pkl"], "unknown dataset 'mosi'"),
     (["study", "run", "studies/dims.toml", "--epochs", "0"], "not a positive integer"),
-    (["study", "run", "studies/dims.toml", "--tracking-uri", "http://127.0.0.1:9"], "no MLflow server answers"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--tracking-uri", "http://127.0.0.1:9"],
+     "no MLflow server answers"),
     (["study", "resume", "tests"], "is not a study directory"),
     (["study", "status", "tests"], "is not a study directory"),
+    # issue 13: no silent synthetic data; a spec where a directory is wanted; --set checked like a spec
+    (["study", "run", "studies/dims.toml"], "no data for iemocap, meld: give it under [data]"),
+    (["study", "status", "studies/dims.toml"], "is a file, not a study directory; it looks like a spec"),
+    (["study", "export", "studies/dims.toml"], "is a file, not a study directory"),
+    (["study", "status", "tests/nowhere"], "no such study directory"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "dimm=64"], "did you mean 'dim'?"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "dim=64"], "dim is an axis of part 'dims'"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "seed=3"], "set by the spec's datasets/seeds"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "heads=7"], "field --set heads: 7 is not a divisor"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "dropout"], "'dropout' is not FIELD=VALUE"),
 ])
 def test_bad_study_input_is_one_line_and_status_2(argv, words, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)

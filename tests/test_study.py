@@ -17,7 +17,7 @@ from conftest import write_spec
 
 pytestmark = pytest.mark.usefixtures("ray_local")
 
-TINY = 'datasets = ["iemocap"]\nscale = 0.1\n[fixed]\ndim = 16\n'
+TINY = 'datasets = ["iemocap"]\nscale = 0.1\n[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\n'
 
 
 def runs_of(directory):
@@ -194,7 +194,8 @@ def test_a_study_tracks_into_an_mlflow_server(tmp_path):
 
 def test_fuse_auto_trains_a_grid_in_stacked_groups_and_tracks_every_member_as_its_own_run(tmp_path):
     grid = '[grid]\ngamma2 = [1.0, 1.8]\nvariant = ["full", "w/o HLD"]\n'
-    body = 'seeds = [0, 1]\nepochs = 2\ndatasets = ["iemocap"]\nscale = 0.1\n[fixed]\ndim = 16\ndropout = 0.0\n' + grid
+    body = ('seeds = [0, 1]\nepochs = 2\ndatasets = ["iemocap"]\nscale = 0.1\n[data]\niemocap = "synthetic:iemocap"\n'
+            '[fixed]\ndim = 16\ndropout = 0.0\n' + grid)
     fused = write_spec(tmp_path, 'name = "g"\nfuse = "auto"\nfuse_max = 5\n' + body, "fused.toml")
     plain = write_spec(tmp_path, 'name = "g"\n' + body, "plain.toml")
     assert main(["study", "run", fused, "--out", str(tmp_path / "fused")]) == 0

@@ -31,6 +31,9 @@ class Dialogue:
         return len(self.labels)
 
 
+SMALL_SPLIT = 10  # dialogues: a validation or test split smaller than this gets a warning
+
+
 @dataclass
 class Corpus:
     """Dialogues of one data set plus what is needed to read them: labels, dims, provenance."""
@@ -66,6 +69,13 @@ class Corpus:
 
     def ids(self, split: str) -> list:
         return [d.id for d in self.dialogues if d.split == split]
+
+    def small_splits(self, val_fraction: float, seed: int, official: bool = False) -> str:
+        """A warning when validation or test has fewer than SMALL_SPLIT dialogues ("" when neither has)."""
+        sizes = {k: len(v) for k, v in self.split(val_fraction, seed, official).items() if k != "train"}
+        small = [f"{k} {n}" for k, n in sizes.items() if n < SMALL_SPLIT]
+        return (f"few dialogues to score on ({', '.join(small)}; fewer than {SMALL_SPLIT}): "
+                "a W-F1 over so few means little") if small else ""
 
     def split(self, val_fraction: float, seed: int, official: bool = False) -> dict[str, list[int]]:
         """Indices of train/valid/test dialogues: a seeded random share of train is validation.

@@ -17,6 +17,7 @@ from cmathlab.errors import BadInput
 from cmathlab.report.tables import DATASET_NAMES, Options, build_tables
 
 FORMATS = ("md", "tex", "csv", "html")
+OUTPUTS = {"md": ("report.md", "figures"), "tex": ("tables.tex",), "csv": ("tables",), "html": ("index.html", "figures")}
 MARKER = ".cmathlab-report"  # marks a folder this command wrote, and so may replace
 
 
@@ -37,6 +38,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
     from cmathlab.report.runs import load_runs
 
     step = step or (lambda _: None)
+    check_report_out(out)  # before any work: a wrong --out costs nothing
     step("reading runs")
     runs = load_runs(directories, include_flagged=options.include_flagged)
     step("tables and tests")
@@ -75,11 +77,12 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
         figures = {d: [f for f in fs if f is not None] for d, fs in figures.items()}
         step("writing")
         written = _write(work, directories, runs, tables, figures, formats)
-        _swap(work, out)
+        kept = _swap(work, out, formats)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return {k: os.path.join(out, os.path.relpath(v, work)) for k, v in written.items()}
+    paths = {k: os.path.join(out, os.path.relpath(v, work)) for k, v in written.items()}
+    return {**paths, "kept": ", ".join(kept)} if kept else paths
 
 
 def _header(directories: list[str], runs) -> list[str]:
@@ -93,7 +96,7 @@ def _write(work, directories, runs, tables, figures, formats) -> dict[str, str]:
     from cmathlab.report import render
 
     written = {}
-    _text(work, MARKER, "written by cmathlab report; the whole folder is replaced when the report is rebuilt\n")
+    _text(work, MARKER, "written by cmathlab report; a rebuild replaces the formats it writes and keeps the others\n")
     by_dataset = [(d, [t for t in tables if t.dataset == d]) for d in runs.datasets()]
     if "csv" in formats:
         os.makedirs(os.path.join(work, "tables"))
@@ -127,17 +130,28 @@ def _text(work: str, name: str, text: str) -> str:
     return path
 
 
-def _swap(work: str, out: str) -> None:
-    """Put the finished report at `out`; an older report there is replaced only once this one is whole."""
+def check_report_out(out: str) -> None:
+    """A report goes to a new or empty folder, or over an earlier cmathlab report: never over other files."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise BadInput("exists and is not a directory", source=out)
-    old = None
+    if os.path.isdir(out) and os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
+        raise BadInput(f"holds files that are not a cmathlab report (no {MARKER}); choose another --out", source=out)
+
+
+def _swap(work: str, out: str, formats: tuple[str, ...]) -> list[str]:
+    """Put the finished report at `out`; an older report there is replaced only once this one is whole.
+    The older report's files of formats this one does not write are kept (returned); nothing else of it."""
+    check_report_out(out)
+    old, kept = None, []
     if os.path.exists(out):
-        if os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
-            raise BadInput(f"holds files that are not a cmathlab report (no {MARKER}); choose another --out",
-                           source=out)
+        others = {name for fmt in FORMATS if fmt not in formats for name in OUTPUTS[fmt]}
+        kept = sorted(name for name in others
+                      if os.path.exists(os.path.join(out, name)) and not os.path.exists(os.path.join(work, name)))
+        for name in kept:
+            os.replace(os.path.join(out, name), os.path.join(work, name))
         old = out.rstrip("/") + f".old-{os.getpid()}"
         os.replace(out, old)
     os.replace(work, out)
     if old:
         shutil.rmtree(old, ignore_errors=True)
+    return kept

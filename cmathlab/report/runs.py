@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cmathlab.config import BEFORE, Config
+from cmathlab.config import Config
 from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
+from cmathlab.study.records import normalise  # noqa: F401 - the report's reader of tracked runs
+from cmathlab.study.records import search_runs as _search
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the report has its own progress
 
 NOT_CONDITION = {"seed", "device", "keep_embeddings"}
 CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
-_TYPES = {f.name: type(f.default) for f in dataclasses.fields(Config)}
 # the axes a table of the paper varies around the full model; everything else stays equal
 AXES = {"overall": ("model",), "components": ("variant",), "modalities": ("modalities",), "dims": ("dim",),
         "gammas": ("gamma1", "gamma2")}
@@ -91,7 +92,7 @@ def _differs_only_in(a: tuple, b: tuple, allowed: set[int]) -> bool:
 def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     """Every finished trial run of the given study directories; collapsed or diverged runs are
     listed in the notes and, unless `include_flagged`, left out of the frame."""
-    from cmathlab.study.runner import read_state
+    from cmathlab.study.state import read_state
 
     frames, notes = [], []
     for directory in directories:
@@ -99,7 +100,12 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
         raw = _search(state, directory)
         unfinished = raw[raw["status"] != "FINISHED"] if len(raw) else raw
         if len(unfinished):
-            counts = unfinished["status"].value_counts().to_dict()
+            from cmathlab.study.state import driver_alive
+            from cmathlab.study.status import state_word
+
+            alive = driver_alive(state.get("driver"))
+            stopped = unfinished.get("tags.cmathlab.stopped_by", pd.Series(None, index=unfinished.index)).notna()
+            counts = pd.Series([state_word(s, x, alive) for s, x in zip(unfinished["status"], stopped)]).value_counts().to_dict()
             notes.append(f"{directory}: left out {len(unfinished)} unfinished run(s) "
                          f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); only finished runs are reported")
         finished = raw[raw["status"] == "FINISHED"] if len(raw) else raw
@@ -128,52 +134,6 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
     sources = frame.groupby("dataset")["data_source"].first().to_dict()
     return Runs(frame=frame, sources=sources, notes=notes)
-
-
-def _search(state: dict, directory: str) -> pd.DataFrame:
-    import mlflow
-
-    mlflow.set_tracking_uri(state["tracking_uri"])
-    try:
-        raw = mlflow.search_runs(experiment_ids=[state["experiment_id"]], max_results=100_000,
-                                 filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
-    except Exception as err:  # noqa: BLE001 - an unreadable store is the user's to fix
-        raise BadInput(f"cannot read the tracking store {state['tracking_uri']}: {err}", source=directory) from None
-    return raw
-
-
-def normalise(raw: pd.DataFrame) -> pd.DataFrame:
-    """`mlflow.search_runs`' frame with typed config fields, plain metric names and UTC times.
-
-    pandas 3 gives params as strings and times as a mix of timestamp types; a report needs
-    `dim` as an int, `gamma1` as a float, `official_valid` as a bool, and times that sort."""
-    out = pd.DataFrame({"run_id": raw["run_id"], "status": raw["status"], "artifact_uri": raw["artifact_uri"]})
-    for name in ("start_time", "end_time"):
-        out[name] = pd.to_datetime(raw[name], utc=True, errors="coerce") if name in raw else pd.NaT
-    for name, kind in _TYPES.items():
-        column = raw.get(f"params.{name}")
-        if column is None and name not in BEFORE:
-            raise BadInput(f"finished run(s) without the config param {name!r}; not written by cmathlab study")
-        if column is None:
-            column = pd.Series(None, index=raw.index, dtype=object)
-        # a run recorded before the field existed ran with BEFORE's value, not today's default
-        out[name] = column.map(lambda v, kind=kind, name=name: _parse(v, kind, BEFORE.get(name)))
-    for name in ("data_source", "cmathlab.health", "cmathlab.health_note"):
-        column = raw.get(f"tags.{name}", pd.Series("", index=raw.index)).fillna("").astype(str)
-        out[name.removeprefix("cmathlab.")] = column
-    for column in raw.columns:
-        if column.startswith("metrics."):
-            out[column.removeprefix("metrics.")] = pd.to_numeric(raw[column], errors="coerce").astype(float)
-    return out
-
-
-def _parse(value, kind: type, missing=None):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return missing
-    text = str(value)
-    if kind is bool:
-        return text == "True"
-    return kind(float(text)) if kind is int else kind(text)
 
 
 def load_artifact(run: pd.Series, name: str):

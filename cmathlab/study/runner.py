@@ -7,22 +7,19 @@ which `resume` restores) and `ray.log`. Each part of a spec runs as one Tune exp
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import json
 import logging
 import os
 import socket
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 from rich.console import Console
-from rich.table import Table
 
 from cmathlab.errors import BadInput
 from cmathlab.study.spec import Part, Spec
-
-STATE = "study.json"
+from cmathlab.study.state import check_new_study, read_state, write_state
 
 
 @dataclass
@@ -91,35 +88,37 @@ def _domain(dist: dict):
 
 # -- the study directory ------------------------------------------------------------------------
 
-def _write_state(directory: str, state: dict) -> None:
-    path = os.path.join(directory, STATE)
-    with open(path + ".tmp", "w") as handle:
-        json.dump(state, handle, indent=1)
-    os.replace(path + ".tmp", path)
+def check_data(spec: Spec) -> list[str]:
+    """The datasets the spec uses; one it names no data for is refused, never given a synthetic stand-in."""
+    names = sorted({d for p in spec.parts for d in p.datasets})
+    missing = [name for name in names if name not in spec.data]
+    if missing:
+        name = missing[0]
+        raise BadInput(f"no data for {', '.join(missing)}: give it under [data] ({name} = \"PATH\", or "
+                       f"\"synthetic:{name}\" for the synthetic corpus), or pass --data {name}=PATH, or --synthetic",
+                       source=spec.path, field="data")
+    return names
 
 
-def read_state(directory: str) -> dict:
-    path = os.path.join(directory, STATE)
-    try:
-        with open(path) as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise BadInput(f"is not a study directory (no {STATE})", source=directory) from None
-    except json.JSONDecodeError as err:
-        raise BadInput(f"{STATE} is not valid JSON: {err}", source=directory) from None
-
-
-def load_corpora(spec: Spec) -> dict:
-    """Every dataset the spec uses, loaded and validated once by the driver."""
+def load_corpora(spec: Spec, console: Console | None = None) -> dict:
+    """Every dataset the spec uses, loaded and validated once by the driver; a dataset the spec names
+    no data for is refused (never a silent synthetic stand-in), a split too small to mean much is said."""
     from cmathlab.data import load_corpus
 
-    names = sorted({d for p in spec.parts for d in p.datasets})
+    names = check_data(spec)
     corpora = {}
     for name in names:
         corpus = load_corpus(spec.data[name], scale=spec.scale, seed=spec.data_seed)
         if corpus.dataset != name:
             raise BadInput(f"holds {corpus.dataset} data, the spec uses it as {name}", source=spec.data[name])
         corpora[name] = corpus
+        if console is not None:
+            first = next(p for p in spec.parts if name in p.datasets)
+            config = first.config(name, first.seeds[0], {k: v[0] for k, v in (first.grid or {}).items()})
+            small = corpus.small_splits(config.val_fraction, config.split_seed, config.official_valid)
+            console.print(f"data {name}: {corpus.source}" + (" (synthetic corpus)" if corpus.generator else ""))
+            if small:
+                console.print(f"[yellow]warning[/]: {name}: {small}")
     return corpora
 
 
@@ -133,12 +132,11 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
     from cmathlab.study.tracking import git_commit, open_experiment, sqlite_uri
 
     console = console or Console()
-    if os.path.exists(os.path.join(directory, STATE)):
-        raise BadInput(f"already holds a study; continue it with `cmathlab study resume {directory}` "
-                       "or choose another --out", source=directory)
-    corpora = load_corpora(spec)  # bad data fails here, before anything is written
+    check_new_study(directory)
+    check_data(spec)
     if tracking_uri:
         _probe(tracking_uri)
+    corpora = load_corpora(spec, console)  # bad data fails here, before anything is written
     os.makedirs(directory, exist_ok=True)
     _logs_to(directory)
     uri = tracking_uri or sqlite_uri(directory)
@@ -156,7 +154,7 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
              "experiment_id": experiment_id, "parent_run_id": parent.info.run_id, "git_commit": commit,
              "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "n_trials": spec.n_trials(),
              "data_sha256": {k: c.sha256 for k, c in corpora.items()}}
-    _write_state(directory, state)
+    write_state(directory, state)
     return _execute(directory, state, spec, corpora, client, {}, address, False, console)
 
 
@@ -220,7 +218,7 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables of Ray's on the console
     started_ray = _start_ray(directory, address)
     state["driver"] = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-    _write_state(directory, state)
+    write_state(directory, state)
     tags = {"cmathlab.study": spec.name, "cmathlab.study_run": state["parent_run_id"],
             "cmathlab.git_commit": state["git_commit"]}
     finished = {k: v.value for k, v in known.items() if tracking.done(v)}
@@ -262,7 +260,9 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     client.set_tag(state["parent_run_id"], "cmathlab.trials_failed", str(counts["failed"]))
     client.set_terminated(state["parent_run_id"], "KILLED" if interrupted else "FINISHED")
     state["driver"] = None
-    _write_state(directory, state)
+    write_state(directory, state)
+    from cmathlab.study.status import study_status
+
     study_status(directory, console)
     if state["tracking_uri"].startswith("sqlite:"):
         console.print(f"browse every run: mlflow ui --backend-store-uri {state['tracking_uri']}")
@@ -293,6 +293,8 @@ def _tune_config(unit: Unit, spec: Spec):
 
 def _logs_to(directory: str) -> None:
     """Ray's and MLflow's log records go to the study directory; the console shows our progress."""
+    import ray  # noqa: F401 - importing ray sets up its loggers; ours must come after, or it replaces them
+
     handler = logging.FileHandler(os.path.join(directory, "ray.log"))
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     for name in ("ray", "ray.tune", "ray.train", "ray.data", "mlflow", "alembic", "optuna"):
@@ -307,10 +309,14 @@ def _start_ray(directory: str, address: str | None) -> bool:
 
     if ray.is_initialized():  # a caller (a test, a notebook) already holds a Ray
         return False
-    try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:  # ray.init resets the loggers and prints banners (token authentication, ...): to ray.log with them
+        with open(os.path.join(directory, "ray.log"), "a") as log, \
+                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     except ConnectionError as err:
         raise BadInput(f"cannot connect to Ray: {str(err).splitlines()[0]}", source=address or "RAY_ADDRESS") from None
+    finally:
+        _logs_to(directory)
     try:  # Ray's own session logs, beside the study
         session = ray._private.worker._global_node.get_session_dir_path()
         link = os.path.join(directory, "ray-session")
@@ -319,69 +325,4 @@ def _start_ray(directory: str, address: str | None) -> bool:
         os.symlink(session, link)
     except (AttributeError, OSError):
         pass
-    return True
-
-
-# -- status -------------------------------------------------------------------------------------
-
-def study_status(directory: str, console: Console | None = None) -> int:
-    """A table of a study's trials: done, stopped early, running, failed, pending; best so far."""
-    from mlflow.tracking import MlflowClient
-
-    from cmathlab.study.tracking import child_runs, known_from
-
-    console = console or Console()
-    state = read_state(directory)
-    spec = Spec.from_dict(state["spec"])
-    _probe(state["tracking_uri"])
-    client = MlflowClient(state["tracking_uri"])
-    found = _tracking_call(state["tracking_uri"], lambda: child_runs(
-        client, state["experiment_id"], state["parent_run_id"]))
-    runs = {r.info.run_id: r for r in found}
-    known = known_from(found, spec.parts[0].metric)
-    alive = _driver_alive(state.get("driver"))
-    table = Table(title=f"study {spec.name} in {directory}: driver {'running' if alive else 'not running'}")
-    for col in ("part", "dataset", "trials", "done", "flagged", "stopped early", "running", "failed", "pending",
-                f"best {spec.parts[0].metric.replace('_', ' ')}", "its test W-F1", "best trial"):
-        table.add_column(col, justify="left" if col in ("part", "dataset", "best trial") else "right")
-    for part, dataset in ((p, d) for p in spec.parts for d in p.datasets):
-        mine = {k: v for k, v in known.items() if v.part == part.name and v.dataset == dataset}
-        c = Counter()
-        for v in mine.values():
-            if v.status == "FINISHED":
-                c["done"] += 1
-            elif v.stopped:
-                c["stopped"] += 1
-            elif v.status == "FAILED":
-                c["failed"] += 1
-            else:  # RUNNING: live if the driver is, else cut off and due to rerun on resume
-                c["running" if alive else "interrupted"] += 1
-        n = part.n_trials() // len(part.datasets)
-        pending = n - c["done"] - c["stopped"] - c["failed"] - c["running"]
-        best = max(((v.value, k) for k, v in mine.items()  # a flagged run is never "best"
-                    if v.status == "FINISHED" and v.value is not None and v.health in ("", "ok")), default=None)
-        test = runs[mine[best[1]].run_id].data.metrics.get("test/wf1") if best else None
-        flagged = sum(1 for v in mine.values() if v.status == "FINISHED" and v.health not in ("", "ok"))
-        table.add_row(part.name, dataset, str(n), str(c["done"]), str(flagged), str(c["stopped"]), str(c["running"]), str(c["failed"]), str(pending) + (f" ({c['interrupted']} cut off)" if c["interrupted"] else ""),
-                      f"{100 * best[0]:.2f}" if best else "-", f"{100 * test:.2f}" if test is not None else "-",
-                      best[1] if best else "-")
-    console.print(table)
-    for key, v in sorted(known.items()):
-        if v.status == "FAILED":
-            console.print(f"[red]failed[/] {key}: {runs[v.run_id].data.tags.get('cmathlab.error', '')}")
-        elif v.status == "FINISHED" and v.health not in ("", "ok"):
-            console.print(f"[yellow]{v.health}[/] {key}: {runs[v.run_id].data.tags.get('cmathlab.health_note', '')}")
-    console.print(f"tracking: {state['tracking_uri']} (parent run {state['parent_run_id']})")
-    return 0
-
-
-def _driver_alive(driver: dict | None) -> bool:
-    if not driver or driver.get("host") != socket.gethostname():
-        return False
-    try:
-        os.kill(driver["pid"], 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
     return True

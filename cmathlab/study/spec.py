@@ -14,7 +14,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-from cmathlab.config import PAPER, Config
+from cmathlab.config import PAPER, Config, unknown_field
 from cmathlab.errors import BadInput
 
 METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far of one of these
@@ -87,12 +87,17 @@ class Spec:
 
 
 def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: int | None = None,
-              epochs: int | None = None, scale: float | None = None) -> Spec:
-    """Read and validate a spec; command-line overrides win over the file."""
+              epochs: int | None = None, scale: float | None = None, synthetic: bool = False,
+              sets: dict | None = None) -> Spec:
+    """Read and validate a spec; command-line overrides win over the file. A dataset gets data only
+    from [data], `data` or, with `synthetic`, the synthetic corpus: never silently (the runner refuses
+    a dataset without); `sets` fixes config fields in every part (`--set`)."""
     raw = _read(path)
     top = _Checker(path, raw)
     parts = _parts(path, raw, seen=(os.path.abspath(path),))
-    sources = {name: f"synthetic:{name}" for name in PAPER}
+    if sets:
+        parts = tuple(_with_sets(path, p, sets) for p in parts)
+    sources = {}
     for key, value in top.table("data").items():
         if key not in PAPER:
             raise BadInput(f"unknown dataset {key!r}; known: {', '.join(PAPER)}", source=path, field=f"data.{key}")
@@ -101,6 +106,8 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
         if key not in PAPER:
             raise BadInput(f"unknown dataset {key!r}; known: {', '.join(PAPER)}", field="--data")
         sources[key] = value
+    if synthetic:
+        sources = {**{name: f"synthetic:{name}" for name in PAPER}, **sources}
     spec_scale = top.number("scale", 1.0)
     if quick:  # a demo of the whole machinery: one seed, two epochs, a tenth of the corpus
         seeds, epochs, scale = seeds or 1, epochs or 2, scale or 0.1
@@ -231,9 +238,7 @@ def _part(path: str, raw: dict, s: dict) -> Part:
             if len(set(map(repr, values))) != len(values):
                 raise BadInput(f"repeats a value: {values}", source=path, field=f"grid.{axis}")
         part = Part(**common, grid=grid)
-        for d in datasets:  # every trial must build a Config
-            for combo in itertools.product(*grid.values()):
-                _valid(path, "grid", part, d, dict(zip(grid, combo)))
+        _check_configs(path, part, "grid")
         return part
     search = dict(c.check("search", raw["search"], dict))
     samples = search.pop("samples", 20)
@@ -264,9 +269,35 @@ def _part(path: str, raw: dict, s: dict) -> Part:
             raise BadInput(f"{value!r} is too small or not an integer", source=path, field=f"asha.{key}")
         asha[key] = value
     part = Part(**common, space=space, samples=samples, asha=asha)
-    for d in datasets:  # the corners of the space must build a Config
-        for corner in (0, -1):
-            _valid(path, "search.space", part, d, {k: v[next(iter(v))][corner] for k, v in space.items()})
+    _check_configs(path, part, "search.space")
+    return part
+
+
+def _check_configs(path: str, part: Part, where: str) -> None:
+    """Every trial of a grid, or both corners of a search space, must build a Config."""
+    for d in part.datasets:
+        if part.is_search:
+            for corner in (0, -1):
+                _valid(path, where, part, d, {k: v[next(iter(v))][corner] for k, v in part.space.items()})
+        else:
+            for combo in itertools.product(*part.grid.values()):
+                _valid(path, where, part, d, dict(zip(part.grid, combo)))
+
+
+def _with_sets(path: str, part: Part, sets: dict) -> Part:
+    """`part` with the `--set` fields fixed; a field the part varies, or one a trial gets elsewhere, is refused."""
+    for name in sets:
+        if name in _RESERVED:
+            raise BadInput(f"{name} is set by the spec's datasets/seeds/epochs (--seeds, --epochs), not --set",
+                           field="--set")
+        if name in (part.grid or part.space):
+            raise BadInput(f"{name} is an axis of part {part.name!r}; --set fixes a field the spec does not vary",
+                           source=path, field="--set")
+    part = dataclasses.replace(part, fixed={**part.fixed, **sets})
+    try:
+        _check_configs(path, part, "--set")
+    except BadInput as err:
+        raise BadInput(err.message, field=f"--set {err.field.removeprefix('--set.')}".removesuffix(" --set")) from None
     return part
 
 
@@ -274,7 +305,7 @@ def _no_reserved(path: str, where: str, table: dict) -> None:
     fields = {f.name for f in dataclasses.fields(Config)}
     for key in table:
         if key not in fields:
-            raise BadInput("is not a config field (see cmathlab/config.py)", source=path, field=f"{where}.{key}")
+            raise BadInput(unknown_field(key), source=path, field=f"{where}.{key}")
         if key in _RESERVED:
             raise BadInput(f"{key} is set by the spec's datasets/seeds/epochs or the command line, not here",
                            source=path, field=f"{where}.{key}")

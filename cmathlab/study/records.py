@@ -1,0 +1,61 @@
+"""Tracked runs of a study as one typed DataFrame: what MLflow's `search_runs` gives, with each config
+field typed as `Config` has it. The report, `study export` and `study status` read runs through it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from cmathlab.config import BEFORE, Config
+from cmathlab.errors import BadInput
+
+TYPES = {f.name: type(f.default) for f in dataclasses.fields(Config)}
+
+
+def search_runs(state: dict, directory: str) -> pd.DataFrame:
+    """`mlflow.search_runs` of every trial run of the study whose study.json is `state`."""
+    import mlflow
+
+    mlflow.set_tracking_uri(state["tracking_uri"])
+    try:
+        return mlflow.search_runs(experiment_ids=[state["experiment_id"]], max_results=100_000,
+                                  filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
+    except Exception as err:  # noqa: BLE001 - an unreadable store is the user's to fix
+        raise BadInput(f"cannot read the tracking store {state['tracking_uri']}: {err}", source=directory) from None
+
+
+def normalise(raw: pd.DataFrame, strict: bool = True) -> pd.DataFrame:
+    """`mlflow.search_runs`' frame with typed config fields, plain metric names and UTC times.
+
+    pandas 3 gives params as strings and times as a mix of timestamp types; a report needs
+    `dim` as an int, `gamma1` as a float, `official_valid` as a bool, and times that sort. Not
+    `strict`: a run without a param (one that failed before logging it) gets None, not an error."""
+    out = pd.DataFrame({"run_id": raw["run_id"], "status": raw["status"], "artifact_uri": raw["artifact_uri"]})
+    for name in ("start_time", "end_time"):
+        out[name] = pd.to_datetime(raw[name], utc=True, errors="coerce") if name in raw else pd.NaT
+    for name, kind in TYPES.items():
+        column = raw.get(f"params.{name}")
+        if column is None and name not in BEFORE and strict:
+            raise BadInput(f"finished run(s) without the config param {name!r}; not written by cmathlab study")
+        if column is None:
+            column = pd.Series(None, index=raw.index, dtype=object)
+        # a run recorded before the field existed ran with BEFORE's value, not today's default
+        out[name] = column.map(lambda v, kind=kind, name=name: parse_value(v, kind, BEFORE.get(name)))
+    for name in ("data_source", "cmathlab.health", "cmathlab.health_note"):
+        column = raw.get(f"tags.{name}", pd.Series("", index=raw.index)).fillna("").astype(str)
+        out[name.removeprefix("cmathlab.")] = column
+    for column in raw.columns:
+        if column.startswith("metrics."):
+            out[column.removeprefix("metrics.")] = pd.to_numeric(raw[column], errors="coerce").astype(float)
+    return out
+
+
+def parse_value(value, kind: type, missing=None):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return missing
+    text = str(value)
+    if kind is bool:
+        return text == "True"
+    return kind(float(text)) if kind is int else kind(text)
