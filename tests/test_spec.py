@@ -72,7 +72,7 @@ def test_a_bad_grid_names_its_field(tmp_path, body, field):
 
 @pytest.mark.parametrize("text, field", [
     ('datasets = ["iemocap"]\nseeds = 0\n[grid]\ndim = [100]', "seeds"),
-    ('datasets = ["cmu-mosei"]\n[grid]\ndim = [100]', "datasets"),
+    ('datasets = ["CMU MOSEI"]\n[grid]\ndim = [100]', "datasets"),
     ('datasets = ["iemocap"]\nmetric = "test_wf1"\n[grid]\ndim = [100]', "metric"),
     ('datasets = ["iemocap"]\n[resources]\ntpu = 1\n[grid]\ndim = [100]', "resources.tpu"),
     ('datasets = ["iemocap"]\nlearning_rate = 1\n[grid]\ndim = [100]', "learning_rate"),
@@ -111,7 +111,7 @@ def test_a_composite_sets_its_parts(tmp_path):
 @pytest.mark.parametrize("argv, words", [
     (["study", "run", "nowhere.toml"], "no such spec file"),
     (["study", "run", "studies/dims.toml", "--data", "iemocap"], "is not NAME=PATH"),
-    (["study", "run", "studies/dims.toml", "--data", "mosi=x.pkl"], "unknown dataset 'mosi'"),
+    (["study", "run", "studies/dims.toml", "--data", "mosi=x.pkl"], "dataset 'mosi' is in no part's datasets"),
     (["study", "run", "studies/dims.toml", "--epochs", "0"], "not a positive integer"),
     (["study", "run", "studies/dims.toml", "--synthetic", "--tracking-uri", "http://127.0.0.1:9"],
      "no MLflow server answers"),

@@ -43,8 +43,10 @@ class Corpus:
     source: str  # a path, or "synthetic:NAME"
     sha256: str
     n_speakers: int
-    official_valid: frozenset = frozenset()  # validation ids a file carries itself (COSMIC)
+    official_valid: frozenset = frozenset()  # validation ids a file carries itself (COSMIC, `cmathlab features`)
     generator: object = None  # the synthetic generator, which knows the Bayes posterior
+    named_labels: tuple[str, ...] | None = None  # label names in label order, when the file says (any dataset)
+    encoders: dict = field(default_factory=dict)  # modality -> what made its features, when the file says
     dims: dict[str, int] = field(init=False)
 
     def __post_init__(self):
@@ -52,7 +54,7 @@ class Corpus:
 
     @property
     def label_names(self) -> tuple[str, ...]:
-        return LABELS[self.dataset]
+        return tuple(self.named_labels) if self.named_labels else LABELS[self.dataset]
 
     @property
     def modalities(self) -> str:
@@ -101,11 +103,14 @@ class Corpus:
 
 def _validate(corpus: Corpus) -> dict[str, int]:
     """Check every dialogue once; return the feature dimension of each modality."""
-    if corpus.dataset not in LABELS:
-        raise BadInput(f"unknown dataset {corpus.dataset!r}", source=corpus.source)
+    if corpus.dataset not in LABELS and not corpus.named_labels:
+        raise BadInput(f"unknown dataset {corpus.dataset!r} and the file names no labels", source=corpus.source)
+    if corpus.named_labels and corpus.dataset in LABELS and tuple(corpus.named_labels) != LABELS[corpus.dataset]:
+        raise BadInput(f"labels {list(corpus.named_labels)} are not {corpus.dataset}'s {list(LABELS[corpus.dataset])}",
+                       source=corpus.source)
     if not corpus.dialogues:
         raise BadInput("no dialogues", source=corpus.source)
-    n_classes = len(LABELS[corpus.dataset])
+    n_classes = len(corpus.label_names)
     dims: dict[str, int] = {}
     seen: set = set()
     for d in corpus.dialogues:
@@ -157,6 +162,7 @@ def file_sha256(path: str) -> str:
 def describe(corpus: Corpus) -> dict:
     """The paper's Table 1 row for a corpus, plus dims and class counts per split."""
     row: dict = {"source": corpus.source, "dataset": corpus.dataset, "classes": len(corpus.label_names),
+                 "encoders": dict(corpus.encoders),
                  "dims": dict(corpus.dims), "speakers": corpus.n_speakers}
     for split in ("train", "test"):
         lengths = [len(d) for d in corpus.dialogues if d.split == split]

@@ -38,6 +38,25 @@ _ROLES = {
 }
 
 
+FEATURES_KEY = "cmathlab_features"  # the dict layout `cmathlab features` writes (its version is the value)
+MODALITY_KEYS = {"t": "text", "a": "audio", "v": "visual"}
+
+
+def features_layout(path: str, items: dict) -> tuple[str, dict, dict]:
+    """(dataset, fields, roles) of a `cmathlab features` file: it names its dataset, labels and encoders."""
+    required = ("dataset", "label_names", "encoders", "speakers", "labels", "train", "valid", "test", "features")
+    for key in required:
+        if key not in items:
+            raise BadInput("missing from a cmathlab features file", source=path, field=key)
+    features = items["features"]
+    if not isinstance(features, Mapping) or not features or set(features) - set(MODALITY_KEYS.values()):
+        raise BadInput(f"must map some of {', '.join(MODALITY_KEYS.values())} to features", source=path, field="features")
+    fields = {**{k: items[k] for k in required if k != "features"}, "sentences": items.get("sentences", {}), **features}
+    roles = {"speakers": "speakers", "labels": "labels", "sentences": "sentences", "train": "train", "test": "test",
+             "valid": "valid", "features": {m: name for m, name in MODALITY_KEYS.items() if name in features}}
+    return str(items["dataset"]), fields, roles
+
+
 def detect_layout(items: object, path: str) -> tuple[str, str, dict]:
     """Return (layout, dataset, fields by name) for an unpickled feature file."""
     if not isinstance(items, tuple | list):
@@ -66,8 +85,14 @@ def _looks_like_labels(field: object) -> bool:
 
 def read_corpus(path: str, join: str | None = None) -> Corpus:
     """Read a feature file of any known layout; `join` adds the audio/visual of a second file."""
-    layout, dataset, fields = detect_layout(load_pickle(path), path)
-    corpus = _build(path, layout, dataset, fields)
+    items = load_pickle(path)
+    if isinstance(items, Mapping) and FEATURES_KEY in items:
+        dataset, fields, roles = features_layout(path, items)
+        corpus = _build(path, roles, dataset, fields, label_names=tuple(map(str, items["label_names"])),
+                        encoders=dict(items["encoders"]))
+    else:
+        layout, dataset, fields = detect_layout(items, path)
+        corpus = _build(path, _ROLES[layout], dataset, fields)
     if join is None:
         return corpus
     other = read_corpus(join)
@@ -89,8 +114,8 @@ def _ids(fields: dict, name: str, path: str) -> list:
     return list(value)
 
 
-def _build(path: str, layout: str, dataset: str, fields: dict) -> Corpus:
-    roles = _ROLES[layout]
+def _build(path: str, roles: dict, dataset: str, fields: dict, label_names: tuple | None = None,
+           encoders: dict | None = None) -> Corpus:
     train_ids = _ids(fields, roles["train"], path)
     test_ids = _ids(fields, roles["test"], path)
     valid_ids = _ids(fields, roles["valid"], path) if "valid" in roles else []
@@ -124,7 +149,8 @@ def _build(path: str, layout: str, dataset: str, fields: dict) -> Corpus:
             id=vid, features=feats, speakers=slots[vid], labels=utterance_labels, split=split,
             sentences=tuple(map(str, text)) if text is not None and len(text) == len(utterance_labels) else None))
     return Corpus(dataset=dataset, dialogues=dialogues, source=path, sha256=file_sha256(path),
-                  n_speakers=n_speakers, official_valid=frozenset(valid_ids))
+                  n_speakers=n_speakers, official_valid=frozenset(valid_ids), named_labels=label_names,
+                  encoders=encoders or {})
 
 
 def _matrix(value, path, vid, name) -> np.ndarray:
@@ -193,4 +219,5 @@ def _join(text: Corpus, av: Corpus, av_path: str) -> Corpus:
                                split=d.split, sentences=d.sentences))
     return Corpus(dataset=text.dataset, dialogues=joined, source=f"{text.source}+{av_path}",
                   sha256=f"{text.sha256}+{av.sha256}", n_speakers=text.n_speakers,
-                  official_valid=text.official_valid)
+                  official_valid=text.official_valid, named_labels=text.named_labels,
+                  encoders={**av.encoders, **({"t": text.encoders["t"]} if "t" in text.encoders else {})})

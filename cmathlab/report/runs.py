@@ -38,10 +38,16 @@ class Runs:
     notes: list[str] = field(default_factory=list)  # what was left out, and why
 
     def datasets(self) -> list[str]:
-        return [d for d in LABELS if d in set(self.frame["dataset"])]
+        """The paper's datasets first, in its order, then any other in name order."""
+        present = set(self.frame["dataset"])
+        return [d for d in LABELS if d in present] + sorted(present - set(LABELS))
 
     def label_names(self, dataset: str) -> tuple[str, ...]:
-        return LABELS[dataset]
+        """The paper's label names, or those its runs recorded (a dataset from `cmathlab features`)."""
+        if dataset in LABELS:
+            return LABELS[dataset]
+        recorded = self.frame.loc[self.frame["dataset"] == dataset, "label_names"]
+        return tuple(json.loads(next(v for v in recorded if v)))
 
     def reference(self, dataset: str) -> tuple | None:
         """The full model's condition: CMATH, all components, the most modalities the runs have (tav in

@@ -26,7 +26,12 @@ MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", 
                   "av": "Audio+Visual", "tav": "CMATH (text+audio+visual)"}
 # Section 5.8: test conversations grouped by their number of utterances
 LENGTH_BUCKETS = {"iemocap": ((1, 39), (40, 69), (70, None)), "meld": ((1, 9), (10, 20), (21, None))}
-DATASET_NAMES = {"iemocap": "IEMOCAP", "meld": "MELD"}
+class _Names(dict):
+    def __missing__(self, dataset: str) -> str:  # a dataset from a feature file goes by its own name
+        return dataset
+
+
+DATASET_NAMES = _Names({"iemocap": "IEMOCAP", "meld": "MELD"})
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 
@@ -98,16 +99,18 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
     if sets:
         parts = tuple(_with_sets(path, p, sets) for p in parts)
     sources = {}
+    used = {d for p in parts for d in p.datasets}
     for key, value in top.table("data").items():
-        if key not in PAPER:
-            raise BadInput(f"unknown dataset {key!r}; known: {', '.join(PAPER)}", source=path, field=f"data.{key}")
+        if key not in used:
+            raise BadInput(f"dataset {key!r} is in no part's datasets ({', '.join(sorted(used))})", source=path,
+                           field=f"data.{key}")
         sources[key] = _resolve(path, top.check(f"data.{key}", value, str))
     for key, value in (data or {}).items():
-        if key not in PAPER:
-            raise BadInput(f"unknown dataset {key!r}; known: {', '.join(PAPER)}", field="--data")
+        if key not in used:
+            raise BadInput(f"dataset {key!r} is in no part's datasets ({', '.join(sorted(used))})", field="--data")
         sources[key] = value
     if synthetic:
-        sources = {**{name: f"synthetic:{name}" for name in PAPER}, **sources}
+        sources = {**{name: f"synthetic:{name}" for name in PAPER if name in used}, **sources}
     spec_scale = top.number("scale", 1.0)
     if quick:  # a demo of the whole machinery: one seed, two epochs, a tenth of the corpus
         seeds, epochs, scale = seeds or 1, epochs or 2, scale or 0.1
@@ -181,8 +184,9 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     c = _Checker(path, {**raw, **s})
     datasets = tuple(c.check("datasets", s.get("datasets", list(PAPER)), list))
     for d in datasets:
-        if d not in PAPER:
-            raise BadInput(f"{d!r} is not one of {', '.join(PAPER)}", source=path, field="datasets")
+        if not isinstance(d, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", d):
+            raise BadInput(f"{d!r} is not a dataset name (iemocap, meld, or a feature file's)", source=path,
+                           field="datasets")
     if not datasets or len(set(datasets)) != len(datasets):
         raise BadInput("needs one or more distinct datasets", source=path, field="datasets")
     seeds = s.get("seeds", 5)

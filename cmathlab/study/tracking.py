@@ -222,6 +222,7 @@ class Tracker(Callback):
                      **{f"bayes/{k}": v for k, v in (result["bayes"] or {}).items()}}
             metrics += [Metric(k, float(v), now, 0) for k, v in final.items()]
             tags += [RunTag("data_sha256", result["data"]["sha256"]), RunTag("data_source", result["data"]["source"]),
+                     RunTag("cmathlab.label_names", json.dumps(result["label_names"])),
                      RunTag("device", result["device"]), RunTag("cmathlab.health", result["health"]),
                      RunTag("cmathlab.health_note", result["health_note"][:5000])]
             log_batch(self.client, run_id, metrics=metrics, tags=tags)

@@ -1,0 +1,140 @@
+"""Dialogues as researchers get them, read into one table of utterances, checked row by row.
+
+Two layouts: MELD's own CSVs (`train_sent_emo.csv`, `dev_sent_emo.csv`, `test_sent_emo.csv`), and one
+generic CSV, one row per utterance:
+
+    dialogue,turn,speaker,text,label,split[,audio][,video]
+
+`split` is train, dev or test (dev becomes the official validation split); `turn` numbers the utterances
+of a dialogue from 0 without gaps; `audio` is a WAV path and `video` a folder of frames (PNG/JPEG) or a
+video file, relative to the CSV. Every bad row is one line naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cmathlab.data.corpus import LABELS
+from cmathlab.errors import BadInput
+
+MELD_FILES = {"train": "train_sent_emo.csv", "dev": "dev_sent_emo.csv", "test": "test_sent_emo.csv"}
+MELD_COLUMNS = {"dialogue": "Dialogue_ID", "turn": "Utterance_ID", "speaker": "Speaker", "text": "Utterance",
+                "label": "Emotion"}
+GENERIC_COLUMNS = {name: name for name in ("dialogue", "turn", "speaker", "text", "label", "split")}
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class Utterances:
+    """Every utterance, one row each (columns dialogue, turn, speaker, text, label, split, audio, video, file,
+    line), in dialogue order; dialogue ids unique across splits; and the label names in label order."""
+
+    dataset: str
+    rows: pd.DataFrame
+    label_names: tuple[str, ...]
+    sources: list[str]
+
+
+def read_meld(folder: str) -> Utterances:
+    """MELD's three CSVs in `folder`. Dialogue ids follow MMGCN's numbering: train's own, then dev's and
+    test's shifted past the split before (so files made here line up with the MMGCN MELD pickles)."""
+    frames, offset = [], 0
+    for split, name in MELD_FILES.items():
+        path = os.path.join(folder, name)
+        frame = _read_csv(path, MELD_COLUMNS)
+        frame["split"] = split
+        frame = _checked(frame, path, MELD_COLUMNS)
+        frame["dialogue"] = frame["dialogue"] + offset
+        offset = int(frame["dialogue"].max()) + 1
+        frames.append(frame)
+    rows = pd.concat(frames, ignore_index=True)
+    return Utterances("meld", rows, _label_names(rows, LABELS["meld"], "Emotion"), [os.path.join(folder, f) for f in MELD_FILES.values()])
+
+
+def read_generic(path: str, dataset: str, labels: list[str] | None = None) -> Utterances:
+    """The generic CSV; label names in `labels`' order, else sorted (the order labels are numbered in)."""
+    frame = _checked(_read_csv(path, GENERIC_COLUMNS), path, GENERIC_COLUMNS)
+    names = tuple(labels) if labels else (LABELS.get(dataset) or tuple(sorted(set(frame["label"]))))
+    base = os.path.dirname(os.path.abspath(path))
+    for media in ("audio", "video"):
+        if media in frame:
+            frame[media] = [os.path.join(base, p) if isinstance(p, str) and p else None for p in frame[media]]
+    return Utterances(dataset, frame, _label_names(frame, names, "label"), [path])
+
+
+def _read_csv(path: str, columns: dict) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput("no such file", source=path) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise BadInput(f"not a readable UTF-8 CSV ({str(err).splitlines()[0]})", source=path) from None
+    for column in columns.values():
+        if column not in frame.columns:
+            raise BadInput(f"missing column (the file has {', '.join(frame.columns)})", source=path, field=column)
+    keep = {source: role for role, source in columns.items()}
+    out = frame.rename(columns=keep)[[*keep.values(), *(m for m in ("audio", "video") if m in frame.columns)]]
+    out["file"], out["line"] = path, range(2, len(frame) + 2)  # line 1 is the header
+    return out
+
+
+def _checked(frame: pd.DataFrame, path: str, columns: dict) -> pd.DataFrame:
+    """Types and rules of every row: integer dialogue and turn, turns 0..n-1 once each, non-empty text."""
+    numbered = ("dialogue", "turn") if columns is MELD_COLUMNS else ("turn",)  # a generic dialogue id is any text
+    if "dialogue" not in numbered and (frame["dialogue"].str.strip() == "").any():
+        raise BadInput("the dialogue id is empty", source=path, line=frame[frame["dialogue"].str.strip() == ""].iloc[0]["line"],
+                       field=columns["dialogue"])
+    for role in numbered:
+        numbers = pd.to_numeric(frame[role], errors="coerce")
+        bad = numbers.isna() | (numbers % 1 != 0) | (numbers < 0)
+        if bad.any():
+            row = frame[bad].iloc[0]
+            raise BadInput(f"{row[role]!r} is not a non-negative integer", source=path, line=row["line"],
+                           field=columns[role])
+        frame[role] = numbers.astype(int)
+    empty = frame["text"].str.strip() == ""
+    if empty.any():
+        raise BadInput("the utterance is empty", source=path, line=frame[empty].iloc[0]["line"], field=columns["text"])
+    bad_split = ~frame["split"].isin(SPLITS)
+    if bad_split.any():
+        row = frame[bad_split].iloc[0]
+        raise BadInput(f"{row['split']!r} is not one of {', '.join(SPLITS)}", source=path, line=row["line"],
+                       field=columns.get("split", "split"))
+    split_of = frame.groupby("dialogue")["split"].nunique()
+    if (split_of > 1).any():
+        dialogue = split_of[split_of > 1].index[0]
+        row = frame[frame["dialogue"] == dialogue].iloc[0]
+        raise BadInput(f"dialogue {dialogue} is in more than one split", source=path, line=row["line"],
+                       field=columns.get("split", "split"))
+    for dialogue, group in frame.groupby("dialogue", sort=False):
+        turns = group["turn"].tolist()
+        repeated = group[group["turn"].duplicated()]
+        if len(repeated):
+            raise BadInput(f"dialogue {dialogue} repeats turn {repeated.iloc[0]['turn']}", source=path,
+                           line=repeated.iloc[0]["line"], field=columns["turn"])
+        missing = sorted(set(range(len(turns))) - set(turns))
+        if missing:
+            raise BadInput(f"dialogue {dialogue} has no turn {missing[0]} (turns must run 0..{len(turns) - 1})",
+                           source=path, line=group.iloc[0]["line"], field=columns["turn"])
+    first = frame.groupby("dialogue", sort=False)["line"].transform("min")  # dialogues in the file's order
+    return frame.assign(_first=first).sort_values(["_first", "turn"], kind="stable").drop(columns="_first") \
+        .reset_index(drop=True)
+
+
+def _label_names(rows: pd.DataFrame, names: tuple[str, ...], column: str) -> tuple[str, ...]:
+    """`names`, after checking every label is one of them and none is seen only in test."""
+    unknown = rows[~rows["label"].isin(names)]
+    if len(unknown):
+        row = unknown.iloc[0]
+        raise BadInput(f"{row['label']!r} is not one of the labels {', '.join(names)}", source=row["file"],
+                       line=row["line"], field=column)
+    trained = set(rows.loc[rows["split"] != "test", "label"])
+    only_test = rows[(rows["split"] == "test") & ~rows["label"].isin(trained)]
+    if len(only_test):
+        row = only_test.iloc[0]
+        raise BadInput(f"label {row['label']!r} appears only in test: no model can learn it", source=row["file"],
+                       line=row["line"], field=column)
+    return names
