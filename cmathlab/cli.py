@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     feats.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     feats.add_argument("--cache", help="vector cache folder (default ~/.cache/cmathlab/features)")
     feats.add_argument("--batch-size", type=int, default=64)
+    feats.add_argument("--ascii", action="store_true",
+                       help="drop non-ASCII characters (’ … é) before encoding, as the MMGCN-style MELD pickles did")
     feats.add_argument("--force", action="store_true", help="overwrite an existing --out")
     info = data.add_parser("info", help="the paper's Table 1 row for a file")
     info.add_argument("file")
@@ -315,7 +317,9 @@ def _dry_run(spec, out: str, console: Console) -> int:
         table.add_row(p.name, ", ".join(p.datasets), ", ".join(map(str, p.seeds)), str(p.epochs or "default"),
                       varies, ", ".join(f"{k}={v}" for k, v in p.fixed.items()), str(p.n_trials()))
     console.print(table)
-    console.print("data: " + ", ".join(f"{d} = {spec.data[d]}" for d in sorted({d for p in spec.parts for d in p.datasets}))
+    from cmathlab.study.spec import data_files
+
+    console.print("data: " + ", ".join(f"{key} = {file}" for key, file in sorted(data_files(spec).items()))
                   + (f" (synthetic corpora at scale {spec.scale})" if spec.scale != 1 else ""))
     console.print(f"would write: {out}")
     return 0
@@ -446,7 +450,7 @@ def cmd_features(args) -> int:
             bar.update(tasks[what], completed=done)
 
         summary = extract(utterances, out, args.text_encoder, args.audio_features, device, cache,
-                          args.batch_size, progress)
+                          args.batch_size, args.ascii, progress)
     dims = ", ".join(f"{m} {d}" for m, d in summary["dims"].items())
     console.print(f"wrote {out}: {summary['train']} train, {summary['valid']} dev (the official validation: "
                   f"--official-valid), {summary['test']} test dialogues; {dims}")

@@ -38,7 +38,7 @@ RECIPES = {
 # What a run recorded before a field existed ran with: reading an old record, a missing field
 # means this value (the behaviour of that code), never the new default.
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
-          "allow_constant": False, "distill_warmup": 0}
+          "allow_constant": False, "distill_warmup": 0, "features": ""}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
@@ -83,6 +83,7 @@ class Config:
     val_fraction: float = 0.2  # the paper's protocol (Ma et al., 2022)
     split_seed: int = 0  # fixed across seeds so every seed validates on the same dialogues
     official_valid: bool = False  # use the validation ids a file carries (COSMIC) instead
+    features: str = ""  # which of a dataset's feature files a study's [data] table names (e.g. an encoder); "" = the one
     device: str = "auto"  # cuda when there is one, else cpu
     keep_embeddings: bool = False  # return fused test embeddings H'_x (for t-SNE)
     allow_constant: bool = False  # train on a modality whose features never vary (absent data) anyway

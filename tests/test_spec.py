@@ -179,3 +179,28 @@ def test_fused_groups_share_shapes_and_respect_the_cap(tmp_path):
 def test_bad_fuse_settings_name_the_field(tmp_path, text, field):
     with pytest.raises(BadInput, match=f"field {field}"):
         load_spec(write_spec(tmp_path, 'name = "x"\n' + text))
+
+
+def test_several_feature_files_of_a_dataset_become_the_features_axis(tmp_path):
+    spec = load_spec(write_spec(tmp_path, 'name = "enc"\ndatasets = ["meld"]\nseeds = 2\n'
+                                          '[data]\nmeld = { minilm = "m1.pkl", mpnet = "m2.pkl" }\n[grid]\ndim = [64, 128]\n'))
+    (part,) = spec.parts
+    assert part.grid == {"features": ["minilm", "mpnet"], "dim": [64, 128]} and part.n_trials() == 8
+    assert spec.data["meld"] == {"minilm": str(tmp_path / "m1.pkl"), "mpnet": str(tmp_path / "m2.pkl")}
+    assert part.config("meld", 0, {"features": "mpnet", "dim": 64}).features == "mpnet"
+    from cmathlab.study.spec import data_files
+
+    assert data_files(spec) == {"meld/minilm": str(tmp_path / "m1.pkl"), "meld/mpnet": str(tmp_path / "m2.pkl")}
+
+
+@pytest.mark.parametrize("text, words", [
+    ('datasets = ["meld", "iemocap"]\n[data]\nmeld = { a = "1.pkl", b = "2.pkl" }\niemocap = "i.pkl"\n[grid]\ndim = [8]',
+     "different feature files"),
+    ('datasets = ["meld"]\n[data]\nmeld = { a = "1.pkl" }\n[search]\n[search.space]\nlr = { loguniform = [1e-4, 1e-2] }',
+     "several feature files are compared in a grid"),
+    ('datasets = ["meld"]\n[data]\nmeld = { "a b" = "1.pkl" }\n[grid]\ndim = [8]', "not a plain name"),
+    ('datasets = ["meld"]\n[fixed]\nfeatures = "a"\n[grid]\ndim = [8]', "features is set by"),
+])
+def test_bad_feature_file_tables_are_one_line(tmp_path, text, words):
+    with pytest.raises(BadInput, match=words):
+        load_spec(write_spec(tmp_path, 'name = "x"\n' + text))

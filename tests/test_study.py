@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -212,3 +213,28 @@ def test_fuse_auto_trains_a_grid_in_stacked_groups_and_tracks_every_member_as_it
         assert ("loss_kl" in run.data.metrics) == ("w/o HLD" not in key)
         for metric in ("test/wf1", "valid/wf1", "loss_total"):  # dropout off: fused = alone
             assert run.data.metrics[metric] == pytest.approx(solo[key].data.metrics[metric], rel=1e-4), (key, metric)
+
+
+def test_two_feature_files_of_one_dataset_are_an_axis_of_the_study_and_a_table_of_its_report(tmp_path, capsys):
+    """Issue 12: encoders compared in a study: [data] names several files of one dataset."""
+    from conftest import layout_tuple, tiny_fields, write_pickle
+
+    fields = tiny_fields("iemocap", {"t": 24, "a": 8, "v": 8}, n_train=10, n_test=4)
+    write_pickle(tmp_path / "small.pkl", layout_tuple("mmgcn", "iemocap", fields))
+    rng = np.random.default_rng(5)  # the same dialogues and labels; other (and wider) text vectors
+    wide = {**fields, "t": {k: [rng.normal(size=40).astype(np.float32) for _ in v] for k, v in fields["t"].items()}}
+    write_pickle(tmp_path / "wide.pkl", layout_tuple("mmgcn", "iemocap", wide))
+    spec = write_spec(tmp_path, 'name = "enc"\ndatasets = ["iemocap"]\nseeds = [0, 1]\nepochs = 2\n'
+                                '[data]\niemocap = { small = "small.pkl", wide = "wide.pkl" }\n'
+                                '[fixed]\ndim = 16\nmodalities = "t"\n[grid]\nvariant = ["full"]\n')
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
+    printed = capsys.readouterr().out
+    assert "data iemocap/small: " in printed and "data iemocap/wide: " in printed
+    _, _, runs = runs_of(tmp_path / "study")
+    assert sorted(runs) == [f"enc/iemocap/seed={s}/features={f},variant=full" for s in (0, 1) for f in ("small", "wide")]
+    for key, run in runs.items():
+        assert run.data.params["features"] in key and run.data.tags["data_source"].endswith(
+            run.data.params["features"] + ".pkl")
+    assert main(["report", str(tmp_path / "study"), "--format", "md", "--include-flagged"]) == 0
+    report = (tmp_path / "study" / "report" / "report.md").read_text()
+    assert "Feature files (encoders) on IEMOCAP" in report and "| small" in report and "| wide" in report

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Callable
 
 import numpy as np
 
+from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
 from cmathlab.features.dialogues import Utterances, read_generic, read_meld
 from cmathlab.features.encoders import DEFAULT_AUDIO, DEFAULT_TEXT, encode_audio, encode_texts
@@ -32,18 +34,28 @@ def read_dialogues(source: str, dataset: str | None = None, labels: list[str] | 
     if dataset is None:
         raise BadInput("a generic CSV needs --dataset NAME (the dataset its labels belong to)", source=source,
                        field="--dataset")
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", dataset):
+        raise BadInput(f"{dataset!r} is not a dataset name (lower-case letters, digits, - and _)", field="--dataset")
+    if labels and dataset in LABELS and tuple(labels) != LABELS[dataset]:
+        raise BadInput(f"{dataset}'s labels are {', '.join(LABELS[dataset])}, in that order", field="--labels")
+    if labels and (len(set(labels)) != len(labels) or not all(labels)):
+        raise BadInput(f"{','.join(labels)!r} has an empty or repeated label", field="--labels")
     return read_generic(source, dataset, labels)
 
 
 def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, audio_features: str = DEFAULT_AUDIO,
-            device: str = "cpu", cache_dir: str | None = None, batch_size: int = 64,
+            device: str = "cpu", cache_dir: str | None = None, batch_size: int = 64, ascii_only: bool = False,
             progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Encode every utterance and write the feature file `out` atomically; returns a summary."""
+    """Encode every utterance and write the feature file `out` atomically; returns a summary. `ascii_only`
+    drops non-ASCII characters before encoding, as the text of the MMGCN-style MELD pickles was."""
     progress = progress or (lambda *_: None)
     rows = utterances.rows
     encoders, vectors = {}, {}
-    encoders["t"], vectors["t"] = encode_texts(rows["text"].tolist(), text_encoder, device, cache_dir, batch_size,
+    texts = [t.encode("ascii", "ignore").decode() if ascii_only else t for t in rows["text"]]
+    encoders["t"], vectors["t"] = encode_texts(texts, text_encoder, device, cache_dir, batch_size,
                                                lambda done, total: progress("text", done, total))
+    if ascii_only:
+        encoders["t"] += " on ASCII-only text"
     if "audio" in rows and rows["audio"].notna().any():
         missing = rows[rows["audio"].isna()]
         if len(missing):

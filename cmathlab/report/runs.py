@@ -28,7 +28,7 @@ NOT_CONDITION = {"seed", "device", "keep_embeddings"}
 CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
 # the axes a table of the paper varies around the full model; everything else stays equal
 AXES = {"overall": ("model",), "components": ("variant",), "modalities": ("modalities",), "dims": ("dim",),
-        "gammas": ("gamma1", "gamma2")}
+        "gammas": ("gamma1", "gamma2"), "features": ("features",)}
 
 
 @dataclass

@@ -218,6 +218,9 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         table("gammas", f"Distillation weights γ1 × γ2 on {ds} (Figure 6)", runs.around(dataset, "gammas"),
               lambda c: f"γ1 = {_field(c, 'gamma1'):.1f}, γ2 = {_field(c, 'gamma2'):.1f}",
               lambda c: (_field(c, "gamma1"), _field(c, "gamma2")), *two)
+        table("features", f"Feature files (encoders) on {ds}: CMATH with the same settings on each",
+              runs.around(dataset, "features"), lambda c: _field(c, "features") or "(the one file)",
+              lambda c: _field(c, "features"), *two)
         lengths = length_table(runs, dataset, ref, options)
         if lengths is not None:
             tables.append(lengths)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from cmathlab.errors import BadInput
-from cmathlab.study.spec import Part, Spec
+from cmathlab.study.spec import Part, Spec, data_files
 from cmathlab.study.state import check_new_study, read_state, write_state
 
 
@@ -105,20 +105,23 @@ def load_corpora(spec: Spec, console: Console | None = None) -> dict:
     no data for is refused (never a silent synthetic stand-in), a split too small to mean much is said."""
     from cmathlab.data import load_corpus
 
-    names = check_data(spec)
+    check_data(spec)
     corpora = {}
-    for name in names:
-        corpus = load_corpus(spec.data[name], scale=spec.scale, seed=spec.data_seed)
+    for key, file in data_files(spec).items():
+        name = key.split("/")[0]
+        corpus = load_corpus(file, scale=spec.scale, seed=spec.data_seed)
         if corpus.dataset != name:
-            raise BadInput(f"holds {corpus.dataset} data, the spec uses it as {name}", source=spec.data[name])
-        corpora[name] = corpus
+            raise BadInput(f"holds {corpus.dataset} data, the spec uses it as {name}", source=file)
+        corpora[key] = corpus
         if console is not None:
             first = next(p for p in spec.parts if name in p.datasets)
             config = first.config(name, first.seeds[0], {k: v[0] for k, v in (first.grid or {}).items()})
             small = corpus.small_splits(config.val_fraction, config.split_seed, config.official_valid)
-            console.print(f"data {name}: {corpus.source}" + (" (synthetic corpus)" if corpus.generator else ""))
+            encoders = ", ".join(f"{m} {e}" for m, e in corpus.encoders.items())
+            console.print(f"data {key}: {corpus.source}" + (" (synthetic corpus)" if corpus.generator else "")
+                          + (f" ({encoders})" if encoders else ""))
             if small:
-                console.print(f"[yellow]warning[/]: {name}: {small}")
+                console.print(f"[yellow]warning[/]: {key}: {small}")
     return corpora
 
 
@@ -172,7 +175,7 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
     for name, corpus in corpora.items():
         if corpus.sha256 != state["data_sha256"][name]:
             raise BadInput(f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
-                           f"was {state['data_sha256'][name][:12]}); start a new study", source=spec.data[name])
+                           f"was {state['data_sha256'][name][:12]}); start a new study", source=corpus.source)
     _logs_to(directory)
     _probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])

@@ -21,7 +21,7 @@ from cmathlab.errors import BadInput
 METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far of one of these
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
-_RESERVED = {"dataset", "seed", "epochs", "device"}
+_RESERVED = {"dataset", "seed", "epochs", "device", "features"}
 _TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric",
         "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources", "fuse", "fuse_max"}
 _PART_ONLY = {"grid", "search", "asha"}
@@ -104,13 +104,24 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
         if key not in used:
             raise BadInput(f"dataset {key!r} is in no part's datasets ({', '.join(sorted(used))})", source=path,
                            field=f"data.{key}")
-        sources[key] = _resolve(path, top.check(f"data.{key}", value, str))
+        if isinstance(value, dict):  # several feature files of one dataset (encoders): an axis of the study
+            if not value:
+                raise BadInput("names no feature file", source=path, field=f"data.{key}")
+            for label, file in value.items():
+                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+                    raise BadInput(f"{label!r} is not a plain name for a feature file", source=path,
+                                   field=f"data.{key}.{label}")
+            sources[key] = {label: _resolve(path, top.check(f"data.{key}.{label}", file, str))
+                            for label, file in value.items()}
+        else:
+            sources[key] = _resolve(path, top.check(f"data.{key}", value, str))
     for key, value in (data or {}).items():
         if key not in used:
             raise BadInput(f"dataset {key!r} is in no part's datasets ({', '.join(sorted(used))})", field="--data")
         sources[key] = value
     if synthetic:
         sources = {**{name: f"synthetic:{name}" for name in PAPER if name in used}, **sources}
+    parts = tuple(_with_feature_files(path, p, sources) for p in parts)
     spec_scale = top.number("scale", 1.0)
     if quick:  # a demo of the whole machinery: one seed, two epochs, a tenth of the corpus
         seeds, epochs, scale = seeds or 1, epochs or 2, scale or 0.1
@@ -288,6 +299,31 @@ def _check_configs(path: str, part: Part, where: str) -> None:
                 _valid(path, where, part, d, dict(zip(part.grid, combo)))
 
 
+def _with_feature_files(path: str, part: Part, sources: dict) -> Part:
+    """A part over a dataset with several feature files gets them as its `features` axis."""
+    labels = {tuple(sources[d]) if isinstance(sources.get(d), dict) else () for d in part.datasets}
+    if labels == {()}:
+        return part
+    if len(labels) > 1:
+        raise BadInput(f"part {part.name!r} runs datasets with different feature files; give them the same labels "
+                       "or put them in separate parts", source=path, field="data")
+    if part.is_search:
+        raise BadInput(f"part {part.name!r} is a search; several feature files are compared in a grid",
+                       source=path, field="data")
+    return dataclasses.replace(part, grid={"features": list(labels.pop()), **part.grid})
+
+
+def data_key(dataset: str, features: str) -> str:
+    """The name of one feature file of a study: the dataset, or dataset/label when it has several."""
+    return f"{dataset}/{features}" if features else dataset
+
+
+def data_files(spec: Spec) -> dict[str, str]:
+    """Every feature file of the spec by its data_key."""
+    return {data_key(d, label): file for d, source in spec.data.items()
+            for label, file in (source.items() if isinstance(source, dict) else [("", source)])}
+
+
 def _with_sets(path: str, part: Part, sets: dict) -> Part:
     """`part` with the `--set` fields fixed; a field the part varies, or one a trial gets elsewhere, is refused."""
     for name in sets:
@@ -311,8 +347,9 @@ def _no_reserved(path: str, where: str, table: dict) -> None:
         if key not in fields:
             raise BadInput(unknown_field(key), source=path, field=f"{where}.{key}")
         if key in _RESERVED:
-            raise BadInput(f"{key} is set by the spec's datasets/seeds/epochs or the command line, not here",
-                           source=path, field=f"{where}.{key}")
+            by = "[data] (a table of feature files)" if key == "features" else \
+                "the spec's datasets/seeds/epochs or the command line"
+            raise BadInput(f"{key} is set by {by}, not here", source=path, field=f"{where}.{key}")
 
 
 def _valid(path: str, where: str, part: Part, dataset: str, values: dict) -> None:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from cmathlab.errors import BadInput
 from cmathlab.study.records import TYPES, normalise, parse_value, search_runs
-from cmathlab.study.spec import Part, Spec
+from cmathlab.study.spec import Part, Spec, data_files, data_key
 from cmathlab.study.state import driver_alive, find_studies, read_state
 
 
@@ -85,7 +85,7 @@ def rerun_lines(spec: Spec, part: Part, dataset: str, best: dict) -> list[str]:
     sets = " ".join(f"--set {shlex.quote(f'{k}={v}' if isinstance(v, str) else f'{k}={_toml(v)}')}"
                     for k, v in fixed.items())
     epochs = f" --epochs {part.epochs}" if part.epochs else ""
-    data = spec.data.get(dataset, f"synthetic:{dataset}")
+    data = data_files(spec).get(data_key(dataset, best["values"].get("features", "")), f"synthetic:{dataset}")
     scale = f" --scale {spec.scale}" if data.startswith("synthetic:") and spec.scale != 1 else ""
     return [f"  cmathlab train --data {shlex.quote(data)}{scale}{epochs} {sets} --seed N",
             "  or a spec's block: [fixed] " + "; ".join(f"{k} = {_toml(v)}" for k, v in fixed.items())]
@@ -137,7 +137,7 @@ def study_status(directory: str, console: Console | None = None) -> int:
                       + ", ".join(f"{k}={v}" for k, v in best["values"].items()))
         for line in rerun_lines(spec, part, dataset, best):
             console.print(line, soft_wrap=True, markup=False)
-    sources = ", ".join(f"{d} = {spec.data.get(d, '?')}" for d in sorted({d for p in spec.parts for d in p.datasets}))
+    sources = ", ".join(f"{key} = {file}" for key, file in sorted(data_files(spec).items()))
     console.print(f"data: {sources}")
     console.print(f"tracking: {state['tracking_uri']} (parent run {state['parent_run_id']})")
     return 0
@@ -164,7 +164,7 @@ def list_studies(root: str, console: Console | None = None) -> int:
                     for r in found if "cmathlab.trial_key" in r.data.tags)
         ended = c["done"] + c["stopped early"] + c["failed"]
         word = "running" if alive else ("finished" if ended >= state["n_trials"] else "stopped (resume it)")
-        data = ", ".join(sorted(set(spec.data[d] for p in spec.parts for d in p.datasets if d in spec.data)))
+        data = ", ".join(sorted(set(data_files(spec).values())))
         table.add_row(directory, spec.name, word, str(state["n_trials"]), str(c["done"] + c["stopped early"]),
                       str(c["failed"]), state.get("created", ""), data)
     console.print(table)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from cmathlab.config import Config
+from cmathlab.study.spec import data_key
 
 RESULT_KEY = "cmathlab_result"  # the final report's RunResult; the Tracker takes it out of Tune's records
 EMBEDDINGS_KEY = "embeddings_npy"  # in that RunResult when the config keeps embeddings (for t-SNE)
@@ -76,7 +77,7 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
         tune.report(dict(last))
 
     configs = [trial_config(member) for member in flat]
-    corpus = corpora[flat[0]["dataset"]]
+    corpus = corpora[data_key(flat[0]["dataset"], configs[0].features)]
     results = fit(configs, corpus, on_epoch=on_epoch) if len(configs) > 1 else [fit(configs[0], corpus, on_epoch=on_epoch)]
     payloads = []
     for result in results:
