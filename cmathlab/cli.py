@@ -115,6 +115,9 @@ def _report_args(p: argparse.ArgumentParser) -> None:
                    help="sidedness of the t-tests, for row - reference (default two-sided)")
     p.add_argument("--baseline", default="bigru", help="the model Figure 5's relative improvement is over")
     p.add_argument("--no-published", action="store_true", help="leave out the paper's published rows")
+    p.add_argument("--reference", metavar="FIELD=VALUE,...",
+                   help="the condition every row is tested against, e.g. model=cmath,variant=full or lr=0.001 "
+                        "(default: the paper's full model if the runs have it, else the condition with the most runs)")
     p.add_argument("--include-flagged", action="store_true",
                    help="average collapsed or diverged runs into the tables (by default they are listed, not averaged)")
 
@@ -343,7 +346,8 @@ def cmd_report(args, console: Console | None = None) -> int:
     out = args.out or os.path.join(args.directories[0], "report")
     check_report_out(out)
     options = Options(alpha=args.alpha, holm=args.holm, alternative=args.alternative, baseline=args.baseline,
-                      published=not args.no_published, include_flagged=args.include_flagged)
+                      published=not args.no_published, include_flagged=args.include_flagged,
+                      reference=_reference(args.reference))
     with Progress(TextColumn("[bold]report[/]"), BarColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as progress:
@@ -363,6 +367,20 @@ def cmd_report(args, console: Console | None = None) -> int:
     return 0
 
 
+def _reference(text: str | None) -> dict | None:
+    """`--reference model=cmath,lr=0.001` as typed config values."""
+    if not text:
+        return None
+    from cmathlab.config import parse_sets
+    from cmathlab.study.records import TYPES, parse_value
+
+    try:
+        values = parse_sets([item for item in text.split(",") if item.strip()])
+    except BadInput as err:
+        raise BadInput(err.message, field="--reference") from None
+    return {k: parse_value(str(v), TYPES[k]) for k, v in values.items()}
+
+
 def cmd_demo(args) -> int:
     from cmathlab.study.runner import read_state, run_study
     from cmathlab.study.spec import load_spec
@@ -379,7 +397,7 @@ def cmd_demo(args) -> int:
         return code
     report = argparse.Namespace(directories=[out], out=os.path.join(out, "report"), format="md,tex,csv,html",
                                 alpha=0.05, holm=False, alternative="two-sided", baseline="bigru",
-                                no_published=False, include_flagged=False)
+                                no_published=False, include_flagged=False, reference=None)
     cmd_report(report, console)
     minutes, seconds = divmod(int(time.perf_counter() - started), 60)
     console.print(f"[bold]demo finished in {minutes} min {seconds} s[/]")

@@ -5,6 +5,7 @@ import math
 import pandas as pd
 import pytest
 
+from cmathlab.errors import BadInput
 from cmathlab.report import render
 from cmathlab.report.runs import normalise
 from cmathlab.report.stats import compare
@@ -165,3 +166,69 @@ def test_a_text_only_study_has_its_text_only_full_model_as_the_reference(monkeyp
     reference = runs.reference("meld")
     assert reference is not None and dict(zip(runs_module.CONDITION, reference))["modalities"] == "t"
     assert len(runs.around("meld", "components")) == 2
+
+
+def _raw(runs_spec):
+    """A search_runs frame of finished MELD runs: (run_id, seed, test W-F1, overrides) each."""
+    from cmathlab.config import Config
+
+    rows = []
+    for run_id, seed, wf1, over in runs_spec:
+        config = Config.for_dataset("meld", seed=seed, modalities="t", **over)
+        rows.append({"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x",
+                     **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
+                     "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None,
+                     "metrics.test/wf1": wf1, "metrics.test/acc": wf1 + 0.02, "tags.data_source": "m.pkl"})
+    return pd.DataFrame(rows)
+
+
+def _load(monkeypatch, raw):
+    from cmathlab.report import runs as runs_module
+    from cmathlab.study import state
+
+    monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
+    monkeypatch.setattr(runs_module, "_search", lambda st, directory: raw)
+    return runs_module.load_runs(["study"])
+
+
+def test_a_study_varying_a_plain_field_gets_its_table_against_the_reference_given(monkeypatch):
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([("a", 0, 0.50, {"lr": 1e-3}), ("b", 1, 0.52, {"lr": 1e-3}), ("c", 2, 0.51, {"lr": 1e-3}),
+                ("d", 0, 0.60, {"lr": 3e-3}), ("e", 1, 0.61, {"lr": 3e-3}), ("f", 2, 0.615, {"lr": 3e-3})])
+    runs = _load(monkeypatch, raw)
+    (table,) = build_tables(runs, Options(reference={"lr": 3e-3}, published=False))
+    assert table.key == "vary-lr-meld" and [r.name for r in table.rows] == ["reference: lr = 0.003", "lr = 0.001"]
+    cell = table.cells["lr = 0.001", "test/wf1"]
+    assert cell.n == 3 and cell.mean == pytest.approx(51.0) and cell.dagger  # paired on seeds 0-2
+    assert cell.comparison.n == 3
+    # by default the reference is CMATH's full model; both conditions are, with as many runs: the first
+    (default,) = build_tables(_load(monkeypatch, raw), Options(published=False))
+    assert [r.name for r in default.rows] == ["reference: lr = 0.001", "lr = 0.003"]
+    with pytest.raises(BadInput, match="no condition on meld has lr=0.5"):
+        build_tables(_load(monkeypatch, raw), Options(reference={"lr": 0.5}))
+
+
+def test_a_baselines_only_study_reports_against_the_condition_with_most_runs(monkeypatch):
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([("a", 0, 0.55, {"model": "bigru"}), ("b", 1, 0.56, {"model": "bigru"}),
+                ("c", 2, 0.57, {"model": "bigru"}), ("d", 0, 0.50, {"model": "mlp"}), ("e", 1, 0.49, {"model": "mlp"})])
+    tables = build_tables(_load(monkeypatch, raw), Options(published=False))
+    overall = next(t for t in tables if t.key == "overall-meld")
+    assert overall.reference.name.startswith("BiGRU") and len(overall.rows) == 2
+
+
+def test_every_condition_lands_in_some_table_even_two_axes_at_once(monkeypatch):
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([("a", 0, 0.55, {}), ("b", 1, 0.56, {}), ("c", 0, 0.50, {"model": "bigru", "dim": 64}),
+                ("d", 1, 0.51, {"model": "bigru", "dim": 64}), ("e", 0, 0.5, {"dropout": 0.1, "lr": 1e-3}),
+                ("f", 1, 0.5, {"dropout": 0.1, "lr": 1e-3})])
+    runs = _load(monkeypatch, raw)
+    tables = build_tables(runs, Options(published=False))
+    shown = {row.condition for t in tables for row in t.rows}
+    assert shown == set(runs.conditions("meld"))
+    assert [(t.key, [r.name for r in t.rows]) for t in tables] == [
+        ("vary-dim-model-meld", ["reference: dim = 400, model = cmath", "dim = 64, model = bigru"]),
+        ("vary-lr-dropout-meld", ["reference: lr = 0.0002, dropout = 0.3", "lr = 0.001, dropout = 0.1"])]

@@ -45,10 +45,9 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
     tables = build_tables(runs, options)
     if not tables:
         left_out = sum(note.startswith("left out: ") for note in runs.notes)
-        raise BadInput("the runs fill no table: a table needs the full model (cmath, full, its widest modalities) and at least "
-                       "one run that differs from it in one table's axis"
-                       + (f" ({left_out} collapsed or diverged run(s) left out; --include-flagged averages them in)"
-                          if left_out else ""), source=", ".join(directories))
+        raise BadInput("the runs fill no table" + (f" ({left_out} collapsed or diverged run(s) left out; "
+                                                    "--include-flagged averages them in)" if left_out else ""),
+                       source=", ".join(directories))
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".report-", dir=parent)
@@ -86,8 +85,19 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
 
 
 def _header(directories: list[str], runs) -> list[str]:
+    from cmathlab.config import Config
+    from cmathlab.report.runs import CONDITION
+
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
+
+    def named(dataset: str, ref: tuple) -> str:  # the reference by its model, variant, modalities and what is not default
+        defaults = Config.for_dataset(dataset).to_dict()
+        return ", ".join(f"{k} = {v}" for k, v in zip(CONDITION, ref)
+                         if k in ("model", "variant", "modalities") or (k != "dataset" and v != defaults[k]))
+
+    refs = "; ".join(f"{DATASET_NAMES[d]}: {named(d, ref)}" for d, ref in runs.references.items() if ref is not None)
     return [f"Studies: {', '.join(directories)}. {len(runs.frame)} finished runs. Data: {sources}.",
+            f"Reference condition (every † is a test against it): {refs}.",
             f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
             "test numbers are those of each run's best validation epoch."]
 

@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
 from cmathlab.report.runs import CONDITION, Runs, load_artifact  # noqa: E402
-from cmathlab.report.tables import DATASET_NAMES, Table  # noqa: E402
+from cmathlab.report.tables import DATASET_NAMES, MODEL_NAMES, Table  # noqa: E402
 
 DPI = 90
 TSNE_POINTS = 2000  # at most this many test utterances in the t-SNE plot, drawn with a fixed seed
@@ -112,6 +112,7 @@ def confusion_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
     matrices = [np.array(r["test"]["confusion"]) for r in results if r is not None]
     if not matrices:
         return None
+    who = MODEL_NAMES[ref[CONDITION.index("model")]].split(" (")[0]
     counts = np.sum(matrices, axis=0)
     rates = counts / np.maximum(counts.sum(1, keepdims=True), 1)
     labels = runs.label_names(dataset)
@@ -126,9 +127,9 @@ def confusion_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.set_title(f"{DATASET_NAMES[dataset]}: CMATH, {name}")
-    return _save(fig, directory, f"confusion-{dataset}", f"Confusion matrix of CMATH on {DATASET_NAMES[dataset]} "
-                 "(Figure 7)", f"Test utterances of all {len(matrices)} seeds of the full model, summed.")
+        ax.set_title(f"{DATASET_NAMES[dataset]}: {who}, {name}")
+    return _save(fig, directory, f"confusion-{dataset}", f"Confusion matrix of {who} on {DATASET_NAMES[dataset]} "
+                 "(Figure 7)", f"Test utterances of all {len(matrices)} seeds of the reference condition, summed.")
 
 
 def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:

@@ -49,17 +49,23 @@ class Runs:
         recorded = self.frame.loc[self.frame["dataset"] == dataset, "label_names"]
         return tuple(json.loads(next(v for v in recorded if v)))
 
+    def choose_reference(self, chosen: dict | None = None) -> None:
+        """Fix each dataset's reference condition once: the one matching every field of `chosen` (the
+        user's `--reference`), else the paper's full model, else the condition with the most runs."""
+        self.references = {d: self._reference(d, chosen) for d in self.datasets()}
+
     def reference(self, dataset: str) -> tuple | None:
-        """The full model's condition: CMATH, all components, the most modalities the runs have (tav in
-        the paper's tables; t in a text-only study), with the most table rows around it (the grid point
-        the paper's tables share)."""
+        if not hasattr(self, "references"):
+            self.choose_reference()
+        return self.references.get(dataset)
+
+    def conditions(self, dataset: str) -> list[tuple]:
+        return list(self.frame.loc[self.frame["dataset"] == dataset, CONDITION].drop_duplicates()
+                    .itertuples(index=False, name=None))
+
+    def _reference(self, dataset: str, chosen: dict | None) -> tuple | None:
         frame = self.frame[self.frame["dataset"] == dataset]
         conditions = frame[CONDITION].drop_duplicates()
-        full = conditions[(conditions["model"] == "cmath") & (conditions["variant"] == "full")]
-        if full.empty:
-            return None
-        widest = full["modalities"].str.len().max()
-        full = full[full["modalities"].str.len() == widest]
         others = list(conditions.itertuples(index=False, name=None))
 
         def neighbours(candidate: tuple) -> tuple[int, int]:
@@ -67,6 +73,19 @@ class Runs:
             seeds = int(frame["condition"].map(lambda c: c == candidate).sum())
             return count, seeds
 
+        if chosen:
+            match = conditions
+            for name, value in chosen.items():
+                match = match[match[name] == value]
+            if match.empty:
+                wanted = ", ".join(f"{k}={v}" for k, v in chosen.items())
+                raise BadInput(f"no condition on {dataset} has {wanted}", field="--reference")
+            return max(match.itertuples(index=False, name=None), key=neighbours)
+        full = conditions[(conditions["model"] == "cmath") & (conditions["variant"] == "full")]
+        if full.empty:  # no CMATH: the condition with the most runs (then the most neighbours)
+            return max(others, key=lambda c: neighbours(c)[::-1])
+        widest = full["modalities"].str.len().max()
+        full = full[full["modalities"].str.len() == widest]
         return max(full.itertuples(index=False, name=None), key=neighbours)
 
     def around(self, dataset: str, table: str) -> list[tuple]:

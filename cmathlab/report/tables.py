@@ -42,6 +42,7 @@ class Options:
     baseline: str = "bigru"  # the model the conversation-length figure measures improvement over
     published: bool = True
     include_flagged: bool = False  # average collapsed / diverged runs into the cells too (they are listed either way)
+    reference: dict | None = None  # fields the reference condition must have (`--reference`); None: the default
 
 
 @dataclass
@@ -180,18 +181,20 @@ def _field(condition: tuple, name: str):
 def build_tables(runs: Runs, options: Options) -> list[Table]:
     """Every table the runs can fill, per dataset, in the paper's order."""
     published = _published() if options.published else {}
+    runs.choose_reference(options.reference)
     tables = []
     for dataset in runs.datasets():
         ref = runs.reference(dataset)
         if ref is None:
             continue
+        start = len(tables)
         labels = runs.label_names(dataset)
         ds = DATASET_NAMES[dataset]
         two = (["test/acc", "test/wf1"], ["ACC", "W-F1"])
 
-        def table(key, title, conditions, name_of, order, columns, headers, pub=()):
+        def table(key, title, conditions, name_of, order, columns, headers, pub=(), minimum=2):
             rows = [_row(runs, c, name_of(c), columns, c == ref) for c in sorted(conditions, key=order)]
-            if len(rows) < 2:
+            if len(rows) < minimum:
                 return
             tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,
                                 headers=headers, rows=rows, published=list(pub)).mark(options))
@@ -221,16 +224,37 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         table("features", f"Feature files (encoders) on {ds}: CMATH with the same settings on each",
               runs.around(dataset, "features"), lambda c: _field(c, "features") or "(the one file)",
               lambda c: _field(c, "features"), *two)
-        lengths = length_table(runs, dataset, ref, options)
+        lengths = length_table(runs, dataset, ref, options) if _field(ref, "model") == "cmath" else None
         if lengths is not None:
             tables.append(lengths)
+        # every other condition: a table per set of fields it differs from the reference in (any axis a
+        # study varied: lr, dropout, recipe, two paper axes at once), so no run is left out unseen
+        shown = {row.condition for t in tables[start:] for row in t.rows}
+        groups: dict[tuple, list] = {}
+        for c in runs.conditions(dataset):
+            if c not in shown and c != ref:
+                groups.setdefault(tuple(f for f, x, y in zip(CONDITION, c, ref) if x != y), []).append(c)
+        for fields, conditions in groups.items():
+            def name_of(c, fields=fields):
+                return "reference: " + _describe(c, fields) if c == ref else _describe(c, fields)
+
+            table(f"vary-{'-'.join(fields)}", f"{', '.join(fields)} on {ds}, against the reference "
+                                              f"({_describe(ref, fields)})", [ref, *conditions], name_of,
+                  lambda c, fields=fields: (c != ref, tuple(str(_field(c, f)) for f in fields)), *two)
+        if len(tables) == start:  # one condition only: its numbers, with nothing to compare them with
+            table("condition", f"The one condition on {ds}", [ref], lambda c: _describe(c, ("model", "variant")),
+                  lambda c: 0, *two, minimum=1)
     return tables
+
+
+def _describe(condition: tuple, fields: tuple) -> str:
+    return ", ".join(f"{f} = {_field(condition, f)}" for f in fields)
 
 
 def length_table(runs: Runs, dataset: str, ref: tuple, options: Options) -> Table | None:
     """Figure 5: W-F1 of the test conversations in each length bucket, per model of the overall table."""
     models = sorted(runs.around(dataset, "overall"), key=lambda c: (c == ref, _field(c, "model")))
-    if not models:
+    if len(models) < 2 or dataset not in LENGTH_BUCKETS:  # the figure compares models on the paper's buckets
         return None
     buckets = LENGTH_BUCKETS[dataset]
     names = [f"C{i + 1} ({lo}-{hi})" if hi else f"C{i + 1} ({lo}+)" for i, (lo, hi) in enumerate(buckets)]
