@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _train_args(commands.add_parser("train", help="train one model with fit and write result.json",
                                     epilog=_defaults_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter))
+    rerun = commands.add_parser("rerun", help="train a tracked run again from its recorded config and data; "
+                                               "say whether its test numbers match")
+    rerun.add_argument("run_id")
+    where = rerun.add_mutually_exclusive_group(required=True)
+    where.add_argument("--study", help="the study directory whose store holds the run")
+    where.add_argument("--tracking-uri", help="the store that holds the run (sqlite:///... or http://...)")
+    rerun.add_argument("--data", help="the data file, if it moved (checked by its sha256)")
     config = commands.add_parser("config", help="every config field: its default per dataset, allowed values, why")
     config.add_argument("--recipe", help="show the defaults under this recipe (cmathlab or paper)")
     config.add_argument("fields", nargs="*", metavar="FIELD", help="only these fields")
@@ -175,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_config(args)
         if args.command == "features":
             return cmd_features(args)
+        if args.command == "rerun":
+            from cmathlab.study.rerun import rerun
+            from cmathlab.study.state import read_state
+
+            uri = args.tracking_uri or read_state(args.study)["tracking_uri"]
+            return rerun(args.run_id, uri, args.data, _console())
         return cmd_data_info(args)
     except BadInput as err:
         print(f"cmathlab: error: {err}", file=sys.stderr)

@@ -229,3 +229,6 @@ def test_a_study_from_the_shell_is_quiet_names_its_data_and_exports_lists_and_ra
     assert pd.read_parquet(tmp_path / "runs.parquet")["run_id"].tolist() == frame["run_id"].tolist()
     listed = cmathlab("study", "list", str(tmp_path / "runs"))
     assert "lr" in listed and "finished" in listed and "synthetic:iemocap" in listed
+    # issue 11: every number re-runnable: a tracked run retrained from its record matches it bit for bit
+    rerun = cmathlab("rerun", frame["run_id"][0], "--study", str(study))
+    assert "reproduced exactly" in rerun and "1 thread(s)" in rerun

@@ -224,6 +224,7 @@ class Tracker(Callback):
             tags += [RunTag("data_sha256", result["data"]["sha256"]), RunTag("data_source", result["data"]["source"]),
                      RunTag("cmathlab.label_names", json.dumps(result["label_names"])),
                      RunTag("device", result["device"]), RunTag("cmathlab.health", result["health"]),
+                     RunTag("cmathlab.threads", str(result.get("threads", ""))),
                      RunTag("cmathlab.health_note", result["health_note"][:5000])]
             log_batch(self.client, run_id, metrics=metrics, tags=tags)
             self.client.log_dict(run_id, result, "result.json")

@@ -81,7 +81,7 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
     results = fit(configs, corpus, on_epoch=on_epoch) if len(configs) > 1 else [fit(configs[0], corpus, on_epoch=on_epoch)]
     payloads = []
     for result in results:
-        payload = result.to_dict()
+        payload = {**result.to_dict(), "threads": torch.get_num_threads()}  # what `cmathlab rerun` must match
         if result.embeddings is not None:  # the driver may be on another node: ship them, not a path
             payload[EMBEDDINGS_KEY] = encode_array(result.embeddings)
         payloads.append(payload)
