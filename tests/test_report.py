@@ -73,6 +73,10 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
         assert row.n == 2 and row.seeds == "0 1"  # the full model's repeat in the gamma part counts once
         assert row["mean"] == pytest.approx(np.mean([v for _, v in values]))
         assert row["std"] == pytest.approx(np.std([v for _, v in values], ddof=1))
+        ids = {r.info.run_id for r in runs if r.data.tags["variant"] == variant and r.data.params["model"] == "cmath"
+               and r.data.params["modalities"] == "tav" and r.data.params["gamma2"] == "1.8"}
+        assert set(row.run_ids.split()) <= ids and len(row.run_ids.split()) == 2  # each number names its runs
+        assert f"seed 0 {row.run_ids.split()[0]}" in (study / "report" / "index.html").read_text()
     hd = measured[(measured.row == "w/o HD") & (measured.metric == "test/wf1")].iloc[0]
     assert hd.test in ("paired", "none") and "repeat a config and seed" in (study / "report" / "report.md").read_text()
     overall = pd.read_csv(study / "report" / "tables" / "overall-iemocap.csv")

@@ -232,3 +232,20 @@ def test_every_condition_lands_in_some_table_even_two_axes_at_once(monkeypatch):
     assert [(t.key, [r.name for r in t.rows]) for t in tables] == [
         ("vary-dim-model-meld", ["reference: dim = 400, model = cmath", "dim = 64, model = bigru"]),
         ("vary-lr-dropout-meld", ["reference: lr = 0.0002, dropout = 0.3", "lr = 0.001, dropout = 0.1"])]
+
+
+def test_two_studies_join_equal_conditions_but_refuse_one_cell_claimed_on_two_data_files(monkeypatch):
+    from cmathlab.report import runs as runs_module
+    from cmathlab.study import state
+
+    first = _raw([("a", 0, 0.50, {}), ("b", 1, 0.52, {})]).assign(**{"tags.data_sha256": "aaa"})
+    second = _raw([("c", 2, 0.51, {}), ("d", 0, 0.60, {"lr": 1e-3})]).assign(**{"tags.data_sha256": "aaa"})
+    monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
+    monkeypatch.setattr(runs_module, "_search", lambda st, directory: first if directory == "A" else second)
+    runs = runs_module.load_runs(["A", "B"])
+    ref = runs.reference("meld")
+    assert runs.seeds_of(ref)["seed"].tolist() == [0, 1, 2]  # one condition, its seeds from both studies
+    other = _raw([("e", 0, 0.40, {})]).assign(**{"tags.data_sha256": "bbb", "tags.data_source": "other.pkl"})
+    monkeypatch.setattr(runs_module, "_search", lambda st, directory: first if directory == "A" else other)
+    with pytest.raises(BadInput, match="share a config and seed but not their data"):
+        runs_module.load_runs(["A", "B"])  # seed 0 of the default condition: in both, on other data

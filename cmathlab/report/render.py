@@ -54,12 +54,20 @@ def grid(table: Table, fmt: str) -> pd.DataFrame:
     records, index = [], []
     for row in table.rows:
         index.append(name(row.name))
-        records.append([_cell(table.cells.get((row.name, c)), fmt) for c in table.columns])
+        cells = [_cell(table.cells.get((row.name, c)), fmt) for c in table.columns]
+        if fmt == "html" and row.run_ids:  # each cell names the MLflow runs it averages (hover, or read the CSV)
+            cells = [f'<span title="{_runs_of(row, c)}">{text}</span>' for text, c in zip(cells, table.columns)]
+        records.append(cells)
     for label, values in table.published:
         index.append(italic(name(label)))
         records.append([_published_cell(values.get(c), fmt) for c in table.columns])
     headers = [name(h) for h in table.headers]
     return pd.DataFrame(records, index=pd.Index(index, name=""), columns=headers)
+
+
+def _runs_of(row, column: str) -> str:
+    seeds = sorted(row.values.get(column, {}))
+    return html.escape("MLflow runs: " + ", ".join(f"seed {s} {row.run_ids[s]}" for s in seeds if s in row.run_ids))
 
 
 def markdown(table: Table) -> str:

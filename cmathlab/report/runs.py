@@ -139,6 +139,13 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if frame.empty:
         raise BadInput("no finished runs to report", source=", ".join(directories))
+    # the same config and seed on two different data files is two experiments claiming one cell: refuse
+    data = frame[frame["data_sha256"] != ""].groupby([*CONDITION, "seed"], dropna=False)["data_sha256"].nunique()
+    if (data > 1).any():
+        clash = frame.set_index([*CONDITION, "seed"]).loc[data[data > 1].index[0]]
+        runs = ", ".join(f"{r} ({s}: {d})" for r, s, d in zip(clash["run_id"], clash["study"], clash["data_source"]))
+        raise BadInput(f"runs {runs} share a config and seed but not their data; report them apart, or give the "
+                       "files names in one study ([data] meld = {{ a = ..., b = ... }})", source=", ".join(directories))
     # of two runs of one config and seed, keep the one with embeddings (for t-SNE), else the first
     frame = frame.sort_values(["keep_embeddings", "start_time"], ascending=[False, True], kind="stable")
     duplicated = frame.duplicated(subset=[*CONDITION, "seed"], keep="first")

@@ -51,6 +51,7 @@ class Row:
     values: dict[str, dict[int, float]]  # column -> seed -> value, in percent
     reference: bool = False
     condition: tuple | None = None
+    run_ids: dict[int, str] = field(default_factory=dict)  # seed -> its MLflow run, so every number has its run
 
 
 @dataclass
@@ -147,7 +148,8 @@ class Table:
                     "bold": cell.bold, "underline": cell.underline, "dagger": cell.dagger,
                     "test": c.test if c else "", "diff": c.diff if c else math.nan, "p": c.p if c else math.nan,
                     "p_adjusted": cell.p_adjusted, "cohens_d": c.cohens_d if c else math.nan,
-                    "ci95_low": c.ci_low if c else math.nan, "ci95_high": c.ci_high if c else math.nan})
+                    "ci95_low": c.ci_low if c else math.nan, "ci95_high": c.ci_high if c else math.nan,
+                    "run_ids": " ".join(row.run_ids[s] for s in sorted(row.values.get(column, {})) if s in row.run_ids)})
         for name, values in self.published:
             for column, header in zip(self.columns, self.headers):
                 records.append({"table": self.key, "dataset": self.dataset, "row": name, "source": "published",
@@ -171,7 +173,8 @@ def _row(runs: Runs, condition: tuple, name: str, columns: list[str], reference:
     seeds = runs.seeds_of(condition)
     values = {c: {int(s): 100 * float(v) for s, v in zip(seeds["seed"], seeds[c]) if not math.isnan(v)}
               for c in columns if c in seeds}
-    return Row(name=name, values=values, reference=reference, condition=condition)
+    return Row(name=name, values=values, reference=reference, condition=condition,
+               run_ids={int(s): r for s, r in zip(seeds["seed"], seeds["run_id"])})
 
 
 def _field(condition: tuple, name: str):

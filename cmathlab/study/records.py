@@ -43,7 +43,7 @@ def normalise(raw: pd.DataFrame, strict: bool = True) -> pd.DataFrame:
             column = pd.Series(None, index=raw.index, dtype=object)
         # a run recorded before the field existed ran with BEFORE's value, not today's default
         out[name] = column.map(lambda v, kind=kind, name=name: parse_value(v, kind, BEFORE.get(name)))
-    for name in ("data_source", "cmathlab.health", "cmathlab.health_note", "cmathlab.label_names"):
+    for name in ("data_source", "data_sha256", "cmathlab.health", "cmathlab.health_note", "cmathlab.label_names"):
         column = raw.get(f"tags.{name}", pd.Series("", index=raw.index)).fillna("").astype(str)
         out[name.removeprefix("cmathlab.")] = column
     for column in raw.columns:
