@@ -14,8 +14,8 @@ import torch
 
 from cmathlab import train
 from cmathlab.config import BEFORE, LOSS_TERMS, RECIPES, Config
-from cmathlab.data import make_synthetic, read_corpus
-from cmathlab.data.corpus import Corpus, Dialogue
+from cmathlab.data import make_synthetic
+from cmathlab.data.corpus import Corpus
 from cmathlab.data.tensors import PaddedSplit, feature_scalers
 from cmathlab.errors import BadInput
 from cmathlab.model.cmath import CMATH

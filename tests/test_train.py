@@ -7,7 +7,7 @@ import torch
 from cmathlab.config import Config
 from cmathlab.errors import BadInput
 from cmathlab import train
-from cmathlab.train import Diverged, fit
+from cmathlab.train import fit
 
 
 def quick(**kw) -> Config:

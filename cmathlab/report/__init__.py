@@ -34,7 +34,6 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
                  options: Options = Options(), step: Callable[[str], None] | None = None) -> dict[str, str]:
     """Write the report of the studies in `directories` to `out`; returns format -> main file."""
     from cmathlab.report import figures as fig
-    from cmathlab.report import render
     from cmathlab.report.runs import load_runs
 
     step = step or (lambda _: None)

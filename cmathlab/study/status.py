@@ -209,7 +209,7 @@ def write_export(directory: str, fmt: str, out: str | None, force: bool, console
         raise BadInput("exists; choose another --out or pass --force", source=out)
     if fmt == "parquet":
         try:
-            import pyarrow  # noqa: F401
+            import pyarrow  # noqa: F401 - pandas writes parquet through it
         except ImportError:
             raise BadInput("parquet needs pyarrow (pip install pyarrow); or use --format csv", field="--format") from None
     frame = export_runs(directory)
