@@ -207,6 +207,16 @@ def test_a_study_varying_a_plain_field_gets_its_table_against_the_reference_give
     assert [r.name for r in default.rows] == ["reference: lr = 0.001", "lr = 0.003"]
     with pytest.raises(BadInput, match="no condition on meld has lr=0.5"):
         build_tables(_load(monkeypatch, raw), Options(reference={"lr": 0.5}))
+    # a spec's [report] reference is the default; --reference still wins
+    from cmathlab.report import runs as runs_module
+    from cmathlab.study import state
+
+    monkeypatch.setattr(state, "read_state", lambda directory: {
+        "tracking_uri": "sqlite:///x.db", "spec": {"report": {"reference": {"lr": 3e-3}}}})
+    (declared,) = build_tables(runs_module.load_runs(["study"]), Options(published=False))
+    assert declared.reference.name == "reference: lr = 0.003"
+    (chosen,) = build_tables(runs_module.load_runs(["study"]), Options(published=False, reference={"lr": 1e-3}))
+    assert chosen.reference.name == "reference: lr = 0.001"
 
 
 def test_a_baselines_only_study_reports_against_the_condition_with_most_runs(monkeypatch):

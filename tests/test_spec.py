@@ -204,3 +204,12 @@ def test_several_feature_files_of_a_dataset_become_the_features_axis(tmp_path):
 def test_bad_feature_file_tables_are_one_line(tmp_path, text, words):
     with pytest.raises(BadInput, match=words):
         load_spec(write_spec(tmp_path, 'name = "x"\n' + text))
+
+
+def test_a_spec_may_declare_the_reporting_reference(tmp_path):
+    spec = load_spec(write_spec(tmp_path, 'name = "r"\ndatasets = ["meld"]\n[report]\nreference = { model = "bigru" }\n'
+                                          '[grid]\nmodel = ["bigru", "mlp"]\n'))
+    assert spec.report == {"reference": {"model": "bigru"}} and Spec.from_dict(spec.to_dict()).report == spec.report
+    with pytest.raises(BadInput, match="did you mean 'model'"):
+        load_spec(write_spec(tmp_path, 'name = "r"\ndatasets = ["meld"]\n[report]\nreference = { modle = "bigru" }\n'
+                                       '[grid]\nmodel = ["bigru"]\n'))

@@ -36,6 +36,7 @@ class Runs:
     frame: pd.DataFrame  # one row per finished (condition, seed): config fields, seed, metrics, run_id
     sources: dict[str, str]  # dataset -> data source of its runs
     notes: list[str] = field(default_factory=list)  # what was left out, and why
+    declared_reference: dict | None = None  # a spec's [report] reference, used when --reference is not given
 
     def datasets(self) -> list[str]:
         """The paper's datasets first, in its order, then any other in name order."""
@@ -52,6 +53,7 @@ class Runs:
     def choose_reference(self, chosen: dict | None = None) -> None:
         """Fix each dataset's reference condition once: the one matching every field of `chosen` (the
         user's `--reference`), else the paper's full model, else the condition with the most runs."""
+        chosen = chosen or self.declared_reference
         self.references = {d: self._reference(d, chosen) for d in self.datasets()}
 
     def reference(self, dataset: str) -> tuple | None:
@@ -119,9 +121,10 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     listed in the notes and, unless `include_flagged`, left out of the frame."""
     from cmathlab.study.state import read_state
 
-    frames, notes = [], []
+    frames, notes, declared = [], [], None
     for directory in directories:
         state = read_state(directory)
+        declared = declared or state.get("spec", {}).get("report", {}).get("reference")  # the first study's [report]
         raw = _search(state, directory)
         unfinished = raw[raw["status"] != "FINISHED"] if len(raw) else raw
         if len(unfinished):
@@ -165,7 +168,7 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
                        source=", ".join(directories))
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
     sources = frame.groupby("dataset")["data_source"].first().to_dict()
-    return Runs(frame=frame, sources=sources, notes=notes)
+    return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared)
 
 
 def load_artifact(run: pd.Series, name: str):

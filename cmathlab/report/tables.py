@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -181,8 +182,45 @@ def _field(condition: tuple, name: str):
     return condition[CONDITION.index(name)]
 
 
+@dataclass(frozen=True)
+class TableSpec:
+    """One of the paper's tables, as data: the axes it varies around the reference (runs.AXES[key]), its
+    title, how a row is named and ordered, its columns and the published section beside it."""
+
+    key: str
+    title: str  # {ds}: the dataset's name; {n}: the paper's table number for the dataset
+    name: Callable[[tuple, bool], str]  # (condition, is the reference) -> the row's name
+    order: Callable[[tuple, bool], object]
+    per_class: bool = False  # per-class F1 columns before ACC and W-F1
+    published: str | None = None  # the section of published.toml shown beside it
+    published_name: Callable[[str], str] = str  # a published row's name in published.toml -> as shown
+
+
+PAPER_TABLES = (
+    TableSpec("overall", "Overall performance on {ds} (Table {n}); per-class columns are F1",
+              lambda c, ref: MODEL_NAMES[_field(c, "model")], lambda c, ref: (ref, _field(c, "model")),
+              per_class=True, published="overall"),
+    TableSpec("components", "Ablation of CMATH's components on {ds} (Table 4)",
+              lambda c, ref: "CMATH (full)" if ref else _field(c, "variant"),
+              lambda c, ref: 99 if ref else VARIANTS.index(_field(c, "variant")),
+              published="components", published_name=lambda n: n.replace("full", "CMATH (full)")),
+    TableSpec("modalities", "Modality subsets on {ds} (Table 5)", lambda c, ref: MODALITY_NAMES[_field(c, "modalities")],
+              lambda c, ref: MODALITY_ORDER.index(_field(c, "modalities")),
+              published="modalities", published_name=lambda n: MODALITY_NAMES[n]),
+    TableSpec("dims", "Embedding size d on {ds} (Figure 4)", lambda c, ref: f"d = {_field(c, 'dim')}",
+              lambda c, ref: _field(c, "dim")),
+    TableSpec("gammas", "Distillation weights γ1 × γ2 on {ds} (Figure 6)",
+              lambda c, ref: f"γ1 = {_field(c, 'gamma1'):.1f}, γ2 = {_field(c, 'gamma2'):.1f}",
+              lambda c, ref: (_field(c, "gamma1"), _field(c, "gamma2"))),
+    TableSpec("features", "Feature files (encoders) on {ds}: the same settings on each",
+              lambda c, ref: _field(c, "features") or "(the one file)", lambda c, ref: _field(c, "features")),
+)
+PAPER_TABLE_NUMBER = {"iemocap": 2, "meld": 3}
+
+
 def build_tables(runs: Runs, options: Options) -> list[Table]:
-    """Every table the runs can fill, per dataset, in the paper's order."""
+    """Every table the runs can fill, per dataset: the paper's (PAPER_TABLES, in its order), the length
+    figure's, then one per set of fields the remaining conditions vary, so that every condition shows."""
     published = _published() if options.published else {}
     runs.choose_reference(options.reference)
     tables = []
@@ -194,6 +232,7 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         labels = runs.label_names(dataset)
         ds = DATASET_NAMES[dataset]
         two = (["test/acc", "test/wf1"], ["ACC", "W-F1"])
+        per_class = ([f"test/f1/{n}" for n in labels] + two[0], [n.capitalize() for n in labels] + two[1])
 
         def table(key, title, conditions, name_of, order, columns, headers, pub=(), minimum=2):
             rows = [_row(runs, c, name_of(c), columns, c == ref) for c in sorted(conditions, key=order)]
@@ -202,40 +241,21 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
             tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,
                                 headers=headers, rows=rows, published=list(pub)).mark(options))
 
-        def pub(section):
-            return [(f"{name} (published)", _metric_columns(values))
-                    for name, values in published.get(section, {}).get(dataset, {}).items()]
-
-        overall_cols = [f"test/f1/{n}" for n in labels] + ["test/acc", "test/wf1"]
-        table("overall", f"Overall performance on {ds} (Table {2 if dataset == 'iemocap' else 3}); "
-                         "per-class columns are F1", runs.around(dataset, "overall"),
-              lambda c: MODEL_NAMES[_field(c, "model")], lambda c: (c == ref, _field(c, "model")),
-              overall_cols, [n.capitalize() for n in labels] + ["ACC", "W-F1"], pub("overall"))
-        table("components", f"Ablation of CMATH's components on {ds} (Table 4)", runs.around(dataset, "components"),
-              lambda c: "CMATH (full)" if c == ref else _field(c, "variant"),
-              lambda c: VARIANTS.index(_field(c, "variant")) if c != ref else 99, *two,
-              [(n.replace("full", "CMATH (full)"), v) for n, v in pub("components")])
-        table("modalities", f"Modality subsets on {ds} (Table 5)", runs.around(dataset, "modalities"),
-              lambda c: MODALITY_NAMES[_field(c, "modalities")],
-              lambda c: MODALITY_ORDER.index(_field(c, "modalities")), *two,
-              [(MODALITY_NAMES[n.split(" ")[0]] + " (published)", v) for n, v in pub("modalities")])
-        table("dims", f"Embedding size d on {ds} (Figure 4)", runs.around(dataset, "dims"),
-              lambda c: f"d = {_field(c, 'dim')}", lambda c: _field(c, "dim"), *two)
-        table("gammas", f"Distillation weights γ1 × γ2 on {ds} (Figure 6)", runs.around(dataset, "gammas"),
-              lambda c: f"γ1 = {_field(c, 'gamma1'):.1f}, γ2 = {_field(c, 'gamma2'):.1f}",
-              lambda c: (_field(c, "gamma1"), _field(c, "gamma2")), *two)
-        table("features", f"Feature files (encoders) on {ds}: CMATH with the same settings on each",
-              runs.around(dataset, "features"), lambda c: _field(c, "features") or "(the one file)",
-              lambda c: _field(c, "features"), *two)
+        for spec in PAPER_TABLES:
+            shown = [(f"{spec.published_name(name)} (published)", _metric_columns(values))
+                     for name, values in published.get(spec.published, {}).get(dataset, {}).items()]
+            table(spec.key, spec.title.format(ds=ds, n=PAPER_TABLE_NUMBER.get(dataset, "2/3")),
+                  runs.around(dataset, spec.key), lambda c, spec=spec: spec.name(c, c == ref),
+                  lambda c, spec=spec: spec.order(c, c == ref), *(per_class if spec.per_class else two), shown)
         lengths = length_table(runs, dataset, ref, options) if _field(ref, "model") == "cmath" else None
         if lengths is not None:
             tables.append(lengths)
         # every other condition: a table per set of fields it differs from the reference in (any axis a
         # study varied: lr, dropout, recipe, two paper axes at once), so no run is left out unseen
-        shown = {row.condition for t in tables[start:] for row in t.rows}
+        shown_conditions = {row.condition for t in tables[start:] for row in t.rows}
         groups: dict[tuple, list] = {}
         for c in runs.conditions(dataset):
-            if c not in shown and c != ref:
+            if c not in shown_conditions and c != ref:
                 groups.setdefault(tuple(f for f, x, y in zip(CONDITION, c, ref) if x != y), []).append(c)
         for fields, conditions in groups.items():
             def name_of(c, fields=fields):
@@ -243,10 +263,10 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
 
             table(f"vary-{'-'.join(fields)}", f"{', '.join(fields)} on {ds}, against the reference "
                                               f"({_describe(ref, fields)})", [ref, *conditions], name_of,
-                  lambda c, fields=fields: (c != ref, tuple(str(_field(c, f)) for f in fields)), *two)
+                  lambda c, fields=fields: (c != ref, tuple(str(_field(c, f)) for f in fields)), *per_class)
         if len(tables) == start:  # one condition only: its numbers, with nothing to compare them with
             table("condition", f"The one condition on {ds}", [ref], lambda c: _describe(c, ("model", "variant")),
-                  lambda c: 0, *two, minimum=1)
+                  lambda c: 0, *per_class, minimum=1)
     return tables
 
 

@@ -22,7 +22,7 @@ METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
 _RESERVED = {"dataset", "seed", "epochs", "device", "features"}
-_TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric",
+_TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric", "report",
         "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources", "fuse", "fuse_max"}
 _PART_ONLY = {"grid", "search", "asha"}
 
@@ -73,6 +73,7 @@ class Spec:
     scale: float  # synthetic corpora only
     data_seed: int
     max_concurrent: int | None
+    report: dict = field(default_factory=dict)  # [report]: reference = {field = value, ...} for `cmathlab report`
 
     def n_trials(self) -> int:
         return sum(p.n_trials() for p in self.parts)
@@ -133,13 +134,30 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
     spec = Spec(name=top.check("name", raw.get("name", _stem(path)), str), path=os.path.abspath(path),
                 description=top.check("description", raw.get("description", ""), str), parts=parts,
                 data=sources, scale=scale if scale is not None else spec_scale,
-                data_seed=top.integer("data_seed", 0), max_concurrent=top.optional_int("max_concurrent"))
+                data_seed=top.integer("data_seed", 0), max_concurrent=top.optional_int("max_concurrent"),
+                report=_report_table(path, top.table("report")))
     if not 0 < spec.scale <= 1:
         raise BadInput(f"{spec.scale!r} is not a share in (0, 1]", source=path, field="scale")
     names = [p.name for p in parts]
     if len(set(names)) != len(names):
         raise BadInput(f"two parts share a name: {names}", source=path, field="name")
     return spec
+
+
+def _report_table(path: str, table: dict) -> dict:
+    """[report]: only `reference`, a table of config fields whose values name the reference condition."""
+    unknown = set(table) - {"reference"}
+    if unknown:
+        raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: reference", source=path, field="report")
+    reference = table.get("reference", {})
+    if not isinstance(reference, dict):
+        raise BadInput(f"{reference!r} is not a table such as {{ model = \"cmath\", variant = \"full\" }}",
+                       source=path, field="report.reference")
+    fields = {f.name for f in dataclasses.fields(Config)}
+    for key in reference:
+        if key not in fields:
+            raise BadInput(unknown_field(key), source=path, field=f"report.reference.{key}")
+    return {"reference": reference} if reference else {}
 
 
 def _read(path: str) -> dict:
