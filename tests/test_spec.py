@@ -142,7 +142,7 @@ def test_a_spec_with_bad_toml_is_one_line(tmp_path, capsys):
 
 
 def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
-    from cmathlab.study.runner import units
+    from cmathlab.study.units import units
     from cmathlab.study.trial import trial_config
 
     write_spec(tmp_path, 'name = "dims"\n[grid]\ndim = [16, 32]\n', "dims.toml")
@@ -157,7 +157,7 @@ def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
 
 
 def test_fused_groups_share_shapes_and_respect_the_cap(tmp_path):
-    from cmathlab.study.runner import fused_groups
+    from cmathlab.study.units import fused_groups
 
     spec = load_spec(write_spec(tmp_path, 'name = "f"\ndatasets = ["iemocap", "meld"]\nseeds = 2\nfuse = "auto"\n'
                                           'fuse_max = 3\n[grid]\nvariant = ["full", "w/o HD", "w/o MR"]\n'))
