@@ -167,7 +167,7 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
         raise BadInput("every finished run is collapsed or diverged (see --include-flagged)",
                        source=", ".join(directories))
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
-    sources = frame.groupby("dataset")["data_source"].first().to_dict()
+    sources = {d: ", ".join(dict.fromkeys(s)) for d, s in frame.groupby("dataset")["data_source"]}  # every file
     return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared)
 
 
