@@ -266,3 +266,19 @@ def test_a_baseline_has_no_variants():
     with pytest.raises(BadInput, match="field variant.*'full'"):
         small(model="mlp", variant="w/o MR")
     assert small(model="bigru", modalities="ta").modalities == "ta"
+
+
+def test_pre_ln_normalises_attention_inputs_not_the_residual_and_ignores_padding(tiny_corpus):
+    """`norm = "pre"` (an option; the paper's eqs. 9-11 are post-LN): same shapes, other numbers, padding-blind."""
+    def built(cfg):
+        torch.manual_seed(0)
+        return build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+
+    post, pre = built(small()), built(small(norm="pre"))
+    assert isinstance(pre.cma["t"].norm_in, torch.nn.LayerNorm) and isinstance(post.cma["t"].norm_in, torch.nn.Identity)
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    alone, batched = pre(batch_of(tiny_corpus, [short])), pre(batch_of(tiny_corpus, [long, short]))
+    torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+    assert alone.logits.shape == post(batch_of(tiny_corpus, [short])).logits.shape
+    assert not torch.allclose(alone.logits, post(batch_of(tiny_corpus, [short])).logits)

@@ -72,8 +72,9 @@ class SpeakerPosition(nn.Module):
 class Stream(nn.Module):
     """H-bar = Norm(H-tilde + H_c); H = Norm(FFN(H-bar) + H-bar): the tail of eqs. 9, 10 and 11."""
 
-    def __init__(self, d: int, ffn_mult: int, dropout: float):
+    def __init__(self, d: int, ffn_mult: int, dropout: float, pre: bool = False):
         super().__init__()
+        self.pre = pre  # pre-LN: the residual stream is never normalised, the FFN's input is
         self.norm1 = nn.LayerNorm(d)
         self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.ReLU(), nn.Dropout(dropout),
                                  nn.Linear(ffn_mult * d, d))
@@ -81,6 +82,9 @@ class Stream(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, h_central: torch.Tensor, h_tilde: torch.Tensor) -> torch.Tensor:
+        if self.pre:
+            h_bar = self.drop(h_tilde) + h_central
+            return self.drop(self.ffn(self.norm2(h_bar))) + h_bar
         h_bar = self.norm1(self.drop(h_tilde) + h_central)
         return self.norm2(self.drop(self.ffn(h_bar)) + h_bar)
 
@@ -132,15 +136,17 @@ class CMATransformer(nn.Module):
         def attention():
             return Attention(d, cfg.heads, cfg.dropout)
 
+        pre = cfg.norm == "pre"
         self.self_attention = attention()
         self.cross_attention = nn.ModuleList(attention() for _ in range(n_aux))
-        self.central = Stream(d, cfg.ffn_mult, cfg.dropout)
-        self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout) for _ in range(n_aux))
+        self.central = Stream(d, cfg.ffn_mult, cfg.dropout, pre)
+        self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout, pre) for _ in range(n_aux))
+        self.norm_in = nn.LayerNorm(d) if pre else nn.Identity()  # pre-LN: attention reads normalised inputs
         self.gate = Gate(d, 1 + n_aux, cfg.gate)
 
     def forward(self, h_c: torch.Tensor, h_aux: list[torch.Tensor], padding: torch.Tensor) -> torch.Tensor:
         def attend(layer, query, key):
-            return layer(query, key, padding)
+            return layer(self.norm_in(query), self.norm_in(key), padding)
 
         cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]  # H-tilde_{a->t}, eqs. 9-10
         h_tilde = attend(self.self_attention, h_c, h_c) + sum(cross)  # eq. 11, lines 1-2
