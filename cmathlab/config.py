@@ -38,7 +38,8 @@ RECIPES = {
 # What a run recorded before a field existed ran with: reading an old record, a missing field
 # means this value (the behaviour of that code), never the new default.
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
-          "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post"}
+          "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
+          "attention_bias": "none"}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
@@ -61,6 +62,7 @@ _CHOICES = {
     "recipe": tuple(RECIPES),
     "schedule": ("constant", "cosine"),
     "norm": ("post", "pre"),
+    "attention_bias": ("none", "alibi", "learned"),
 }
 
 
@@ -104,6 +106,7 @@ class Config:
     kernel_a: int = 3  # 3 lets a compressed utterance see its neighbours (no real audio/visual to choose on)
     kernel_v: int = 3  # as for audio
     norm: str = "post"  # eqs. 9-11 normalise after each residual (post-LN); "pre" normalises inputs instead (probe)
+    attention_bias: str = "none"  # eqs. 9-11 see absolute positions only; "alibi"/"learned" bias heads by distance (probe)
     gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone
     sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
     sigma_init: float = 0.1  # sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise

@@ -81,3 +81,12 @@ def test_only_cmath_trains_fused(tiny_corpus):
 def test_fusion_key_ignores_seed_gammas_and_loss_only_variants():
     assert fusion_key(config(seed=3, gamma1=2.0, variant="w/o HD")) == fusion_key(config())
     assert fusion_key(config(variant="w/o CMA-T")) != fusion_key(config())
+
+
+@pytest.mark.parametrize("bias", ["alibi", "learned"])
+def test_a_distance_bias_trains_fused_like_solo(tiny_corpus, bias):
+    group = [config(seed=0, attention_bias=bias), config(seed=1, attention_bias=bias, variant="w/o HD")]
+    for member, cfg in zip(fit(group, tiny_corpus), group):
+        solo = fit(cfg, tiny_corpus)
+        assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
+        assert member.history[-1]["loss_total"] == pytest.approx(solo.history[-1]["loss_total"], rel=1e-4)

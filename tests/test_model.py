@@ -282,3 +282,29 @@ def test_pre_ln_normalises_attention_inputs_not_the_residual_and_ignores_padding
     torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
     assert alone.logits.shape == post(batch_of(tiny_corpus, [short])).logits.shape
     assert not torch.allclose(alone.logits, post(batch_of(tiny_corpus, [short])).logits)
+
+
+def test_distance_bias_alibi_favours_neighbours_and_learned_starts_at_the_papers_attention(tiny_corpus):
+    """`attention_bias` (not in the paper): "alibi" lowers each head's scores by slope * distance;
+    "learned" starts at zero, so an untrained model is the paper's; both stay padding-blind."""
+    from cmathlab.model.cmath import DistanceBias
+
+    alibi = DistanceBias("alibi", heads=4)(5, torch.device("cpu"))  # (heads, n, n)
+    assert alibi.shape == (4, 5, 5)
+    assert torch.equal(alibi, alibi.transpose(1, 2)) and (alibi.diagonal(dim1=1, dim2=2) == 0).all()
+    assert (alibi[0, 0, 1:] < alibi[0, 0, :-1]).all()  # farther is lower
+    assert alibi[0, 0, 4] < alibi[3, 0, 4] < 0  # the first head is the most local
+
+    def built(cfg):
+        torch.manual_seed(0)
+        return build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    plain, learned, local = built(small()), built(small(attention_bias="learned")), built(small(attention_bias="alibi"))
+    one = batch_of(tiny_corpus, [long])
+    torch.testing.assert_close(learned(one).logits, plain(one).logits)  # same weights, a zero bias
+    assert not torch.allclose(local(one).logits, plain(one).logits)
+    for model in (learned, local):
+        alone, batched = model(batch_of(tiny_corpus, [short])), model(batch_of(tiny_corpus, [long, short]))
+        torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)

@@ -113,7 +113,8 @@ class Attention(nn.Module):
         self.heads = heads
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+    def forward(self, query: torch.Tensor, key: torch.Tensor, padding: torch.Tensor,
+                bias: torch.Tensor | None = None) -> torch.Tensor:
         b, n, d = query.shape
         h = self.heads
 
@@ -122,8 +123,36 @@ class Attention(nn.Module):
 
         q, k, v = split(self.query(query)), split(self.key(key)), split(self.value(key))
         scores = q @ k.transpose(-1, -2) / math.sqrt(d // h)  # (B, h, n, n)
+        if bias is not None:
+            scores = scores + bias  # (h, n, n): DistanceBias
         scores = scores.masked_fill(padding[:, None, None, :], float("-inf"))  # padded keys get no weight
         return self.out((self.drop(scores.softmax(-1)) @ v).transpose(1, 2).reshape(b, n, d))
+
+
+class DistanceBias(nn.Module):
+    """An attention bias by the distance between two utterances of a dialogue, per head (not in the paper).
+
+    Eqs. 6-8 give attention absolute positions only, so a head must learn from them that an utterance's
+    neighbours matter most. "alibi" subtracts slope_h * |i - j| (slopes 1/4, 1/16, ... by head, fixed):
+    one head stays near, the others see the whole dialogue. "learned" is a trainable bias per head and
+    signed distance (clipped at `RANGE`), starting at 0, that is, at the paper's attention."""
+
+    RANGE = 16
+
+    def __init__(self, kind: str, heads: int):
+        super().__init__()
+        self.kind = kind
+        if kind == "alibi":
+            self.register_buffer("slopes", torch.pow(2.0, -8.0 * torch.arange(1, heads + 1) / heads)[:, None, None])
+        else:
+            self.table = nn.Parameter(torch.zeros(heads, 2 * self.RANGE + 1))
+
+    def forward(self, n: int, device) -> torch.Tensor:
+        i = torch.arange(n, device=device)
+        distance = i[None, :] - i[:, None]  # (n, n): key minus query
+        if self.kind == "alibi":
+            return -self.slopes * distance.abs()
+        return self.table[:, distance.clamp(-self.RANGE, self.RANGE) + self.RANGE]  # (h, n, n)
 
 
 class CMATransformer(nn.Module):
@@ -143,10 +172,13 @@ class CMATransformer(nn.Module):
         self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout, pre) for _ in range(n_aux))
         self.norm_in = nn.LayerNorm(d) if pre else nn.Identity()  # pre-LN: attention reads normalised inputs
         self.gate = Gate(d, 1 + n_aux, cfg.gate)
+        self.bias = DistanceBias(cfg.attention_bias, cfg.heads) if cfg.attention_bias != "none" else None
 
     def forward(self, h_c: torch.Tensor, h_aux: list[torch.Tensor], padding: torch.Tensor) -> torch.Tensor:
+        bias = self.bias(h_c.shape[1], h_c.device) if self.bias is not None else None
+
         def attend(layer, query, key):
-            return layer(self.norm_in(query), self.norm_in(key), padding)
+            return layer(self.norm_in(query), self.norm_in(key), padding, bias)
 
         cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]  # H-tilde_{a->t}, eqs. 9-10
         h_tilde = attend(self.self_attention, h_c, h_c) + sum(cross)  # eq. 11, lines 1-2
