@@ -129,7 +129,9 @@ def test_config_lists_every_field_with_its_default_per_dataset_allowed_values_an
     assert set(reasons) == {f.name for f in dataclasses.fields(Config)} and all(reasons.values())
     assert main(["config", "lr", "dim", "schedule"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any("lr" in line and "0.003" in line and "0.0002" in line for line in lines)
+    assert any("lr" in line and "0.0003" in line and "0.0002" in line for line in lines)  # the cmathlab recipe
+    assert main(["config", "lr", "--recipe", "paper"]) == 0
+    assert any("lr" in line and "0.003 " in line for line in capsys.readouterr().out.splitlines())
     assert any("schedule" in line and "constant | cosine" in line for line in lines)
     _fails(["config", "dimm"], capsys, "did you mean 'dim'?")
 
@@ -138,7 +140,9 @@ def test_train_help_shows_the_defaults_per_dataset():
     parser = build_parser()
     train = parser._subparsers._group_actions[0].choices["train"]
     text = train.format_help()
-    assert "iemocap  lr 0.003, batch_size 16" in text and "meld     lr 0.0002, batch_size 4" in text
+    ours, paper = text.split("the paper's Section 5.3:\n")
+    assert "iemocap  lr 0.0003, batch_size 4" in ours and "meld     lr 0.0002, batch_size 4" in ours
+    assert "iemocap  lr 0.003, batch_size 16" in paper and "meld     lr 0.0002, batch_size 4" in paper
     assert "--set FIELD=VALUE" in text and "cmathlab config" in text
 
 

@@ -31,12 +31,14 @@ def test_full_cmath_approaches_the_bayes_limit_and_beats_text_only(corpus):
     assert text.bayes["test_acc"] < bayes  # the audio-only class pairs make fusion worth it
 
 
-REAL = {"dim": 32, "heads": 2, "batch_size": 4, "epochs": 15, "patience": 0}
+# the paper's IEMOCAP lr for both recipes, so they differ only in how they treat inputs (standardize, warm-up,
+# clipping): 15 epochs of a dim-32 model are too few for the cmathlab recipe's IEMOCAP lr of 3e-4
+REAL = {"dim": 32, "heads": 2, "batch_size": 4, "epochs": 15, "patience": 0, "lr": 3e-3}
 
 
 def test_inputs_with_real_statistics_train_like_unit_variance_ones_and_break_the_paper_recipe():
     """`NAME:real` gives the synthetic features real files' scales (per-feature affine, same Bayes
-    limit). Standardizing on the training dialogues undoes that, so the defaults learn the same;
+    limit). Standardizing on the training dialogues undoes that, so the cmathlab recipe learns the same;
     the paper's raw-input recipe is what collapsed on real IEMOCAP, and it fails here too."""
     plain = make_synthetic("iemocap/8", scale=0.3, seed=0)
     real = make_synthetic("iemocap/8:real", scale=0.3, seed=0)

@@ -21,15 +21,20 @@ def one(job):
             torch.nn.init.normal_(self.speaker.weight, std=ss)
         cm.SpeakerPosition.__init__ = __init__
         cm.SpeakerPosition.positions = lambda self, n, device: pos(self, n, device) * ps
-    if "attn_dropout" in job:  # monkeypatched probe: attention weights' dropout apart from the rest
-        from cmathlab.model import cmath as cm
-        ainit = cm.Attention.__init__
+    # monkeypatched probe: attention weights' dropout apart from the rest. The patch is undone after the
+    # run: a worker process runs many jobs (the attn.* results after the first patched job ran without it)
+    from cmathlab.model import cmath as cm
+    ainit = cm.Attention.__init__
+    if "attn_dropout" in job:
         def attn_init(self, d, heads, dropout, _p=job["attn_dropout"]):
             ainit(self, d, heads, _p)
         cm.Attention.__init__ = attn_init
     cfg = Config.for_dataset(corpus.dataset, recipe=recipe, **over)
     t = time.time()
-    r = fit(cfg, corpus)
+    try:
+        r = fit(cfg, corpus)
+    finally:
+        cm.Attention.__init__ = ainit
     out = {"tag": job["tag"], **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), "data": data, "scale": scale, "recipe": cfg.recipe, **over,
            "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
            "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
