@@ -11,10 +11,10 @@ def one(job):
     data, scale, recipe, over = job["data"], job.get("scale", 1.0), job.get("recipe"), job["over"]
     corpus = load_corpus(data, scale=scale)
     patch = job.get("patch")
+    from cmathlab.model import cmath as cm
+    init = cm.SpeakerPosition.__init__
+    pos = cm.SpeakerPosition.positions
     if patch:
-        from cmathlab.model import cmath as cm
-        init = cm.SpeakerPosition.__init__
-        pos = cm.SpeakerPosition.positions
         ps = job.get("pos_scale", 1.0); ss = job.get("spk_std", 1.0)
         def __init__(self, d, n):
             init(self, d, n)
@@ -29,13 +29,21 @@ def one(job):
         def attn_init(self, d, heads, dropout, _p=job["attn_dropout"]):
             ainit(self, d, heads, _p)
         cm.Attention.__init__ = attn_init
+    weights = Config.loss_weights
+    if "drop_terms" in job:  # monkeypatched probe: train without these loss terms
+        def loss_weights(self, *a, _drop=tuple(job["drop_terms"]), **k):
+            return {n: w for n, w in weights(self, *a, **k).items() if n not in _drop}
+        Config.loss_weights = loss_weights
     cfg = Config.for_dataset(corpus.dataset, recipe=recipe, **over)
     t = time.time()
     try:
         r = fit(cfg, corpus)
-    finally:
+    finally:  # undo every patch: the worker process runs the next job
         cm.Attention.__init__ = ainit
-    out = {"tag": job["tag"], **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), "data": data, "scale": scale, "recipe": cfg.recipe, **over,
+        cm.SpeakerPosition.__init__ = init
+        cm.SpeakerPosition.positions = pos
+        Config.loss_weights = weights
+    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), "data": data, "scale": scale, "recipe": cfg.recipe, **over,
            "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
            "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
            "f1": r.test["per_class_f1"], "sec": time.time() - t,
