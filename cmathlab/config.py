@@ -45,7 +45,7 @@ RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4}}}
 # means this value (the behaviour of that code), never the new default.
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
           "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
-          "attention_bias": "none", "layer_scale": 0.0}
+          "attention_bias": "none"}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
@@ -113,7 +113,6 @@ class Config:
     kernel_v: int = 3  # as for audio
     norm: str = "post"  # eqs. 9-11 normalise after each residual (post-LN); "pre" normalises inputs instead (probe)
     attention_bias: str = "none"  # eqs. 9-11 see absolute positions only; "alibi"/"learned" bias heads by distance (probe)
-    layer_scale: float = 0.0  # > 0: eqs. 9-11's attention and FFN branches get a trainable weight per dimension starting here (probe)
     gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone
     sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
     sigma_init: float = 0.1  # sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise
@@ -162,7 +161,7 @@ class Config:
         if self.lr <= 0:
             _bad("lr", self.lr, "a positive number")
         for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket",
-                     "warmup_steps", "distill_warmup", "layer_scale"):
+                     "warmup_steps", "distill_warmup"):
             if getattr(self, name) < 0:
                 _bad(name, getattr(self, name), "a non-negative number")
 

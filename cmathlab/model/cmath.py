@@ -72,7 +72,7 @@ class SpeakerPosition(nn.Module):
 class Stream(nn.Module):
     """H-bar = Norm(H-tilde + H_c); H = Norm(FFN(H-bar) + H-bar): the tail of eqs. 9, 10 and 11."""
 
-    def __init__(self, d: int, ffn_mult: int, dropout: float, pre: bool = False, layer_scale: float = 0.0):
+    def __init__(self, d: int, ffn_mult: int, dropout: float, pre: bool = False):
         super().__init__()
         self.pre = pre  # pre-LN: the residual stream is never normalised, the FFN's input is
         self.norm1 = nn.LayerNorm(d)
@@ -80,18 +80,13 @@ class Stream(nn.Module):
                                  nn.Linear(ffn_mult * d, d))
         self.norm2 = nn.LayerNorm(d)
         self.drop = nn.Dropout(dropout)
-        # LayerScale: a trainable per-dimension weight on each residual branch, starting at `layer_scale`
-        self.scale = nn.ParameterList(nn.Parameter(torch.full((d,), layer_scale)) for _ in range(2)) \
-            if layer_scale else None
 
     def forward(self, h_central: torch.Tensor, h_tilde: torch.Tensor) -> torch.Tensor:
-        attended, ffn = (lambda x: x, lambda x: x) if self.scale is None else (
-            lambda x: x * self.scale[0], lambda x: x * self.scale[1])
         if self.pre:
-            h_bar = attended(self.drop(h_tilde)) + h_central
-            return ffn(self.drop(self.ffn(self.norm2(h_bar)))) + h_bar
-        h_bar = self.norm1(attended(self.drop(h_tilde)) + h_central)
-        return self.norm2(ffn(self.drop(self.ffn(h_bar))) + h_bar)
+            h_bar = self.drop(h_tilde) + h_central
+            return self.drop(self.ffn(self.norm2(h_bar))) + h_bar
+        h_bar = self.norm1(self.drop(h_tilde) + h_central)
+        return self.norm2(self.drop(self.ffn(h_bar)) + h_bar)
 
 
 class Gate(nn.Module):
@@ -173,8 +168,8 @@ class CMATransformer(nn.Module):
         pre = cfg.norm == "pre"
         self.self_attention = attention()
         self.cross_attention = nn.ModuleList(attention() for _ in range(n_aux))
-        self.central = Stream(d, cfg.ffn_mult, cfg.dropout, pre, cfg.layer_scale)
-        self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout, pre, cfg.layer_scale) for _ in range(n_aux))
+        self.central = Stream(d, cfg.ffn_mult, cfg.dropout, pre)
+        self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout, pre) for _ in range(n_aux))
         self.norm_in = nn.LayerNorm(d) if pre else nn.Identity()  # pre-LN: attention reads normalised inputs
         self.gate = Gate(d, 1 + n_aux, cfg.gate)
         self.bias = DistanceBias(cfg.attention_bias, cfg.heads) if cfg.attention_bias != "none" else None
