@@ -308,7 +308,7 @@ def test_distance_bias_alibi_favours_neighbours_and_learned_starts_at_the_papers
 
     lengths = [len(d) for d in tiny_corpus.dialogues]
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
-    plain, learned, local = built(small()), built(small(attention_bias="learned")), built(small(attention_bias="alibi"))
+    plain, learned, local = (built(small(attention_bias=b)) for b in ("none", "learned", "alibi"))
     one = batch_of(tiny_corpus, [long])
     torch.testing.assert_close(learned(one).logits, plain(one).logits)  # same weights, a zero bias
     assert not torch.allclose(local(one).logits, plain(one).logits)
