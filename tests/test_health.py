@@ -85,6 +85,9 @@ def test_the_paper_recipe_is_section_5_3_and_a_field_still_overrides_it():
     assert (paper.lr, paper.batch_size, paper.dim, paper.gamma2) == (2e-4, 4, 400, 1.2)
     assert (paper.standardize, paper.warmup_steps, paper.schedule, paper.grad_clip) == (False, 0, "constant", 0.0)
     assert Config.for_dataset("meld", recipe="paper", grad_clip=2.0).grad_clip == 2.0
+    # every field added since issue 10 takes, under the paper recipe, the value the code before it behaved as
+    assert {name: getattr(paper, name) for name in BEFORE} == BEFORE
+    assert Config.for_dataset("meld").attention_bias == "alibi"  # the cmathlab recipe's distance bias
     with pytest.raises(BadInput, match="recipe"):
         Config.for_dataset("meld", recipe="fast")
 

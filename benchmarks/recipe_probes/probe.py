@@ -21,9 +21,8 @@ def one(job):
             torch.nn.init.normal_(self.speaker.weight, std=ss)
         cm.SpeakerPosition.__init__ = __init__
         cm.SpeakerPosition.positions = lambda self, n, device: pos(self, n, device) * ps
-    # monkeypatched probe: attention weights' dropout apart from the rest. The patch is undone after the
-    # run: a worker process runs many jobs (the attn.* results after the first patched job ran without it)
-    from cmathlab.model import cmath as cm
+    # monkeypatched probe: attention weights' dropout apart from the rest. Every patch is undone after the
+    # run, since a worker process runs many jobs (before, later attn.* jobs inherited it: attn.README)
     ainit = cm.Attention.__init__
     if "attn_dropout" in job:
         def attn_init(self, d, heads, dropout, _p=job["attn_dropout"]):
