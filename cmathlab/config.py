@@ -112,6 +112,7 @@ class Config:
     kernel_a: int = 3  # 3 lets a compressed utterance see its neighbours (no real audio/visual to choose on)
     kernel_v: int = 3  # as for audio
     norm: str = "post"  # eqs. 9-11 normalise after each residual (post-LN); "pre" normalises inputs instead (probe)
+    cma_layers: int = 1  # CMA-Transformers stacked per modality; the paper draws one and gives no depth
     attention_bias: str = "alibi"  # eqs. 9-11 see absolute positions only; biasing heads by distance: +1-3 valid on synthetic, 0 on MELD
     gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone
     sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
@@ -143,7 +144,7 @@ class Config:
         if not mods or set(mods) - set("tav") or len(set(mods)) != len(mods):
             _bad("modalities", mods, "a non-empty subset of t, a, v such as 'ta'")
         object.__setattr__(self, "modalities", "".join(m for m in "tav" if m in mods))
-        for name in ("dim", "heads", "batch_size", "epochs", "ffn_mult"):
+        for name in ("dim", "heads", "batch_size", "epochs", "ffn_mult", "cma_layers"):
             if getattr(self, name) < 1:
                 _bad(name, getattr(self, name), "a positive integer")
         if self.dim % self.heads:

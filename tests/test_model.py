@@ -82,8 +82,8 @@ def test_auxiliary_modality_changes_the_central_one_only_through_cma():
     m = model_for(small())
     h_t, h_a = torch.randn(1, 4, 16), torch.randn(1, 4, 16)
     pad = torch.zeros(1, 4, dtype=torch.bool)
-    out1 = m.cma["t"](h_t, [h_a, h_a], pad)
-    out2 = m.cma["t"](h_t, [h_a + 1.0, h_a], pad)
+    out1 = m.cma[0]["t"](h_t, [h_a, h_a], pad)
+    out2 = m.cma[0]["t"](h_t, [h_a + 1.0, h_a], pad)
     assert not torch.allclose(out1, out2)  # audio reaches H'_t through cross-attention (eq. 9)
 
 
@@ -282,7 +282,7 @@ def test_pre_ln_normalises_attention_inputs_not_the_residual_and_ignores_padding
         return build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
 
     post, pre = built(small()), built(small(norm="pre"))
-    assert isinstance(pre.cma["t"].norm_in, torch.nn.LayerNorm) and isinstance(post.cma["t"].norm_in, torch.nn.Identity)
+    assert isinstance(pre.cma[0]["t"].norm_in, torch.nn.LayerNorm) and isinstance(post.cma[0]["t"].norm_in, torch.nn.Identity)
     lengths = [len(d) for d in tiny_corpus.dialogues]
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
     alone, batched = pre(batch_of(tiny_corpus, [short])), pre(batch_of(tiny_corpus, [long, short]))
@@ -315,3 +315,36 @@ def test_distance_bias_alibi_favours_neighbours_and_learned_starts_at_the_papers
     for model in (learned, local):
         alone, batched = model(batch_of(tiny_corpus, [short])), model(batch_of(tiny_corpus, [long, short]))
         torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+
+
+def test_stacked_cma_transformers_feed_each_other_and_stay_padding_blind(tiny_corpus):
+    """`cma_layers` (the paper draws one CMA-Transformer per modality and gives no depth): layer 2 reads
+    layer 1's H'_m of every modality; one layer is the paper's model, parameter for parameter."""
+    def built(layers):
+        torch.manual_seed(0)
+        return build_model(small(cma_layers=layers), tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+
+    one, two = built(1), built(2)
+    assert len(one.cma) == 1 and len(two.cma) == 2
+    # the first layer and everything around it start from the same draws as the one-layer model
+    assert torch.equal(two.cma[0]["t"].self_attention.query.weight, one.cma[0]["t"].self_attention.query.weight)
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    batch = batch_of(tiny_corpus, [long])
+    calls = []
+    hook = two.cma[1]["t"].register_forward_hook(lambda mod, args, out: calls.append(args))
+    two(batch)
+    hook.remove()
+    h_t, h_aux = calls[0][0], calls[0][1]  # layer 2's inputs are layer 1's outputs for t, a and v
+    first = {m: two.cma[0][m](*_layer_inputs(two, batch, m)) for m in "tav"}
+    torch.testing.assert_close(h_t, first["t"])
+    torch.testing.assert_close(h_aux[0], first["a"])
+    alone, batched = two(batch_of(tiny_corpus, [short])), two(batch_of(tiny_corpus, [long, short]))
+    torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+
+
+def _layer_inputs(model, batch, central):
+    """The first CMA-Transformer's arguments for `central`: eq. 8's H_m of every modality."""
+    s_plus_p = model.speaker_position(batch.speakers)
+    h = {m: model.encode[m](batch.features[m], batch.mask)[0] + s_plus_p for m in "tav"}
+    return h[central], [h[a] for a in "tav" if a != central], ~batch.mask

@@ -239,8 +239,9 @@ class CMATH(nn.Module):
             else Projection(dims[m], cfg.dim) for m in mods})
         self.speaker_position = SpeakerPosition(cfg.dim, n_speakers)
         self.drop = nn.Dropout(cfg.dropout)
-        self.cma = nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods}) \
-            if cfg.cma_transformer else None
+        # one CMA-Transformer per modality (eqs. 13-14), stacked `cma_layers` deep
+        self.cma = nn.ModuleList(nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods})
+                                 for _ in range(cfg.cma_layers)) if cfg.cma_transformer else None
         self.fusion = VariationalFusion(cfg.dim, mods, cfg.sigma, cfg.sample_at_eval, cfg.sigma_init)
         self.classify_x = nn.Linear(cfg.dim, n_classes)  # eq. 19; softmax lives in the losses
         self.classify = nn.ModuleDict({m: nn.Linear(cfg.dim, n_classes) for m in mods})
@@ -254,8 +255,8 @@ class CMATH(nn.Module):
                 reconstructions[m] = u_second
         s_plus_p = self.speaker_position(batch.speakers)
         h = {m: self.drop(u_prime[m] + s_plus_p) for m in mods}  # eq. 8
-        if self.cma is not None:  # eqs. 13-14; w/o CMA-T passes H_m through
-            h = {m: self.cma[m](h[m], [h[a] for a in mods if a != m], padding) for m in mods}
+        for layer in self.cma or ():  # eqs. 13-14; w/o CMA-T passes H_m through
+            h = {m: layer[m](h[m], [h[a] for a in mods if a != m], padding) for m in mods}
         h_x = self.fusion(h, noise)
         return Output(logits=self.classify_x(h_x), embedding=h_x,
                       modality_logits={m: self.classify[m](h[m]) for m in mods},
