@@ -45,7 +45,7 @@ RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4}}}
 # means this value (the behaviour of that code), never the new default.
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
           "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
-          "attention_bias": "none"}
+          "attention_bias": "none", "cma_layers": 1}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
