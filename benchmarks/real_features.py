@@ -2,6 +2,7 @@
 paper's, on real MELD text and on the synthetic corpora, seed for seed, through `fit`.
 
     .venv/bin/python benchmarks/real_features.py meld --seeds 5
+    .venv/bin/python benchmarks/real_features.py meld --data runs/meld_from_csv.pkl --official-valid --arms cmath/cmathlab,bigru/cmathlab
     .venv/bin/python benchmarks/real_features.py synthetic --scale 0.2 --epochs 30
     .venv/bin/python benchmarks/real_features.py synthetic --scale 1 --epochs 60 --corpora iemocap
 
@@ -50,9 +51,11 @@ def run(job: dict) -> dict:
 def jobs(args) -> list[dict]:
     seeds = range(args.seeds)
     if args.what == "meld":
-        return [{"part": "meld-text", "data": args.data or MELD, "scale": 1.0, "model": model, "recipe": recipe,
-                 "seed": seed, "config": {"model": model, "modalities": "t", "seed": seed,
-                                          **({"epochs": args.epochs} if args.epochs else {})}}
+        return [{"part": "meld-text" + (" (official dev)" if args.official_valid else ""), "data": args.data or MELD,
+                 "scale": 1.0, "model": model, "recipe": recipe, "seed": seed,
+                 "config": {"model": model, "modalities": "t", "seed": seed,
+                            **({"epochs": args.epochs} if args.epochs else {}),
+                            **({"official_valid": True} if args.official_valid else {})}}
                 for seed in seeds for model, recipe in arms(args)]
     out = []
     for name in args.corpora.split(","):
@@ -107,6 +110,8 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.2, help="synthetic: share of the dialogues")
     parser.add_argument("--corpora", default="iemocap,meld", help="synthetic: which shapes")
     parser.add_argument("--data", help="meld: the feature file (default ../shared/data/meld/meld_text_minilm.pkl.gz)")
+    parser.add_argument("--official-valid", action="store_true",
+                        help="meld: validate on the dev dialogues the file names (a `cmathlab features` file)")
     parser.add_argument("--arms", help="MODEL/RECIPE,... (default: cmath and bigru, each with both recipes)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="runs/real_features.jsonl")
