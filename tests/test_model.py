@@ -319,14 +319,14 @@ def test_distance_bias_alibi_favours_neighbours_and_learned_starts_at_the_papers
 
 def test_stacked_cma_transformers_feed_each_other_and_stay_padding_blind(tiny_corpus):
     """`cma_layers` (the paper draws one CMA-Transformer per modality and gives no depth): layer 2 reads
-    layer 1's H'_m of every modality; one layer is the paper's model, parameter for parameter."""
+    layer 1's H'_m of every modality, and padding still changes no prediction."""
     def built(layers):
         torch.manual_seed(0)
         return build_model(small(cma_layers=layers), tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
 
     one, two = built(1), built(2)
     assert len(one.cma) == 1 and len(two.cma) == 2
-    # the first layer and everything around it start from the same draws as the one-layer model
+    # layer 1 starts from the same draws as the one-layer model (layer 2 is built after it)
     assert torch.equal(two.cma[0]["t"].self_attention.query.weight, one.cma[0]["t"].self_attention.query.weight)
     lengths = [len(d) for d in tiny_corpus.dialogues]
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
