@@ -28,6 +28,43 @@ def one(job):
         def attn_init(self, d, heads, dropout, _p=job["attn_dropout"]):
             ainit(self, d, heads, _p)
         cm.Attention.__init__ = attn_init
+    # monkeypatched probes (s6): "directional" distance bias (half the heads see only earlier utterances,
+    # half only later ones, each with ALiBi slopes), and a BiGRU over the central stream in place of self-attention
+    dforward = cm.DistanceBias.forward
+    cinit, cforward = cm.CMATransformer.__init__, cm.CMATransformer.forward
+    if job.get("directional"):
+        slopes = job["directional"]  # per head; sign: -1 past only, +1 future only, 0 both
+        def d_forward(self, n, device, _s=slopes):
+            i = torch.arange(n, device=device)
+            dist = i[None, :] - i[:, None]
+            out = []
+            for slope, side in _s:
+                b = -slope * dist.abs().float()
+                if side:
+                    b = b.masked_fill(dist * side < 0, -1e4)
+                out.append(b)
+            return torch.stack(out)
+        cm.DistanceBias.forward = d_forward
+    if job.get("gru_self"):
+        from torch import nn
+        def c_init(self, cfg, n_aux, _mode=job["gru_self"]):
+            cinit(self, cfg, n_aux)
+            self.gru = nn.GRU(cfg.dim, cfg.dim // 2, batch_first=True, bidirectional=True)
+            self.gru_mode = _mode
+        def c_forward(self, h_c, h_aux, padding):
+            from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+            bias = self.bias(h_c.shape[1], h_c.device) if self.bias is not None else None
+            def attend(layer, q, k):
+                return layer(self.norm_in(q), self.norm_in(k), padding, bias)
+            lengths = (~padding).sum(1).cpu()
+            packed = pack_padded_sequence(h_c, lengths, batch_first=True, enforce_sorted=False)
+            g, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=h_c.shape[1])
+            cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]
+            own = g if self.gru_mode == "replace" else g + attend(self.self_attention, h_c, h_c)
+            h_tilde = own + sum(cross)
+            streams = [self.central(h_c, h_tilde)] + [s(h_c, c) for s, c in zip(self.auxiliary, cross)]
+            return self.gate(streams)
+        cm.CMATransformer.__init__, cm.CMATransformer.forward = c_init, c_forward
     weights = Config.loss_weights
     if "drop_terms" in job:  # monkeypatched probe: train without these loss terms
         def loss_weights(self, *a, _drop=tuple(job["drop_terms"]), **k):
@@ -39,10 +76,12 @@ def one(job):
         r = fit(cfg, corpus)
     finally:  # undo every patch: the worker process runs the next job
         cm.Attention.__init__ = ainit
+        cm.DistanceBias.forward = dforward
+        cm.CMATransformer.__init__, cm.CMATransformer.forward = cinit, cforward
         cm.SpeakerPosition.__init__ = init
         cm.SpeakerPosition.positions = pos
         Config.loss_weights = weights
-    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), "data": data, "scale": scale, "recipe": cfg.recipe, **over,
+    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
            "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
            "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
            "f1": r.test["per_class_f1"], "sec": time.time() - t,
