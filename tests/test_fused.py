@@ -90,3 +90,11 @@ def test_a_distance_bias_trains_fused_like_solo(tiny_corpus, bias):
         solo = fit(cfg, tiny_corpus)
         assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
         assert member.history[-1]["loss_total"] == pytest.approx(solo.history[-1]["loss_total"], rel=1e-4)
+
+
+def test_a_context_gru_trains_fused_like_solo(tiny_corpus):
+    group = [config(seed=0, context="attention+gru"), config(seed=1, context="attention+gru", variant="w/o HD")]
+    for member, cfg in zip(fit(group, tiny_corpus), group):
+        solo = fit(cfg, tiny_corpus)
+        assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
+        assert member.history[-1]["loss_total"] == pytest.approx(solo.history[-1]["loss_total"], rel=1e-4)

@@ -327,7 +327,8 @@ def test_stacked_cma_transformers_feed_each_other_and_stay_padding_blind(tiny_co
     one, two = built(1), built(2)
     assert len(one.cma) == 1 and len(two.cma) == 2
     # layer 1 starts from the same draws as the one-layer model (layer 2 is built after it)
-    assert torch.equal(two.cma[0]["t"].self_attention.query.weight, one.cma[0]["t"].self_attention.query.weight)
+    for first, only in zip(two.cma[0]["t"].parameters(), one.cma[0]["t"].parameters()):
+        assert torch.equal(first, only)
     lengths = [len(d) for d in tiny_corpus.dialogues]
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
     batch = batch_of(tiny_corpus, [long])
@@ -348,3 +349,42 @@ def _layer_inputs(model, batch, central):
     s_plus_p = model.speaker_position(batch.speakers)
     h = {m: model.encode[m](batch.features[m], batch.mask)[0] + s_plus_p for m in "tav"}
     return h[central], [h[a] for a in "tav" if a != central], ~batch.mask
+
+
+def test_context_gru_is_nn_grus_bidirectional_pass_and_stays_padding_blind(tiny_corpus):
+    """`context` (not in the paper): "gru" reads the dialogue with a BiGRU written step by step (so that
+    a fused group can vmap it); given nn.GRU's weights it gives nn.GRU's packed bidirectional outputs."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from cmathlab.model.cmath import ContextGRU
+
+    torch.manual_seed(0)
+    ours, reference = ContextGRU(8), torch.nn.GRU(8, 4, batch_first=True, bidirectional=True)
+    with torch.no_grad():
+        for k, suffix in enumerate(("l0", "l0_reverse")):
+            for layer, part in ((ours.input[k], "ih"), (ours.hidden[k], "hh")):
+                layer.weight.copy_(getattr(reference, f"weight_{part}_{suffix}"))
+                layer.bias.copy_(getattr(reference, f"bias_{part}_{suffix}"))
+    x, lengths = torch.randn(3, 6, 8), torch.tensor([6, 2, 4])
+    padding = torch.arange(6)[None, :] >= lengths[:, None]
+    expected, _ = pad_packed_sequence(reference(pack_padded_sequence(x, lengths, batch_first=True,
+                                                                    enforce_sorted=False))[0], batch_first=True)
+    got = ours(x, padding)
+    for row, n in enumerate(lengths.tolist()):
+        torch.testing.assert_close(got[row, :n], expected[row, :n])
+
+    with pytest.raises(BadInput, match="field dim: 501 is not an even number"):  # d/2 units each way
+        Config.for_dataset("iemocap", dim=501, heads=3)
+    assert Config.for_dataset("iemocap", dim=501, heads=3, context="attention").dim == 501
+
+    def built(context):
+        torch.manual_seed(0)
+        return build_model(small(context=context), tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
+
+    lengths = [len(d) for d in tiny_corpus.dialogues]
+    short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
+    for context in ("gru", "attention+gru"):
+        model = built(context)
+        assert (model.cma[0]["t"].self_attention is None) == (context == "gru")
+        alone, batched = model(batch_of(tiny_corpus, [short])), model(batch_of(tiny_corpus, [long, short]))
+        torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)

@@ -155,6 +155,41 @@ class DistanceBias(nn.Module):
         return self.table[:, distance.clamp(-self.RANGE, self.RANGE) + self.RANGE]  # (h, n, n)
 
 
+class ContextGRU(nn.Module):
+    """A bidirectional GRU over a dialogue's utterances (not in the paper): each utterance reads its
+    neighbours in order, as the BiGRU baseline does, d/2 units each way. Written step by step in plain
+    tensor ops, padding held out (a state moves only at real utterances), so that `torch.func.vmap`
+    batches it over a fused group; nn.GRU's packed sequences cannot be. Same equations and
+    initialisation as nn.GRU; both directions advance in one batched step."""
+
+    def __init__(self, d: int):
+        super().__init__()
+        k = self.units = d // 2  # each way; Config keeps d even
+        self.input = nn.ModuleList(nn.Linear(d, 3 * k) for _ in range(2))  # W_i{r,z,n} x + b_i, forward / backward
+        self.hidden = nn.ModuleList(nn.Linear(k, 3 * k) for _ in range(2))  # W_h{r,z,n} h + b_h
+        for w in self.parameters():
+            nn.init.uniform_(w, -k ** -0.5, k ** -0.5)
+
+    def forward(self, h: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+        n, k = h.shape[1], self.units
+        x = torch.stack([inp(h) for inp in self.input])  # every step's input part at once, (2, B, n, 3k)
+        x = torch.stack([x[0], x[1].flip(1)])  # the backward direction reads the dialogue from its end
+        real = (~padding)[..., None]
+        real = torch.stack([real, real.flip(1)])  # (2, B, n, 1)
+        w = torch.stack([hid.weight.T for hid in self.hidden])  # (2, k, 3k)
+        b = torch.stack([hid.bias for hid in self.hidden])[:, None]  # (2, 1, 3k)
+        state, states = h.new_zeros(2, h.shape[0], k), []
+        for t in range(n):
+            x_r, x_z, x_n = x[:, :, t].chunk(3, -1)
+            h_r, h_z, h_n = torch.baddbmm(b, state, w).chunk(3, -1)
+            r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+            new = (1 - z) * torch.tanh(x_n + r * h_n) + z * state
+            state = torch.where(real[:, :, t], new, state)  # padding (which ends a dialogue) holds the state
+            states.append(state)
+        out = torch.stack(states, 2)  # (2, B, n, k)
+        return torch.cat([out[0], out[1].flip(1)], -1)  # (B, n, d)
+
+
 class CMATransformer(nn.Module):
     """One central modality enhanced by its auxiliaries (eqs. 9-13); with none, self-attention only."""
 
@@ -166,7 +201,8 @@ class CMATransformer(nn.Module):
             return Attention(d, cfg.heads, cfg.dropout)
 
         pre = cfg.norm == "pre"
-        self.self_attention = attention()
+        self.self_attention = attention() if "attention" in cfg.context else None
+        self.gru = ContextGRU(d) if "gru" in cfg.context else None
         self.cross_attention = nn.ModuleList(attention() for _ in range(n_aux))
         self.central = Stream(d, cfg.ffn_mult, cfg.dropout, pre)
         self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout, pre) for _ in range(n_aux))
@@ -181,7 +217,12 @@ class CMATransformer(nn.Module):
             return layer(self.norm_in(query), self.norm_in(key), padding, bias)
 
         cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]  # H-tilde_{a->t}, eqs. 9-10
-        h_tilde = attend(self.self_attention, h_c, h_c) + sum(cross)  # eq. 11, lines 1-2
+        own = []  # how the central modality reads its own dialogue: eq. 11's self-attention and/or a GRU
+        if self.self_attention is not None:
+            own.append(attend(self.self_attention, h_c, h_c))
+        if self.gru is not None:
+            own.append(self.gru(h_c, padding))
+        h_tilde = sum(own) + sum(cross)  # eq. 11, lines 1-2
         streams = [self.central(h_c, h_tilde)]  # H_{t->t}, eq. 11
         streams += [stream(h_c, c) for stream, c in zip(self.auxiliary, cross)]  # H_{a->t}, H_{v->t}
         return self.gate(streams)  # H'_t, eq. 12
