@@ -191,7 +191,8 @@ class ContextGRU(nn.Module):
 
 
 class CMATransformer(nn.Module):
-    """One central modality enhanced by its auxiliaries (eqs. 9-13); with none, self-attention only."""
+    """One central modality enhanced by its auxiliaries (eqs. 9-13); with none, its own dialogue only, read by
+    eq. 11's self-attention, a BiGRU or both (`Config.context`)."""
 
     def __init__(self, cfg: Config, n_aux: int):
         super().__init__()
