@@ -2,6 +2,7 @@
 self-attention it replaces, solo and in a fused group, on the device machine.
 
     PYTHONPATH=. python3 benchmarks/gpu_context.py
+    .venv/bin/python benchmarks/gpu_context.py --cpu     # the kernel timing only, one thread on the CPU
 
 Prints one line per measurement. Every time is a mean over repeats after a warm-up, with the device synchronised.
 """
@@ -15,24 +16,25 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
 def timed(step, repeats: int) -> float:
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     step()
-    torch.cuda.synchronize()
+    sync()
     started = time.perf_counter()
     for _ in range(repeats):
         step()
-    torch.cuda.synchronize()
+    sync()
     return (time.perf_counter() - started) / repeats
 
 
-def kernels() -> None:
+def kernels(device: str) -> None:
     from cmathlab.model.cmath import ContextGRU
 
     for b, n, d in ((4, 30, 400), (16, 110, 500)):
-        x = torch.randn(b, n, d, device="cuda", requires_grad=True)
+        x = torch.randn(b, n, d, device=device, requires_grad=True)
         lengths = torch.tensor([n - 3 * i for i in range(b)]).clamp(min=1)
-        padding = (torch.arange(n)[None, :] >= lengths[:, None]).cuda()
-        ours = ContextGRU(d).cuda()
-        reference = torch.nn.GRU(d, d // 2, batch_first=True, bidirectional=True).cuda()
+        padding = (torch.arange(n)[None, :] >= lengths[:, None]).to(device)
+        ours = ContextGRU(d).to(device)
+        reference = torch.nn.GRU(d, d // 2, batch_first=True, bidirectional=True).to(device)
 
         def step_ours():
             ours(x, padding).sum().backward()
@@ -42,7 +44,7 @@ def kernels() -> None:
             pad_packed_sequence(reference(packed)[0], batch_first=True, total_length=n)[0].sum().backward()
 
         print(f"B={b} n={n} d={d} forward+backward: ContextGRU {1e3 * timed(step_ours, 20):.2f} ms, "
-              f"nn.GRU (cuDNN) {1e3 * timed(step_reference, 20):.2f} ms", flush=True)
+              f"nn.GRU {1e3 * timed(step_reference, 20):.2f} ms", flush=True)
 
 
 def epochs() -> None:
@@ -66,6 +68,13 @@ def epochs() -> None:
 
 
 if __name__ == "__main__":
-    print(torch.__version__, torch.cuda.get_device_name(0), flush=True)
-    kernels()
-    epochs()
+    import sys
+
+    if "--cpu" in sys.argv:
+        torch.set_num_threads(1)
+        print(torch.__version__, "CPU, one thread", flush=True)
+        kernels("cpu")
+    else:
+        print(torch.__version__, torch.cuda.get_device_name(0), flush=True)
+        kernels("cuda")
+        epochs()

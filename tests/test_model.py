@@ -385,6 +385,6 @@ def test_context_gru_is_nn_grus_bidirectional_pass_and_stays_padding_blind(tiny_
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
     for context in ("gru", "attention+gru"):
         model = built(context)
-        assert (model.cma[0]["t"].self_attention is None) == (context == "gru")
+        assert (model.cma[0]["t"].self_attention is None) == (context == "gru") and model.cma[0]["t"].gru is not None
         alone, batched = model(batch_of(tiny_corpus, [short])), model(batch_of(tiny_corpus, [long, short]))
         torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)

@@ -222,7 +222,7 @@ class CMATransformer(nn.Module):
         if self.self_attention is not None:
             own.append(attend(self.self_attention, h_c, h_c))
         if self.gru is not None:
-            own.append(self.gru(h_c, padding))
+            own.append(self.gru(self.norm_in(h_c), padding))  # pre-LN: reads normalised inputs, as attention does
         h_tilde = sum(own) + sum(cross)  # eq. 11, lines 1-2
         streams = [self.central(h_c, h_tilde)]  # H_{t->t}, eq. 11
         streams += [stream(h_c, c) for stream, c in zip(self.auxiliary, cross)]  # H_{a->t}, H_{v->t}
