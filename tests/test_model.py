@@ -66,6 +66,20 @@ def test_speaker_embedding_is_a_column_of_v_s():
     torch.testing.assert_close(out[0, 0], sp.speaker.weight[2])  # V_s o(s_j), eq. 5
 
 
+def test_eq8_terms_follow_positions_and_speaker_init():
+    """`positions` and `speaker_init` (not in the paper's recipe): cmathlab's default adds no sinusoid and starts
+    every speaker's vector at 0, learned from there; the paper recipe adds eq. 8's S + P as written."""
+    speakers = torch.tensor([[0, 1, 0, 1, 1]])
+    ours = model_for(small()).speaker_position
+    torch.testing.assert_close(ours(speakers), torch.zeros(1, 5, 16))  # no random vector, no sinusoid
+    (ours(speakers) * torch.randn(1, 5, 16)).sum().backward()
+    assert ours.speaker.weight.grad.abs().sum() > 0  # trainable, so a model may still learn to use speakers
+    paper = model_for(small(recipe="paper")).speaker_position
+    out = paper(speakers)
+    torch.testing.assert_close(out[0, 1] - paper.speaker.weight[1], paper.positions(5, "cpu")[1])
+    assert 0.5 < paper.speaker.weight.std().item() < 1.5  # nn.Embedding's N(0, 1), as before
+
+
 # ---- eqs. 9-14 ----------------------------------------------------------------------------------
 
 def test_cma_transformer_has_one_cross_attention_per_auxiliary():

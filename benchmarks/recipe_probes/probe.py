@@ -16,8 +16,8 @@ def one(job):
     pos = cm.SpeakerPosition.positions
     if patch:
         ps = job.get("pos_scale", 1.0); ss = job.get("spk_std", 1.0)
-        def __init__(self, d, n):
-            init(self, d, n)
+        def __init__(self, d, n, *args):  # *args: the positions and speaker_init fields (session 7 on)
+            init(self, d, n, *args)
             torch.nn.init.normal_(self.speaker.weight, std=ss)
         cm.SpeakerPosition.__init__ = __init__
         cm.SpeakerPosition.positions = lambda self, n, device: pos(self, n, device) * ps

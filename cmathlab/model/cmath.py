@@ -47,12 +47,17 @@ class Projection(nn.Module):
 
 
 class SpeakerPosition(nn.Module):
-    """S + P of eq. 8: speaker embeddings (eq. 5) plus sinusoidal positions (eqs. 6-7)."""
+    """S + P of eq. 8: speaker embeddings (eq. 5) plus sinusoidal positions (eqs. 6-7).
 
-    def __init__(self, d: int, n_speakers: int):
+    `positions=False` leaves eqs. 6-7 out; `speaker_init="zero"` starts eq. 5's V_s at 0 (learned from there)
+    instead of nn.Embedding's N(0, 1), which adds a random vector of rms 1 per speaker (Config says why)."""
+
+    def __init__(self, d: int, n_speakers: int, positions: bool = True, speaker_init: str = "normal"):
         super().__init__()
         self.speaker = nn.Embedding(n_speakers, d)  # V_s o(s_j), eq. 5
-        self.d = d
+        if speaker_init == "zero":
+            nn.init.zeros_(self.speaker.weight)
+        self.d, self.use_positions = d, positions
 
     def positions(self, n: int, device) -> torch.Tensor:
         i = torch.arange(1, n + 1, device=device, dtype=torch.float32)[:, None]  # utterances p_1..p_n
@@ -64,7 +69,8 @@ class SpeakerPosition(nn.Module):
         return p  # (n, d)
 
     def forward(self, speakers: torch.Tensor) -> torch.Tensor:
-        return self.speaker(speakers) + self.positions(speakers.shape[1], speakers.device)
+        s = self.speaker(speakers)
+        return s + self.positions(speakers.shape[1], speakers.device) if self.use_positions else s
 
 
 # ---- 4.1.2 CMA-Transformer ---------------------------------------------------------------------
@@ -279,7 +285,7 @@ class CMATH(nn.Module):
         self.encode = nn.ModuleDict({
             m: ModalityReconstruction(dims[m], cfg.dim, getattr(cfg, f"kernel_{m}")) if cfg.reconstruction
             else Projection(dims[m], cfg.dim) for m in mods})
-        self.speaker_position = SpeakerPosition(cfg.dim, n_speakers)
+        self.speaker_position = SpeakerPosition(cfg.dim, n_speakers, cfg.positions, cfg.speaker_init)
         self.drop = nn.Dropout(cfg.dropout)
         # one CMA-Transformer per modality (eqs. 13-14), stacked `cma_layers` deep
         self.cma = nn.ModuleList(nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods})
