@@ -4,8 +4,10 @@ item of its list): what used to lose work, substitute data or mislead, and what 
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from types import SimpleNamespace
 
 import pandas as pd
@@ -211,13 +213,21 @@ def test_a_study_from_the_shell_is_quiet_names_its_data_and_exports_lists_and_ra
                                 '[grid]\nlr = [1e-3, 3e-3]\n')  # the BiGRU: a few seconds, and no collapsed run
     study = tmp_path / "runs" / "lr"
 
-    def cmathlab(*argv):
+    def cmathlab(*argv, **env):
         proc = subprocess.run([sys.executable, "-m", "cmathlab", *argv], capture_output=True, text=True,
-                              cwd=tmp_path, env={**os.environ, "COLUMNS": "250"})
+                              cwd=tmp_path, env={**os.environ, "COLUMNS": "250", **env}, timeout=300)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout + proc.stderr
 
-    printed = cmathlab("study", "run", spec, "--out", str(study))
+    # a Ray cluster killed uncleanly leaves its address behind; ray.init() would wait on it for ever
+    ray_tmp = tempfile.mkdtemp(prefix="r", dir="/tmp")  # short: Ray's socket paths live under it
+    os.makedirs(os.path.join(ray_tmp, "ray"))
+    with open(os.path.join(ray_tmp, "ray", "ray_current_cluster"), "w") as f:
+        f.write("127.0.0.1:9")  # nothing listens there
+    try:
+        printed = cmathlab("study", "run", spec, "--out", str(study), TMPDIR=ray_tmp)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     assert "data iemocap: synthetic:iemocap (synthetic corpus)" in printed
     for banner in ("Token authentication", "Ray instance", "INFO ", "WARNING", "dashboard"):
         assert banner not in printed, printed  # Ray's logs go to the study folder, not the console

@@ -223,8 +223,13 @@ def _logs_to(directory: str) -> None:
 
 
 def _start_ray(directory: str, address: str | None) -> bool:
-    """Connect to `address` (or RAY_ADDRESS), else start a local Ray; its logs go to the study directory."""
+    """Connect to `address` (or RAY_ADDRESS), else start a local Ray; its logs go to the study directory.
+
+    Without either, a new local Ray ("local"), never ray.init()'s default of the machine's latest `ray start`
+    cluster: a cluster that died uncleanly leaves its address in /tmp/ray, and ray.init() waits on it for ever."""
     import ray
+
+    address = address or os.environ.get("RAY_ADDRESS") or "local"
 
     if ray.is_initialized():  # a caller (a test, a notebook) already holds a Ray
         return False
