@@ -225,7 +225,7 @@ def test_a_study_from_the_shell_is_quiet_names_its_data_and_exports_lists_and_ra
     with open(os.path.join(ray_tmp, "ray", "ray_current_cluster"), "w") as f:
         f.write("127.0.0.1:9")  # nothing listens there
     try:
-        printed = cmathlab("study", "run", spec, "--out", str(study), TMPDIR=ray_tmp)
+        printed = cmathlab("study", "run", spec, "--out", str(study), TMPDIR=ray_tmp, RAY_TMPDIR=ray_tmp, RAY_ADDRESS="")
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
     assert "data iemocap: synthetic:iemocap (synthetic corpus)" in printed

@@ -78,6 +78,15 @@ def test_eq8_terms_follow_positions_and_speaker_init():
     out = paper(speakers)
     torch.testing.assert_close(out[0, 1] - paper.speaker.weight[1], paper.positions(5, "cpu")[1])
     assert 0.5 < paper.speaker.weight.std().item() < 1.5  # nn.Embedding's N(0, 1), as before
+    # each field alone; and zeroing V_s draws no random numbers, so every other weight starts as before
+    speaker_only = model_for(small(positions=True)).speaker_position
+    torch.testing.assert_close(speaker_only(speakers)[0], speaker_only.positions(5, "cpu"))
+    sinusoid_free = model_for(small(speaker_init="normal")).speaker_position
+    torch.testing.assert_close(sinusoid_free(speakers)[0, 1], sinusoid_free.speaker.weight[1])
+    zero = dict(model_for(small(speaker_init="zero", recipe="paper")).named_parameters())
+    for name, p in model_for(small(recipe="paper")).named_parameters():
+        if name != "speaker_position.speaker.weight":
+            torch.testing.assert_close(zero[name], p, rtol=0, atol=0)
 
 
 # ---- eqs. 9-14 ----------------------------------------------------------------------------------

@@ -229,6 +229,7 @@ def _start_ray(directory: str, address: str | None) -> bool:
     cluster: a cluster that died uncleanly leaves its address in /tmp/ray, and ray.init() waits on it for ever."""
     import ray
 
+    source = address or ("RAY_ADDRESS" if os.environ.get("RAY_ADDRESS") else "a new local Ray")
     address = address or os.environ.get("RAY_ADDRESS") or "local"
 
     if ray.is_initialized():  # a caller (a test, a notebook) already holds a Ray
@@ -238,7 +239,7 @@ def _start_ray(directory: str, address: str | None) -> bool:
                 contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     except ConnectionError as err:
-        raise BadInput(f"cannot connect to Ray: {str(err).splitlines()[0]}", source=address or "RAY_ADDRESS") from None
+        raise BadInput(f"cannot connect to Ray: {str(err).splitlines()[0]}", source=source) from None
     finally:
         _logs_to(directory)
     try:  # Ray's own session logs, beside the study
