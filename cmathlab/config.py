@@ -33,7 +33,8 @@ RECIPES = {
     "cmathlab": {},
     "paper": {"standardize": False, "warmup_steps": 0, "schedule": "constant", "grad_clip": 0.0,
               "distill_warmup": 0, "dropout": 0.1, "kernel_t": 3, "attention_bias": "none",
-              "context": "attention", "positions": True, "speaker_init": "normal"},  # the choices cmathlab made before issue 10 where the paper is silent
+              "context": "attention", "positions": True, "speaker_init": "normal",
+              "context_reads": "own"},  # the choices cmathlab made before issue 10 where the paper is silent
 }
 
 # What the cmathlab recipe changes of a dataset's Section 5.3 settings (the "paper" recipe keeps them):
@@ -47,7 +48,7 @@ RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4}}}
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
           "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
           "attention_bias": "none", "cma_layers": 1, "context": "attention",
-          "positions": True, "speaker_init": "normal"}
+          "positions": True, "speaker_init": "normal", "context_reads": "own"}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
@@ -73,6 +74,7 @@ _CHOICES = {
     "attention_bias": ("none", "alibi", "learned"),
     "context": ("attention", "gru", "attention+gru"),
     "speaker_init": ("normal", "zero"),
+    "context_reads": ("own", "all"),
 }
 
 
@@ -119,6 +121,7 @@ class Config:
     cma_layers: int = 1  # CMA-Transformers stacked per modality: the paper draws one; 2: valid -1.1 synthetic MELD, -0.7 real
     context: str = "gru"  # a BiGRU reads the central modality's dialogue in place of eq. 11's self-attention: valid +0.61 MELD dev, +0.40 random fifth, +1.8..+2.5 synthetic
     positions: bool = False  # eqs. 6-7's sinusoids in eq. 8; the GRU reads the order itself. Off, with speaker_init "zero": valid +1.07 MELD dev, +0.39 random fifth, +0.0..+0.7 synthetic
+    context_reads: str = "all"  # what eq. 11's context reader reads: the mean of every modality's utterances ("own": the central one's, the paper). Valid +1.00 synthetic MELD, +0.72 IEMOCAP; text alone: the same run
     speaker_init: str = "zero"  # eq. 5's V_s starts at 0 and is learned; nn.Embedding's default N(0, 1) ("normal") adds a random rms-1 vector per speaker
     attention_bias: str = "alibi"  # eqs. 9-11 see absolute positions only; biasing heads by distance: +1-3 valid on synthetic, 0 on MELD
     gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone

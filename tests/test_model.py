@@ -101,6 +101,26 @@ def test_cma_transformer_has_one_cross_attention_per_auxiliary():
     assert CMATransformer(cfg, 2).eval()(h, [h, h], pad).shape == (2, 5, 16)
 
 
+def test_context_reads_all_gives_eq11s_reader_the_mean_of_every_modality():
+    """`context_reads` (not in the paper): "all" feeds the context GRU (and self-attention) the aligned mean of
+    every modality's H_m; "own" feeds it H_c alone. With one modality the two are the same run."""
+    h_t, h_a, h_v = torch.randn(3, 2, 5, 16)
+    pad = torch.zeros(2, 5, dtype=torch.bool)
+    for reads, expected in (("own", h_t), ("all", (h_t + h_a + h_v) / 3)):
+        for context in ("gru", "attention+gru"):
+            torch.manual_seed(0)
+            layer = CMATransformer(small(context=context, context_reads=reads), n_aux=2).eval()
+            seen = []
+            layer.gru.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+            layer(h_t, [h_a, h_v], pad)
+            torch.testing.assert_close(seen[0], expected)
+    assert Config().context_reads == "all" and Config.for_dataset("meld", recipe="paper").context_reads == "own"
+    text_only = [model_for(small(modalities="t", context_reads=r)) for r in ("own", "all")]
+    batch = Batch(features={"t": torch.randn(2, 5, 20)}, speakers=torch.zeros(2, 5, dtype=torch.long),
+                  labels=torch.zeros(2, 5, dtype=torch.long), mask=torch.ones(2, 5, dtype=torch.bool))
+    assert torch.equal(text_only[0](batch).logits, text_only[1](batch).logits)
+
+
 def test_auxiliary_modality_changes_the_central_one_only_through_cma():
     m = model_for(small())
     h_t, h_a = torch.randn(1, 4, 16), torch.randn(1, 4, 16)

@@ -216,6 +216,7 @@ class CMATransformer(nn.Module):
         self.norm_in = nn.LayerNorm(d) if pre else nn.Identity()  # pre-LN: attention reads normalised inputs
         self.gate = Gate(d, 1 + n_aux, cfg.gate)
         self.bias = DistanceBias(cfg.attention_bias, cfg.heads) if cfg.attention_bias != "none" else None
+        self.reads_all = cfg.context_reads == "all"
 
     def forward(self, h_c: torch.Tensor, h_aux: list[torch.Tensor], padding: torch.Tensor) -> torch.Tensor:
         bias = self.bias(h_c.shape[1], h_c.device) if self.bias is not None else None
@@ -224,11 +225,14 @@ class CMATransformer(nn.Module):
             return layer(self.norm_in(query), self.norm_in(key), padding, bias)
 
         cross = [attend(ca, h_c, h_a) for ca, h_a in zip(self.cross_attention, h_aux)]  # H-tilde_{a->t}, eqs. 9-10
-        own = []  # how the central modality reads its own dialogue: eq. 11's self-attention and/or a GRU
+        # the dialogue eq. 11 reads: the central modality's utterances, or (`context_reads="all"`) the mean of
+        # every modality's, aligned utterance by utterance (with one modality both are H_c itself)
+        x = torch.stack([h_c, *h_aux]).mean(0) if self.reads_all and h_aux else h_c
+        own = []  # how the central modality reads its dialogue: eq. 11's self-attention and/or a GRU
         if self.self_attention is not None:
-            own.append(attend(self.self_attention, h_c, h_c))
+            own.append(attend(self.self_attention, x, x))
         if self.gru is not None:
-            own.append(self.gru(self.norm_in(h_c), padding))  # pre-LN: reads normalised inputs, as attention does
+            own.append(self.gru(self.norm_in(x), padding))  # pre-LN: reads normalised inputs, as attention does
         h_tilde = sum(own) + sum(cross)  # eq. 11, lines 1-2
         streams = [self.central(h_c, h_tilde)]  # H_{t->t}, eq. 11
         streams += [stream(h_c, c) for stream, c in zip(self.auxiliary, cross)]  # H_{a->t}, H_{v->t}
