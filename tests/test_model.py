@@ -107,13 +107,18 @@ def test_context_reads_all_gives_eq11s_reader_the_mean_of_every_modality():
     h_t, h_a, h_v = torch.randn(3, 2, 5, 16)
     pad = torch.zeros(2, 5, dtype=torch.bool)
     for reads, expected in (("own", h_t), ("all", (h_t + h_a + h_v) / 3)):
-        for context in ("gru", "attention+gru"):
+        for context in ("gru", "attention", "attention+gru"):
             torch.manual_seed(0)
             layer = CMATransformer(small(context=context, context_reads=reads), n_aux=2).eval()
-            seen = []
-            layer.gru.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+            seen = []  # what each reader of the dialogue gets: self-attention's query and key, the GRU's input
+            if layer.self_attention is not None:
+                layer.self_attention.register_forward_hook(lambda module, args, out: seen.extend(args[:2]))
+            if layer.gru is not None:
+                layer.gru.register_forward_hook(lambda module, args, out: seen.append(args[0]))
             layer(h_t, [h_a, h_v], pad)
-            torch.testing.assert_close(seen[0], expected)
+            assert len(seen) == context.count("attention") * 2 + context.count("gru")
+            for got in seen:
+                torch.testing.assert_close(got, expected)
     assert Config().context_reads == "all" and Config.for_dataset("meld", recipe="paper").context_reads == "own"
     text_only = [model_for(small(modalities="t", context_reads=r)) for r in ("own", "all")]
     batch = Batch(features={"t": torch.randn(2, 5, 20)}, speakers=torch.zeros(2, 5, dtype=torch.long),
