@@ -115,7 +115,10 @@ def test_context_reads_all_gives_eq11s_reader_the_mean_of_every_modality():
                 layer.self_attention.register_forward_hook(lambda module, args, out: seen.extend(args[:2]))
             if layer.gru is not None:
                 layer.gru.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+            residual = []  # eq. 11's residual stays H_c whatever the reader reads
+            layer.central.register_forward_hook(lambda module, args, out: residual.append(args[0]))
             layer(h_t, [h_a, h_v], pad)
+            torch.testing.assert_close(residual[0], h_t, rtol=0, atol=0)
             assert len(seen) == context.count("attention") * 2 + context.count("gru")
             for got in seen:
                 torch.testing.assert_close(got, expected)
