@@ -51,6 +51,20 @@ def test_reconstruction_kernel_spans_neighbouring_utterances():
     assert changed[0] == 0 and changed[4] == 0  # and nothing further
 
 
+def test_audio_and_visual_encoders_read_one_utterance_by_default_and_three_under_the_paper_recipe():
+    """kernel_a = kernel_v = 1 (session 9): a change in utterance 2's audio or visual features reaches only
+    utterance 2's U'_m; the paper recipe keeps cmathlab's earlier 3, whose neighbours see it too."""
+    u = {m: torch.randn(1, 5, DIMS[m]) for m in "av"}
+    mask = torch.ones(1, 5, dtype=torch.bool)
+    for recipe, reached in (("cmathlab", [2]), ("paper", [1, 2, 3])):
+        model = model_for(small(recipe=recipe))
+        for m in "av":
+            moved = u[m].clone()
+            moved[0, 2] += 1.0
+            changed = (model.encode[m](moved, mask)[0] - model.encode[m](u[m], mask)[0]).abs().sum(-1)[0]
+            assert torch.nonzero(changed).flatten().tolist() == reached, (recipe, m)
+
+
 # ---- eqs. 5-8 -----------------------------------------------------------------------------------
 
 def test_positions_follow_eqs_6_and_7():
