@@ -59,7 +59,7 @@ def jobs(args) -> list[dict]:
                 for seed in seeds for model, recipe in arms(args)]
     out = []
     for name in args.corpora.split(","):
-        for suffix in ("", ":real"):
+        for suffix in args.variants.split(","):
             data = f"synthetic:{name}{suffix}"
             out += [{"part": f"{data} x{args.scale}", "data": data, "scale": args.scale, "model": model,
                      "recipe": recipe, "seed": seed,
@@ -112,6 +112,8 @@ def main() -> int:
     parser.add_argument("--data", help="meld: the feature file (default ../shared/data/meld/meld_text_minilm.pkl.gz)")
     parser.add_argument("--official-valid", action="store_true",
                         help="meld: validate on the dev dialogues the file names (a `cmathlab features` file)")
+    parser.add_argument("--variants", default=",:real",
+                        help="synthetic: which feature statistics, comma-separated ('' unit variance, ':real' real-like)")
     parser.add_argument("--arms", help="MODEL/RECIPE,... (default: cmath and bigru, each with both recipes)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="runs/real_features.jsonl")

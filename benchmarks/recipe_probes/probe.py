@@ -87,13 +87,17 @@ def one(job):
            "f1": r.test["per_class_f1"], "sec": time.time() - t,
            "bayes_acc": (r.bayes or {}).get("test_acc"), "bayes_valid_acc": (r.bayes or {}).get("valid_acc"),
            "valid_acc": r.valid["acc"]}
+    if job.get("history"):  # every epoch's valid and test W-F1 (s10: how much of a gap the selection makes)
+        out["history"] = [{k: v for k, v in h.items() if k == "epoch" or k.startswith(("valid", "test", "loss_"))}
+                          for h in r.history]
     return out
 
 if __name__ == "__main__":
     jobs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
     out = sys.argv[2]
+    from concurrent.futures import as_completed
     with ProcessPoolExecutor(int(os.environ.get("WORKERS", 2))) as pool:
-        for res in pool.map(one, jobs):
+        for res in (f.result() for f in as_completed([pool.submit(one, j) for j in jobs])):  # each as it ends
             with open(out, "a") as f:
                 f.write(json.dumps(res) + "\n")
             print(res["tag"], res.get("seed"), f"valid {res['valid_wf1']:.4f} test {res['test_wf1']:.4f} ep {res['best_epoch']}/{res['epochs_run']} {res['health']} {res['sec']:.0f}s", flush=True)
