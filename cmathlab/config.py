@@ -37,11 +37,13 @@ RECIPES = {
               "context_reads": "own", "kernel_a": 3, "kernel_v": 3},  # the choices cmathlab made before issue 10 where the paper is silent
 }
 
-# What the cmathlab recipe changes of a dataset's Section 5.3 settings (the "paper" recipe keeps them):
-# chosen on synthetic IEMOCAP's validation W-F1, which lr 3e-4 over batches of 4 lifted from 63.5 to 75.2 against
-# the paper's 3e-3 over 16 (BENCHMARKS.md, "Issue 10"); the issue's real-IEMOCAP probe points the same way.
-# MELD (lr 2e-4, batch 4) and any other dataset keep their settings.
-RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4}}}
+# What the cmathlab recipe changes of a dataset's settings (the "paper" recipe keeps them), for IEMOCAP alone:
+# - lr 3e-4 over batches of 4: synthetic IEMOCAP's validation W-F1 rose from 63.5 to 75.2 against the paper's 3e-3
+#   over 16 (BENCHMARKS.md, "Issue 10"); the issue's real-IEMOCAP probe points the same way.
+# - distillation teachers that learn (detach_teacher False): at IEMOCAP's gamma2 = 1.8 a detached teacher's pull
+#   makes the validation curve swing 5.6 W-F1 an epoch; learning, valid +1.37 at x0.2, +1.04 at paper scale (5 seeds
+#   each). On synthetic MELD (gamma2 1.2) it cost 1.16, so MELD and every other dataset keep theirs (session 10).
+RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4, "detach_teacher": False}}}
 
 # What a run recorded before a field existed ran with: reading an old record, a missing field
 # means this value (the behaviour of that code), never the new default.
@@ -128,7 +130,7 @@ class Config:
     sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
     sigma_init: float = 0.1  # sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise
     sample_at_eval: bool = False  # eq. 17 samples in training; evaluation uses mu_x, deterministic
-    detach_teacher: bool = True  # eqs. 18/23: teachers are targets, as in distillation
+    detach_teacher: bool = True  # eqs. 18/23: teachers are targets, as in distillation (the cmathlab recipe lets IEMOCAP's learn: RECIPE_SETTINGS)
     modality_ce: bool = True  # eq. 22's per-modality CE stays in every variant, also w/o HD
     reduction: str = "element"  # eqs. 3/18: mean squared error per element keeps terms on CE's scale
     weight_decay: float = 0.0  # the paper names plain Adam
