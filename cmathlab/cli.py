@@ -28,11 +28,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _defaults_epilog() -> str:
-    from cmathlab.config import PAPER, Config
+    from cmathlab.config import PAPER, RECIPE_SETTINGS, Config
+
+    # the paper's per-dataset fields, then any field a recipe sets for one dataset (IEMOCAP's detach_teacher)
+    fields = list(dict.fromkeys([*PAPER["iemocap"], *(k for per in RECIPE_SETTINGS.values()
+                                                      for values in per.values() for k in values)]))
 
     def row(name, recipe):
         config = Config.for_dataset(name, recipe=recipe)
-        return f"  {name:8} " + ", ".join(f"{k} {getattr(config, k)}" for k in PAPER[name])
+        return f"  {name:8} " + ", ".join(f"{k} {getattr(config, k)}" for k in fields)
 
     lines = ["defaults per dataset (the cmathlab recipe; `--recipe paper` keeps the paper's Section 5.3):"]
     lines += [row(name, "cmathlab") for name in PAPER]

@@ -40,9 +40,9 @@ RECIPES = {
 # What the cmathlab recipe changes of a dataset's settings (the "paper" recipe keeps them), for IEMOCAP alone:
 # - lr 3e-4 over batches of 4: synthetic IEMOCAP's validation W-F1 rose from 63.5 to 75.2 against the paper's 3e-3
 #   over 16 (BENCHMARKS.md, "Issue 10"); the issue's real-IEMOCAP probe points the same way.
-# - distillation teachers that learn (detach_teacher False): at IEMOCAP's gamma2 = 1.8 a detached teacher's pull
+# - distillation teachers that learn (detach_teacher False): on synthetic IEMOCAP x0.2 a detached teacher's pull
 #   makes the validation curve swing 5.6 W-F1 an epoch; learning, valid +1.37 at x0.2, +1.04 at paper scale (5 seeds
-#   each). On synthetic MELD (gamma2 1.2) it cost 1.16, so MELD and every other dataset keep theirs (session 10).
+#   each; synthetic data only). On synthetic MELD it cost 1.16, so MELD and every other dataset keep theirs (session 10).
 RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4, "detach_teacher": False}}}
 
 # What a run recorded before a field existed ran with: reading an old record, a missing field

@@ -145,6 +145,9 @@ def test_train_help_shows_the_defaults_per_dataset():
     ours, paper = text.split("the paper's Section 5.3:\n")
     assert "iemocap  lr 0.0003, batch_size 4" in ours and "meld     lr 0.0002, batch_size 4" in ours
     assert "iemocap  lr 0.003, batch_size 16" in paper and "meld     lr 0.0002, batch_size 4" in paper
+    # a field the cmathlab recipe sets for one dataset shows in every row
+    assert [line.endswith("detach_teacher False") for line in ours.splitlines() if line.startswith("  iemocap")] == [True]
+    assert all(line.endswith("detach_teacher True") for line in paper.splitlines() if line.startswith("  "))
     assert "--set FIELD=VALUE" in text and "cmathlab config" in text
 
 

@@ -296,7 +296,7 @@ def test_paper_defaults_per_dataset():
     iemocap, meld = Config.for_dataset("iemocap", recipe="paper"), Config.for_dataset("meld", recipe="paper")
     assert (iemocap.lr, iemocap.batch_size, iemocap.gamma1, iemocap.gamma2, iemocap.dim) == (3e-3, 16, 1.0, 1.8, 500)
     assert (meld.lr, meld.batch_size, meld.gamma1, meld.gamma2, meld.dim) == (2e-4, 4, 1.0, 1.2, 400)
-    # the cmathlab recipe trains IEMOCAP with lr 3e-4 over batches of 4 (RECIPE_SETTINGS); the rest is the paper's
+    # the cmathlab recipe trains IEMOCAP with lr 3e-4 over batches of 4 (RECIPE_SETTINGS); these five are otherwise the paper's
     ours = Config.for_dataset("iemocap")
     assert (ours.lr, ours.batch_size, ours.gamma1, ours.gamma2, ours.dim) == (3e-4, 4, 1.0, 1.8, 500)
     assert Config.for_dataset("meld") == dataclasses.replace(meld, **{k: getattr(Config(), k) for k in RECIPES["paper"]},
