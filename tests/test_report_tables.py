@@ -241,7 +241,7 @@ def test_every_condition_lands_in_some_table_even_two_axes_at_once(monkeypatch):
     assert shown == set(runs.conditions("meld"))
     assert [(t.key, [r.name for r in t.rows]) for t in tables] == [
         ("vary-dim-model-meld", ["reference: dim = 400, model = cmath", "dim = 64, model = bigru"]),
-        ("vary-lr-dropout-meld", ["reference: lr = 0.0002, dropout = 0.3", "lr = 0.001, dropout = 0.1"])]
+        ("vary-lr-dropout-meld", ["reference: lr = 0.0002, dropout = 0.5", "lr = 0.001, dropout = 0.1"])]
 
 
 def test_two_studies_join_equal_conditions_but_refuse_one_cell_claimed_on_two_data_files(monkeypatch):
