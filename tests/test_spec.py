@@ -213,3 +213,35 @@ def test_a_spec_may_declare_the_reporting_reference(tmp_path):
     with pytest.raises(BadInput, match="did you mean 'model'"):
         load_spec(write_spec(tmp_path, 'name = "r"\ndatasets = ["meld"]\n[report]\nreference = { modle = "bigru" }\n'
                                        '[grid]\nmodel = ["bigru"]\n'))
+
+
+def test_resume_refuses_a_study_whose_defaults_changed_and_touches_nothing(tmp_path, capsys):
+    """A study started under other defaults (here: dropout 0.3, as before session 11) would mix two recipes."""
+    import json
+
+    from cmathlab.study.runner import defaults_change
+    from cmathlab.study.spec import taken_defaults
+
+    spec = load_spec(write_spec(tmp_path, GRID + "gamma1 = [1.0, 2.0]\n"), synthetic=True)
+    then = taken_defaults(spec)
+    assert set(then) == {"g/iemocap"} and "gamma1" not in then["g/iemocap"] and "seed" not in then["g/iemocap"]
+    then["g/iemocap"]["dropout"] = 0.3
+    study = tmp_path / "study"
+    study.mkdir()
+    state = {"spec": spec.to_dict(), "git_commit": "6aed0fe0123456789", "defaults": then}
+    written = json.dumps(state)
+    (study / "study.json").write_text(written)
+    assert main(["study", "resume", str(study)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "g/iemocap: dropout 0.3 -> 0.5" in err and "6aed0fe01234" in err
+    assert (study / "study.json").read_text() == written and os.listdir(study) == ["study.json"]
+    # a field the study predates reads as what the old code did (BEFORE), not as a change
+    now = taken_defaults(spec)
+    older = {"g/iemocap": {k: v for k, v in now["g/iemocap"].items() if k != "recipe"}}
+    assert defaults_change(older, now) == "g/iemocap: recipe paper -> cmathlab"
+    assert defaults_change({"g/iemocap": {k: v for k, v in now["g/iemocap"].items() if k != "heads"}}, now) is None
+    assert defaults_change(None, now) is None  # a study.json from before the record: nothing to compare
+    # a default an axis varies is not taken from the defaults: changing it mixes nothing
+    swept = load_spec(write_spec(tmp_path, GRID + "dropout = [0.1, 0.3]\n", "swept.toml"), synthetic=True)
+    assert "dropout" not in taken_defaults(swept)["g/iemocap"]

@@ -15,8 +15,9 @@ import time
 
 from rich.console import Console
 
+from cmathlab.config import BEFORE
 from cmathlab.errors import BadInput
-from cmathlab.study.spec import Spec, data_files
+from cmathlab.study.spec import Spec, data_files, taken_defaults
 from cmathlab.study.state import check_new_study, read_state, write_state
 from cmathlab.study.units import tune_config, units
 
@@ -91,7 +92,7 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
     state = {"version": 1, "name": spec.name, "spec": spec.to_dict(), "tracking_uri": uri,
              "experiment_id": experiment_id, "parent_run_id": parent.info.run_id, "git_commit": commit,
              "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "n_trials": spec.n_trials(),
-             "data_sha256": {k: c.sha256 for k, c in corpora.items()}}
+             "data_sha256": {k: c.sha256 for k, c in corpora.items()}, "defaults": taken_defaults(spec)}
     write_state(directory, state)
     return _execute(directory, state, spec, corpora, client, {}, address, False, console)
 
@@ -106,6 +107,11 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
     console = console or Console()
     state = read_state(directory)
     spec = Spec.from_dict(state["spec"])
+    change = defaults_change(state.get("defaults"), taken_defaults(spec))
+    if change:
+        raise BadInput(f"cmathlab's defaults changed since the study started ({change}): resuming would mix runs of "
+                       f"both in one table; finish it with commit {state['git_commit'][:12]} or start a new study",
+                       source=directory)
     corpora = load_corpora(spec)
     for name, corpus in corpora.items():
         if corpus.sha256 != state["data_sha256"][name]:
@@ -118,6 +124,20 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
         client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric))
     client.update_run(state["parent_run_id"], status="RUNNING")
     return _execute(directory, state, spec, corpora, client, known, address, True, console, retry_failed)
+
+
+def defaults_change(recorded: dict | None, now: dict) -> str | None:
+    """The first default a study's trials take that differs now from when it started, as
+    "part/dataset: field old -> new"; None when none does (or the study predates the record)."""
+    for where, fields in now.items():
+        was = (recorded or {}).get(where)
+        if was is None:
+            continue
+        for name, value in fields.items():
+            old = was.get(name, BEFORE.get(name, value))  # a field newer than the study: what the old code did
+            if old != value:
+                return f"{where}: {name} {old} -> {value}"
+    return None
 
 
 def _probe(uri: str) -> None:

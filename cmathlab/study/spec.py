@@ -160,6 +160,20 @@ def _report_table(path: str, table: dict) -> dict:
     return {"reference": reference} if reference else {}
 
 
+def taken_defaults(spec: Spec) -> dict[str, dict]:
+    """Per part and dataset, the config its trials take from cmathlab's defaults (every field no axis varies).
+    A study records it when it starts, so that `resume` can refuse to finish it under other defaults."""
+    taken = {}
+    for part in spec.parts:
+        axes = part.space if part.is_search else part.grid
+        values = {k: v[next(iter(v))][0] for k, v in axes.items()} if part.is_search else \
+            {k: v[0] for k, v in axes.items()}
+        for dataset in part.datasets:
+            config = part.config(dataset, part.seeds[0], values).to_dict()
+            taken[f"{part.name}/{dataset}"] = {k: v for k, v in config.items() if k not in {*axes, "seed"}}
+    return taken
+
+
 def _read(path: str) -> dict:
     try:
         with open(path, "rb") as handle:
