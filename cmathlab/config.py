@@ -34,7 +34,7 @@ RECIPES = {
     "paper": {"standardize": False, "warmup_steps": 0, "schedule": "constant", "grad_clip": 0.0,
               "distill_warmup": 0, "dropout": 0.1, "kernel_t": 3, "attention_bias": "none",
               "context": "attention", "positions": True, "speaker_init": "normal",
-              "context_reads": "own", "kernel_a": 3, "kernel_v": 3},  # the choices cmathlab made before issue 10 where the paper is silent
+              "context_reads": "own", "kernel_a": 3, "kernel_v": 3, "ema_epochs": 0.0},  # the choices cmathlab made before issue 10 where the paper is silent
 }
 
 # What the cmathlab recipe changes of a dataset's settings (the "paper" recipe keeps them), for IEMOCAP alone:
@@ -50,7 +50,7 @@ RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4, "detach
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
           "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
           "attention_bias": "none", "cma_layers": 1, "context": "attention",
-          "positions": True, "speaker_init": "normal", "context_reads": "own"}
+          "positions": True, "speaker_init": "normal", "context_reads": "own", "ema_epochs": 0.0}
 
 # Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
 # The model computes the terms by these names; `Config.loss_weights` is the one place that says
@@ -110,6 +110,7 @@ class Config:
     standardize: bool = True  # z-score each feature on the training dialogues: real features are far from unit scale
     warmup_steps: int = 30  # linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's lr blows up early
     distill_warmup: int = 10  # epochs over which gamma1, gamma2 rise from 0: +0.6..+4 valid W-F1 on MELD, demo (BENCHMARKS)
+    ema_epochs: float = 0.0  # > 0: evaluate (and so select on) an exponential moving average of the weights over about this many epochs; 0 = the weights as trained (s12-ema)
     schedule: str = "constant"  # lr after warm-up; "cosine" (decay to 0 over `epochs`) cost 9-13 valid W-F1 on the 12-epoch demo
 
     # -- decisions the paper leaves open
@@ -176,7 +177,7 @@ class Config:
         if self.lr <= 0:
             _bad("lr", self.lr, "a positive number")
         for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket",
-                     "warmup_steps", "distill_warmup"):
+                     "warmup_steps", "distill_warmup", "ema_epochs"):
             if getattr(self, name) < 0:
                 _bad(name, getattr(self, name), "a non-negative number")
 

@@ -6,6 +6,7 @@ weighted F1 only: the reported test numbers are those of the best validation epo
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -277,6 +278,39 @@ def lr_schedule(optimizer: torch.optim.Optimizer, cfg: Config, steps_per_epoch: 
     return lr_scheduler.SequentialLR(optimizer, [warmup, after], milestones=[warmup_steps])
 
 
+class Averaged:
+    """An exponential moving average of weights (`ema_epochs`, torch's EMA update), which evaluation reads in place
+    of the trained weights; training goes on from its own. A horizon in epochs, not steps: corpora differ 40-fold in
+    steps per epoch."""
+
+    def __init__(self, params: list[torch.Tensor], cfg: Config, steps_per_epoch: int):
+        from torch.optim.swa_utils import get_ema_multi_avg_fn
+
+        self.params = params
+        self.average = [p.detach().clone() for p in params] if cfg.ema_epochs else None
+        self.update = get_ema_multi_avg_fn(1 - 1 / max(1.0, cfg.ema_epochs * steps_per_epoch))
+
+    def step(self) -> None:
+        if self.average is not None:
+            self.update(self.average, [p.detach() for p in self.params], None)
+
+    @contextlib.contextmanager
+    def swapped_in(self):
+        if self.average is None:
+            yield
+            return
+        with torch.no_grad():
+            trained = [p.detach().clone() for p in self.params]
+            for p, a in zip(self.params, self.average):
+                p.copy_(a)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, t in zip(self.params, trained):
+                    p.copy_(t)
+
+
 class Solo:
     """One model, trained as it is."""
 
@@ -285,6 +319,7 @@ class Solo:
         cfg = member.config
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.schedule = lr_schedule(self.optimizer, cfg, steps_per_epoch)
+        self.averaged = Averaged(list(self.model.parameters()), cfg, steps_per_epoch)
 
     def train(self, epoch: int) -> None:
         self.model.train()
@@ -298,6 +333,7 @@ class Solo:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.member.config.grad_clip)
         self.optimizer.step()
         self.schedule.step()
+        self.averaged.step()
         return {k: v[None] for k, v in terms.items()}
 
     @torch.no_grad()
@@ -308,7 +344,8 @@ class Solo:
             out = self.model(batch)
             return out.logits[None], out.embedding[None]
 
-        return evaluate(forward, split, batch_size, 1, embeddings)
+        with self.averaged.swapped_in():
+            return evaluate(forward, split, batch_size, 1, embeddings)
 
 
 class Stack:
@@ -330,6 +367,7 @@ class Stack:
         self.device = device
         self.optimizer = torch.optim.Adam(self.params.values(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.schedule = lr_schedule(self.optimizer, cfg, steps_per_epoch)
+        self.averaged = Averaged(list(self.params.values()), cfg, steps_per_epoch)
         self.grad_clip = cfg.grad_clip
         base = self.base
 
@@ -362,6 +400,7 @@ class Stack:
             self.clip_per_member()
         self.optimizer.step()
         self.schedule.step()
+        self.averaged.step()
         return terms
 
     @torch.no_grad()
@@ -380,7 +419,8 @@ class Stack:
         def forward(batch):
             return self.forward(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask)
 
-        return evaluate(forward, split, batch_size, len(self.members), embeddings)
+        with self.averaged.swapped_in():
+            return evaluate(forward, split, batch_size, len(self.members), embeddings)
 
 
 @dataclass

@@ -98,3 +98,11 @@ def test_a_context_gru_trains_fused_like_solo(tiny_corpus):
         solo = fit(cfg, tiny_corpus)
         assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
         assert member.history[-1]["loss_total"] == pytest.approx(solo.history[-1]["loss_total"], rel=1e-4)
+
+
+def test_a_weight_average_trains_fused_like_solo(tiny_corpus):
+    group = [config(seed=0, ema_epochs=1.0), config(seed=1, ema_epochs=1.0, variant="w/o HD")]
+    for member, cfg in zip(fit(group, tiny_corpus), group):
+        solo = fit(cfg, tiny_corpus)
+        assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
+        assert member.history[-1]["valid_wf1"] == pytest.approx(solo.history[-1]["valid_wf1"])

@@ -127,3 +127,12 @@ def test_length_buckets_cover_every_dialogue_once_and_pad_less(tiny_corpus):
         return sum(split.lengths[b].max() * len(b) for b in batches)
 
     assert padded(bucketed) < padded(plain)
+
+
+def test_a_weight_average_changes_what_is_evaluated_never_how_it_trains(tiny_corpus, run):
+    """ema_epochs > 0: evaluation (and so the selected epoch) reads the averaged weights; the trained ones go on."""
+    averaged = fit(quick(keep_embeddings=True, ema_epochs=1.0), tiny_corpus)
+    losses = [k for k in run.history[0] if k.startswith("loss_")]
+    assert [[r[k] for k in losses] for r in averaged.history] == [[r[k] for k in losses] for r in run.history]
+    assert not np.allclose(averaged.embeddings, run.embeddings)  # the test split seen through the average
+    assert averaged.config["ema_epochs"] == 1.0 and Config.for_dataset("iemocap", recipe="paper").ema_epochs == 0.0
