@@ -4,6 +4,7 @@ every decision the paper leaves open (each with one line saying why its default)
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 
@@ -172,6 +173,8 @@ class Config:
             _bad("val_fraction", self.val_fraction, "a number in (0, 1)")
         if not 0 <= self.dropout < 1:
             _bad("dropout", self.dropout, "a number in [0, 1)")
+        if not math.isfinite(self.ema_epochs):
+            _bad("ema_epochs", self.ema_epochs, "a finite number of epochs (0 = off)")
         if self.sigma_init <= 0:
             _bad("sigma_init", self.sigma_init, "a positive number")
         if self.lr <= 0:

@@ -224,8 +224,9 @@ def test_resume_refuses_a_study_whose_defaults_changed_and_touches_nothing(tmp_p
 
     spec = load_spec(write_spec(tmp_path, GRID + "gamma1 = [1.0, 2.0]\n"), synthetic=True)
     then = taken_defaults(spec)
-    assert set(then) == {"g/iemocap"} and "gamma1" not in then["g/iemocap"] and "seed" not in then["g/iemocap"]
-    then["g/iemocap"]["dropout"] = 0.3
+    assert list(then) == ["g/iemocap"] and len(then["g/iemocap"]) == 1  # a gamma axis changes no other default
+    assert "gamma1" not in then["g/iemocap"][0] and "seed" not in then["g/iemocap"][0]
+    then["g/iemocap"][0]["dropout"] = 0.3
     study = tmp_path / "study"
     study.mkdir()
     state = {"spec": spec.to_dict(), "git_commit": "6aed0fe0123456789", "defaults": then}
@@ -238,10 +239,22 @@ def test_resume_refuses_a_study_whose_defaults_changed_and_touches_nothing(tmp_p
     assert (study / "study.json").read_text() == written and os.listdir(study) == ["study.json"]
     # a field the study predates reads as what the old code did (BEFORE), not as a change
     now = taken_defaults(spec)
-    older = {"g/iemocap": {k: v for k, v in now["g/iemocap"].items() if k != "recipe"}}
-    assert defaults_change(older, now) == "g/iemocap: recipe paper -> cmathlab"
-    assert defaults_change({"g/iemocap": {k: v for k, v in now["g/iemocap"].items() if k != "heads"}}, now) is None
+    assert defaults_change(json.loads(json.dumps(now)), now) is None  # study.json's round trip changes nothing
+    without = lambda field: {"g/iemocap": [{k: v for k, v in now["g/iemocap"][0].items() if k != field}]}  # noqa: E731
+    assert defaults_change(without("recipe"), now) == "g/iemocap: recipe paper -> cmathlab"
+    assert defaults_change(without("heads"), now) is None
     assert defaults_change(None, now) is None  # a study.json from before the record: nothing to compare
     # a default an axis varies is not taken from the defaults: changing it mixes nothing
     swept = load_spec(write_spec(tmp_path, GRID + "dropout = [0.1, 0.3]\n", "swept.toml"), synthetic=True)
-    assert "dropout" not in taken_defaults(swept)["g/iemocap"]
+    assert "dropout" not in taken_defaults(swept)["g/iemocap"][0]
+    # an axis that picks the recipe: each recipe's defaults are recorded, so a change to either is seen
+    recipes = load_spec(write_spec(tmp_path, GRID + 'recipe = ["paper", "cmathlab"]\n', "recipes.toml"),
+                        synthetic=True)
+    taken = taken_defaults(recipes)["g/iemocap"]
+    assert [c["dropout"] for c in taken] == [0.1, 0.5]
+    taken[1]["dropout"] = 0.3
+    assert defaults_change({"g/iemocap": taken}, taken_defaults(recipes)) == "g/iemocap: dropout 0.3 -> 0.5"
+    searched = load_spec(write_spec(tmp_path, 'name = "s"\ndatasets = ["iemocap"]\nseeds = 1\n[search]\nsamples = 2\n'
+                                    '[search.space]\nrecipe = { choice = ["paper", "cmathlab"] }\n'
+                                    'lr = { loguniform = [1e-4, 1e-2] }\n', "search.toml"), synthetic=True)
+    assert [c["dropout"] for c in taken_defaults(searched)["s/iemocap"]] == [0.1, 0.5]

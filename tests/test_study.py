@@ -63,6 +63,9 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
         assert result["test"]["acc"] == pytest.approx(metrics["test/acc"])
         assert result["config"]["gamma2"] == float(params["gamma2"])
         assert result["history"][result["best_epoch"] - 1]["valid_wf1"] == pytest.approx(metrics["valid/wf1"])
+    # the defaults its trials took, for `resume` to compare (tests/test_spec.py): everything but the axes and seed
+    taken = json.load(open(tmp_path / "study" / "study.json"))["defaults"]["g2x2/iemocap"]
+    assert len(taken) == 1 and taken[0]["dim"] == 16 and not {"gamma1", "gamma2", "seed"} & set(taken[0])
     capsys.readouterr()
     assert main(["study", "status", str(tmp_path / "study")]) == 0
     out = capsys.readouterr().out

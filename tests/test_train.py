@@ -135,4 +135,10 @@ def test_a_weight_average_changes_what_is_evaluated_never_how_it_trains(tiny_cor
     losses = [k for k in run.history[0] if k.startswith("loss_")]
     assert [[r[k] for k in losses] for r in averaged.history] == [[r[k] for k in losses] for r in run.history]
     assert not np.allclose(averaged.embeddings, run.embeddings)  # the test split seen through the average
+    # a horizon under one step: the average is the latest weights, so evaluation is the plain run's
+    latest = fit(quick(keep_embeddings=True, ema_epochs=1e-6), tiny_corpus)
+    np.testing.assert_allclose(latest.embeddings, run.embeddings, rtol=1e-5, atol=1e-6)
+    assert latest.predictions == run.predictions
+    with pytest.raises(BadInput, match="ema_epochs"):
+        quick(ema_epochs=float("inf"))
     assert averaged.config["ema_epochs"] == 1.0 and Config.for_dataset("iemocap", recipe="paper").ema_epochs == 0.0

@@ -129,14 +129,17 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
 def defaults_change(recorded: dict | None, now: dict) -> str | None:
     """The first default a study's trials take that differs now from when it started, as
     "part/dataset: field old -> new"; None when none does (or the study predates the record)."""
-    for where, fields in now.items():
+    for where, configs in now.items():
         was = (recorded or {}).get(where)
         if was is None:
             continue
-        for name, value in fields.items():
-            old = was.get(name, BEFORE.get(name, value))  # a field newer than the study: what the old code did
-            if old != value:
-                return f"{where}: {name} {old} -> {value}"
+        if len(was) != len(configs):
+            return f"{where}: {len(was)} distinct sets of defaults then, {len(configs)} now"
+        for then, today in zip(was, configs):
+            for name, value in today.items():
+                old = then.get(name, BEFORE.get(name, value))  # a field newer than the study: what the old code did
+                if old != value:
+                    return f"{where}: {name} {old} -> {value}"
     return None
 
 

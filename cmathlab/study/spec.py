@@ -160,17 +160,26 @@ def _report_table(path: str, table: dict) -> dict:
     return {"reference": reference} if reference else {}
 
 
-def taken_defaults(spec: Spec) -> dict[str, dict]:
-    """Per part and dataset, the config its trials take from cmathlab's defaults (every field no axis varies).
-    A study records it when it starts, so that `resume` can refuse to finish it under other defaults."""
+def taken_defaults(spec: Spec) -> dict[str, list[dict]]:
+    """Per part and dataset, the configs its trials take from cmathlab's defaults (every field no axis varies),
+    one per distinct set: an axis such as `recipe` changes which defaults the others take, so each of its values
+    counts. A study records it when it starts, so that `resume` can refuse to finish it under other defaults."""
     taken = {}
     for part in spec.parts:
         axes = part.space if part.is_search else part.grid
-        values = {k: v[next(iter(v))][0] for k, v in axes.items()} if part.is_search else \
-            {k: v[0] for k, v in axes.items()}
+        # a grid's every value; a search's every choice, or the two ends of its range
+        values = {k: list(v) if not part.is_search else
+                  (list(v["choice"]) if "choice" in v else list(v[next(iter(v))][:2])) for k, v in axes.items()}
+        first = {k: v[0] for k, v in values.items()}
+        points = [first] + [{**first, k: x} for k, v in values.items() for x in v[1:]]
         for dataset in part.datasets:
-            config = part.config(dataset, part.seeds[0], values).to_dict()
-            taken[f"{part.name}/{dataset}"] = {k: v for k, v in config.items() if k not in {*axes, "seed"}}
+            found = []
+            for point in points:
+                config = part.config(dataset, part.seeds[0], point).to_dict()
+                rest = {k: v for k, v in config.items() if k not in {*axes, "seed"}}
+                if rest not in found:
+                    found.append(rest)
+            taken[f"{part.name}/{dataset}"] = found
     return taken
 
 
