@@ -101,8 +101,10 @@ def test_a_context_gru_trains_fused_like_solo(tiny_corpus):
 
 
 def test_a_weight_average_trains_fused_like_solo(tiny_corpus):
-    group = [config(seed=0, ema_epochs=1.0), config(seed=1, ema_epochs=1.0, variant="w/o HD")]
+    group = [config(seed=0, ema_epochs=1.0, keep_embeddings=True),
+             config(seed=1, ema_epochs=1.0, variant="w/o HD", keep_embeddings=True)]
     for member, cfg in zip(fit(group, tiny_corpus), group):
         solo = fit(cfg, tiny_corpus)
         assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
-        assert member.history[-1]["valid_wf1"] == pytest.approx(solo.history[-1]["valid_wf1"])
+        # the embeddings are read through each one's average: a group that averaged otherwise would differ
+        np.testing.assert_allclose(member.embeddings, solo.embeddings, rtol=1e-4, atol=1e-5)
