@@ -243,6 +243,9 @@ def _logs_to(directory: str) -> None:
         log = logging.getLogger(name)
         log.handlers[:] = [handler]
         log.propagate = False
+    # fit()'s result grid reads each trial's result.json, which the disabled Tune loggers never write (MLflow keeps
+    # the metrics): without this, one "Could not fetch metrics" warning per trial, a false alarm, in every ray.log
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
 
 
 def _start_ray(directory: str, address: str | None) -> bool:
