@@ -1,4 +1,4 @@
-"""Issue 10's targets with ema_epochs 2 (s13-adopt.README): CMATH (ema 2) beside the BiGRU at ema 0 and at ema 2,
+"""Issue 10's targets with ema_epochs 2 (s13-adopt.README; paper-scale seeds 3, 4 from s14-paper.README): CMATH (ema 2) beside the BiGRU at ema 0 and at ema 2,
 paired by seed, from the result files named below (session 11's runs/ files and the committed probe results)."""
 import json, os
 from statistics import mean
@@ -30,7 +30,7 @@ def norm(r, ema):
 runs = []
 for name in ("bench-synthetic-s11", "bench-meld-dev-s11", "bench-meld-s11", "bench-synthetic-paper-s11"):
     runs += [norm(r, 0.0) for r in read(os.path.join(RUNS, name + ".jsonl")) if r.get("recipe") == "cmathlab"]
-for name in ("s12-paper", "s12-ema", "s12-ema-real", "s13-adopt"):
+for name in ("s12-paper", "s12-ema", "s12-ema-real", "s13-adopt", "s14-paper"):
     path = os.path.join(HERE, name + ".results.jsonl")
     if os.path.exists(path):
         runs += [norm(r, 0.0) for r in read(path)]
@@ -47,6 +47,7 @@ for proto, seeds in (("synthetic:meld x0.2", range(5)), ("synthetic:iemocap x0.2
                      ("synthetic:meld x0.2", range(5, 10)), ("synthetic:iemocap x0.2", range(5, 10)),
                      ("synthetic:meld x0.2", range(10)), ("synthetic:iemocap x0.2", range(10)),
                      ("synthetic:meld x1.0", range(3)), ("synthetic:iemocap x1.0", range(3)),
+                     ("synthetic:meld x1.0", range(5)), ("synthetic:iemocap x1.0", range(5)),
                      ("real MELD dev", range(5)), ("real MELD dev", range(5, 10)), ("real MELD dev", range(10)), ("real MELD fifth", range(5))):
     seeds = list(seeds)
     cm0, cm2 = pick(proto, "cmath", 0.0, seeds), pick(proto, "cmath", 2.0, seeds)
