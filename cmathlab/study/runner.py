@@ -244,7 +244,7 @@ def _logs_to(directory: str) -> None:
         log.handlers[:] = [handler]
         log.propagate = False
     # fit()'s result grid reads each trial's result.json, which the disabled Tune loggers never write (MLflow keeps
-    # the metrics): without this, one "Could not fetch metrics" warning per trial, a false alarm, in every ray.log
+    # the metrics): without this, every ray.log ends in a false alarm, a "Could not fetch metrics" line per trial
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
 
 
