@@ -65,6 +65,15 @@ def one(job):
             streams = [self.central(h_c, h_tilde)] + [s(h_c, c) for s, c in zip(self.auxiliary, cross)]
             return self.gate(streams)
         cm.CMATransformer.__init__, cm.CMATransformer.forward = c_init, c_forward
+    if job.get("no_cross"):  # monkeypatched probe (s15): eqs. 9-10's cross-modal attention gives 0; the context
+        from torch import nn   # GRU still reads every modality's mean (context_reads "all"), so fusion stays
+        class Zero(nn.Module):
+            def forward(self, query, key, padding, bias=None):
+                return torch.zeros_like(query)
+        def nc_init(self, cfg, n_aux, _init=cm.CMATransformer.__init__):
+            _init(self, cfg, n_aux)
+            self.cross_attention = nn.ModuleList(Zero() for _ in range(n_aux))
+        cm.CMATransformer.__init__ = nc_init
     weights = Config.loss_weights
     if "drop_terms" in job:  # monkeypatched probe: train without these loss terms
         def loss_weights(self, *a, _drop=tuple(job["drop_terms"]), **k):
@@ -81,7 +90,7 @@ def one(job):
         cm.SpeakerPosition.__init__ = init
         cm.SpeakerPosition.positions = pos
         Config.loss_weights = weights
-    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
+    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self", "no_cross") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
            "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
            "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
            "f1": r.test["per_class_f1"], "sec": time.time() - t,
