@@ -74,6 +74,11 @@ def one(job):
             _init(self, cfg, n_aux)
             self.cross_attention = nn.ModuleList(Zero() for _ in range(n_aux))
         cm.CMATransformer.__init__ = nc_init
+    sforward, vforward = cm.Stream.forward, cm.VariationalFusion.forward
+    if job.get("no_stream"):  # monkeypatched probe (s16): eq. 11's stream (residual of H_c, LayerNorms, FFN) is
+        cm.Stream.forward = lambda self, h_central, h_tilde: h_tilde  # skipped: a stream is its context reader's output
+    if job.get("no_vf"):  # monkeypatched probe (s16): eqs. 15-17's MLPs and noise skipped: H'_x is the mean of the H_m
+        cm.VariationalFusion.forward = lambda self, h, noise=None: torch.stack([h[m] for m in self.mu]).mean(0)
     weights = Config.loss_weights
     if "drop_terms" in job:  # monkeypatched probe: train without these loss terms
         def loss_weights(self, *a, _drop=tuple(job["drop_terms"]), **k):
@@ -90,7 +95,8 @@ def one(job):
         cm.SpeakerPosition.__init__ = init
         cm.SpeakerPosition.positions = pos
         Config.loss_weights = weights
-    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self", "no_cross") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
+        cm.Stream.forward, cm.VariationalFusion.forward = sforward, vforward
+    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self", "no_cross", "no_stream", "no_vf") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
            "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
            "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
            "f1": r.test["per_class_f1"], "sec": time.time() - t,
