@@ -9,7 +9,7 @@ def one(job):
     from cmathlab.data import load_corpus
     from cmathlab.train import fit
     data, scale, recipe, over = job["data"], job.get("scale", 1.0), job.get("recipe"), job["over"]
-    corpus = load_corpus(data, scale=scale)
+    corpus = load_corpus(data, scale=scale, seed=job.get("corpus_seed", 0))  # corpus_seed (s16): a fresh synthetic draw
     patch = job.get("patch")
     from cmathlab.model import cmath as cm
     init = cm.SpeakerPosition.__init__
@@ -96,7 +96,7 @@ def one(job):
         cm.SpeakerPosition.positions = pos
         Config.loss_weights = weights
         cm.Stream.forward, cm.VariationalFusion.forward = sforward, vforward
-    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self", "no_cross", "no_stream", "no_vf") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
+    out = {"tag": job["tag"], **{k: job[k] for k in ("drop_terms", "spk_std", "pos_scale", "corpus_seed") if k in job}, **({"attn_dropout": job["attn_dropout"]} if "attn_dropout" in job else {}), **{k: job[k] for k in ("directional", "gru_self", "no_cross", "no_stream", "no_vf") if k in job}, "data": data, "scale": scale, "recipe": cfg.recipe, **over,
            "valid_wf1": r.valid["wf1"], "test_wf1": r.test["wf1"], "test_acc": r.test["acc"],
            "best_epoch": r.best_epoch, "epochs_run": len(r.history), "health": r.health,
            "f1": r.test["per_class_f1"], "sec": time.time() - t,
