@@ -11,7 +11,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from cmathlab.config import MODELS, VARIANTS, parse_sets
+from cmathlab.config import parse_sets
 from cmathlab.data.corpus import MODALITY_NAMES
 from cmathlab.errors import BadInput
 
@@ -50,13 +50,21 @@ def _set_arg(p: argparse.ArgumentParser) -> None:
                    help="any config field, repeatable (e.g. --set heads=2 --set recipe=paper); `cmathlab config` lists them")
 
 
+def _model_arg(p: argparse.ArgumentParser, what: str = "") -> None:
+    from cmathlab.model.registry import BUILTIN
+
+    p.add_argument("--model", help=f"{what}{', '.join(BUILTIN)} (default cmath), an installed entry point "
+                                   "(group cmathlab.models) or package.module:Class; `cmathlab models` lists them")
+
+
 def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="synthetic:iemocap, synthetic:meld or a feature pickle")
     p.add_argument("--join", help="take audio/visual from this MMGCN/SDT file (text from --data)")
     p.add_argument("--scale", type=float, default=1.0, help="synthetic corpora: share of the dialogues")
     p.add_argument("--data-seed", type=int, default=0, help="synthetic corpora: generator seed")
-    p.add_argument("--model", help=f"one of: {', '.join(MODELS)} (default cmath; the others are baselines)")
-    p.add_argument("--variant", help=f"one of: {', '.join(VARIANTS)}")
+    _model_arg(p)
+    p.add_argument("--variant", help="full, or w/o X for a component X of the model (CMATH's: w/o MR, w/o CMA-T, "
+                                     "w/o LLD, w/o HLD, w/o HD; `cmathlab models` lists each model's)")
     p.add_argument("--modalities", help="non-empty subset of tav, e.g. ta")
     p.add_argument("--dim", type=int)
     p.add_argument("--gamma1", type=float)
@@ -91,6 +99,7 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     run.add_argument("--seeds", type=int, help="use only the spec's first N seeds")
     run.add_argument("--epochs", type=int, help="epochs per trial")
     run.add_argument("--scale", type=float, help="synthetic corpora: share of the dialogues")
+    _model_arg(run, "train this model in every trial (as --set model=...): ")
     run.add_argument("--dry-run", action="store_true",
                      help="check the spec, data names and --out, print the trials it would run, run nothing")
     run.add_argument("--synthetic", action="store_true",
@@ -143,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--study", help="the study directory whose store holds the run")
     where.add_argument("--tracking-uri", help="the store that holds the run (sqlite:///... or http://...)")
     rerun.add_argument("--data", help="the data file, if it moved (checked by its sha256)")
+    rerun.add_argument("--model", help="the model's package.module:Class, if it moved since the run (its fields and "
+                                       "weights' shapes must be the same for the numbers to match)")
+    models = commands.add_parser("models", help="the models this installation knows: name, title, fields, components")
+    models.add_argument("names", nargs="*", metavar="MODEL", help="only these (a name or package.module:Class)")
     config = commands.add_parser("config", help="every config field: its default per dataset, allowed values, why")
     config.add_argument("--recipe", help="show the defaults under this recipe (cmathlab or paper)")
     config.add_argument("fields", nargs="*", metavar="FIELD", help="only these fields")
@@ -189,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "config":
             return cmd_config(args)
+        if args.command == "models":
+            return cmd_models(args)
         if args.command == "features":
             return cmd_features(args)
         if args.command == "rerun":
@@ -196,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             from cmathlab.study.state import read_state
 
             uri = args.tracking_uri or read_state(args.study)["tracking_uri"]
-            return rerun(args.run_id, uri, args.data, _console())
+            return rerun(args.run_id, uri, args.data, _console(), model=args.model)
         return cmd_data_info(args)
     except BadInput as err:
         print(f"cmathlab: error: {err}", file=sys.stderr)
@@ -321,7 +336,7 @@ def cmd_study(args) -> int:
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise BadInput(f"{getattr(args, flag)} is not a positive integer", field=f"--{flag}")
     spec = load_spec(args.spec, data=data, quick=args.quick, seeds=args.seeds, epochs=args.epochs, scale=args.scale,
-                     synthetic=args.synthetic, sets=parse_sets(args.sets))
+                     synthetic=args.synthetic, sets=_study_sets(args))
     out = args.out or os.path.join("runs", spec.name + ("-quick" if args.quick else ""))
     check_new_study(out)
     if args.dry_run:
@@ -350,6 +365,16 @@ def _dry_run(spec, out: str, console: Console) -> int:
     return 0
 
 
+def _study_sets(args) -> dict:
+    """`--set` items, with `--model` as one more (given twice is an error)."""
+    sets = parse_sets(args.sets)
+    if args.model:
+        if "model" in sets:
+            raise BadInput("model is given twice, by --set and by --model", field="--model")
+        sets["model"] = args.model
+    return sets
+
+
 def cmd_report(args, console: Console | None = None) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -360,8 +385,8 @@ def cmd_report(args, console: Console | None = None) -> int:
     formats = parse_formats(args.format)
     if not 0 < args.alpha < 1:
         raise BadInput(f"{args.alpha} is not in (0, 1)", field="--alpha")
-    if args.baseline not in MODELS:
-        raise BadInput(f"{args.baseline!r} is not one of {', '.join(MODELS)}", field="--baseline")
+    if not args.baseline:
+        raise BadInput("names no model", field="--baseline")
     for directory in args.directories:
         if not os.path.isdir(directory):
             raise BadInput("is not a directory", source=directory)
@@ -449,6 +474,34 @@ def cmd_config(args) -> int:
         table.add_row(name, *(str(v).lower() if isinstance(v, bool) else str(v) for v in values),
                       allowed_values(name), reasons.get(name, ""))
     console.print(table)
+    return 0
+
+
+def cmd_models(args) -> int:
+    """Each model's registry entry: its title, its own fields (default per dataset, allowed, why), its components."""
+    from cmathlab.model import registry
+
+    console = _console()
+    for name in args.names or registry.names():
+        cls = registry.resolve(name)
+        console.print(f"[bold]{name}[/]: {registry.title(name)} ({cls.__module__}.{cls.__qualname__})")
+        fields = getattr(cls, "fields", ())
+        if fields:
+            table = Table()
+            for col in ("field", "iemocap", "meld", "paper", "allowed", "why"):
+                table.add_column(col, overflow="fold")
+            for f in fields:
+                table.add_row(f"{name}.{f.name}", str(f.default_for("iemocap")), str(f.default_for("meld")),
+                              str(f.paper), f.allowed(), f.reason)
+            console.print(table)
+        else:
+            console.print("  its fields are the config's own (`cmathlab config`)" if name == "cmath"
+                          else "  no fields of its own (it reads the shared dim and dropout)")
+        for c in getattr(cls, "components", ()):
+            console.print(f"  variant {c.variant!r}: {c.what}")
+        settings = getattr(cls, "settings", {}) or {}
+        for dataset, values in settings.items():
+            console.print(f"  its authors' settings on {dataset}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
     return 0
 
 

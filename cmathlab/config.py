@@ -7,11 +7,10 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from cmathlab.errors import BadInput
 
-VARIANTS = ("full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD")
-MODELS = ("cmath", "mlp", "bigru")  # CMATH and two early-fusion baselines (model/baselines.py)
 
 # Section 5.3: per-dataset settings the paper reports
 PAPER = {
@@ -51,22 +50,14 @@ RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4, "detach
 BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
           "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
           "attention_bias": "none", "cma_layers": 1, "context": "attention",
-          "positions": True, "speaker_init": "normal", "context_reads": "own", "ema_epochs": 0.0}
+          "positions": True, "speaker_init": "normal", "context_reads": "own", "ema_epochs": 0.0,
+          "options": ()}  # options: models had no fields of their own (cmath, mlp and bigru still have none)
 
-# Eq. 24's terms: name -> the field that weights it (None: weight 1) and the switch that keeps it.
-# The model computes the terms by these names; `Config.loss_weights` is the one place that says
-# which a run keeps and at what weight.
-LOSS_TERMS = {
-    "ce_x": (None, None),  # eq. 21: the fused prediction's cross-entropy
-    "ce_m": (None, "modality_ce"),  # eq. 20: each modality's cross-entropy
-    "re": (None, "reconstruction"),  # eqs. 3-4: modality reconstruction
-    "mse": ("gamma1", "low_level_distillation"),  # eq. 18: LLD
-    "kl": ("gamma2", "high_level_distillation"),  # eq. 23: HLD
-}
+# The run fields a model's `settings` may set per dataset (its authors' published values, over the recipe)
+RUN_FIELDS = frozenset({"lr", "batch_size", "dropout", "weight_decay", "grad_clip", "warmup_steps", "ema_epochs",
+                        "epochs", "dim", "schedule", "distill_warmup"})
 
 _CHOICES = {
-    "model": MODELS,
-    "variant": VARIANTS,
     "gate": ("softmax", "sigmoid"),
     "sigma": ("softplus", "exp"),
     "reduction": ("element", "utterance"),
@@ -92,8 +83,9 @@ class Config:
     dim: int = 500  # d, the common space
 
     # -- the experiment's switches
-    model: str = "cmath"  # CMATH or one of the early-fusion baselines (model/baselines.py)
-    variant: str = "full"  # Section 5.5's ablations: which component is switched off
+    model: str = "cmath"  # a registry name (`cmathlab models`) or package.module:Class (model/protocol.py)
+    variant: str = "full"  # "full" or "w/o X" for a component X of the model (CMATH's: Section 5.5's ablations)
+    options: tuple = ()  # the model's own fields as sorted (name, value) pairs; `NAME.FIELD` in specs, `opts` in code
     modalities: str = "tav"  # any non-empty subset of t, a, v
     seed: int = 0  # weights, batch order, dropout and eq. 17's noise (not the validation split)
     epochs: int = 60  # at most; early stopping on validation W-F1 usually ends a run sooner
@@ -152,8 +144,7 @@ class Config:
                 _bad(name, getattr(self, name), f"one of {', '.join(allowed)}")
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", self.dataset):
             _bad("dataset", self.dataset, "a name of lower-case letters, digits, - and _ (iemocap, meld, or a file's)")
-        if self.model != "cmath" and self.variant != "full":
-            _bad("variant", self.variant, f"'full': variants switch CMATH's components, {self.model} has none")
+        self._check_model()
         mods = self.modalities
         if not mods or set(mods) - set("tav") or len(set(mods)) != len(mods):
             _bad("modalities", mods, "a non-empty subset of t, a, v such as 'ta'")
@@ -187,53 +178,114 @@ class Config:
     @classmethod
     def for_dataset(cls, dataset: str, recipe: str | None = None, **overrides) -> Config:
         """The paper's settings for `dataset` (OTHER's for a dataset the paper has not), then the recipe's
-        (RECIPE_SETTINGS for this dataset, then RECIPES), then `overrides` (None values are ignored)."""
+        (RECIPE_SETTINGS for this dataset, then RECIPES), then the model's authors' (its `settings`), then
+        `overrides` (None values are ignored). `NAME.FIELD` overrides set model NAME's own fields: those of
+        the run's model are kept, those of another model are checked against it and dropped (a spec may fix
+        several models' fields and grid over the models)."""
+        from cmathlab.model import registry
+        from cmathlab.model.protocol import settings_for
+
         recipe = recipe or cls.recipe
         if recipe not in RECIPES:
             _bad("recipe", recipe, f"one of {', '.join(RECIPES)}")
-        unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        own = {k: v for k, v in overrides.items() if "." in k}
+        plain = {k: v for k, v in overrides.items() if "." not in k}
+        unknown = set(plain) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise BadInput(unknown_field(sorted(unknown)[0]))
+        model = plain.get("model", cls.model)
+        if not isinstance(model, str):
+            _bad("model", model, "a model name")
+        model_cls = registry.resolve(model)
+        options = dict(plain.pop("options", ()))
+        for key, value in own.items():
+            namespace, _, name = key.rpartition(".")
+            target = model_cls if namespace == model else registry.resolve(namespace)
+            declared = {f.name: f for f in getattr(target, "fields", ())}
+            if name not in declared:
+                raise BadInput(unknown_option(namespace, name, declared))
+            value = declared[name].check(value, key)
+            if namespace == model:
+                options[name] = value
         values = {**dataset_settings(dataset), **RECIPE_SETTINGS.get(recipe, {}).get(dataset, {}), **RECIPES[recipe],
-                  "dataset": dataset, "recipe": recipe,
-                  **{k: v for k, v in overrides.items() if v is not None}}
+                  **settings_for(model_cls, dataset), "dataset": dataset, "recipe": recipe, **plain,
+                  "options": tuple(sorted(options.items()))}
         return cls(**values)
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+    @classmethod
+    def from_record(cls, values: dict) -> Config:
+        """A Config from a flat record (`to_dict`'s shape: the model's fields as `NAME.FIELD` keys)."""
+        plain = {k: v for k, v in values.items() if "." not in k}
+        model = plain.get("model", cls.model)
+        options = {k.rpartition(".")[2]: v for k, v in values.items() if k.rpartition(".")[0] == model}
+        return cls(**{**plain, "options": tuple(sorted(options.items()))})
 
-    # what each variant switches off (Section 5.5)
+    def to_dict(self) -> dict:
+        """Every field, flat: the model's own as `NAME.FIELD` (how MLflow params, result.json and specs write them)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "options"}
+        return {**out, **{f"{self.model}.{k}": v for k, v in self.options}}
+
+    @property
+    def opts(self) -> SimpleNamespace:
+        """The model's own fields by name (`cfg.opts.window_past`)."""
+        return SimpleNamespace(**dict(self.options))
+
+    @property
+    def model_class(self) -> type:
+        from cmathlab.model import registry
+
+        return registry.resolve(self.model)
+
+    def _check_model(self) -> None:
+        """The model resolves and keeps the protocol; the variant names one of its components; its own
+        fields are filled with their defaults for the dataset and each checked against its metadata."""
+        cls = self.model_class
+        variants = ["full", *(c.variant for c in getattr(cls, "components", ()))]
+        if self.variant not in variants:
+            if len(variants) == 1:
+                _bad("variant", self.variant, f"'full': {self.model} has no switchable components")
+            _bad("variant", self.variant, f"one of {', '.join(variants)} ({self.model}'s components)")
+        given = dict(self.options)
+        declared = {f.name: f for f in getattr(cls, "fields", ())}
+        for name in given:
+            if name not in declared:
+                raise BadInput(unknown_option(self.model, name, declared))
+        options = {name: f.check(given.get(name, f.default_for(self.dataset)), f"{self.model}.{name}")
+                   for name, f in declared.items()}
+        object.__setattr__(self, "options", tuple(sorted(options.items())))
+
+    # what each variant switches off: the model's `components` (CMATH's: Section 5.5)
+    def component(self):
+        """The model's component this run's variant switches off, or None for the full model."""
+        return next((c for c in getattr(self.model_class, "components", ()) if c.variant == self.variant), None)
+
+    def keeps(self, name: str) -> bool:
+        """Whether the model's component `name` is on in this run (`variant` is not "w/o NAME")."""
+        return self.variant != f"w/o {name}"
+
     @property
     def architecture(self) -> str:
-        """The variant as far as the weights go: w/o LLD / HLD / HD only drop loss terms of `full`."""
-        return self.variant if self.variant in ("w/o MR", "w/o CMA-T") else "full"
-
-    @property
-    def reconstruction(self) -> bool:
-        return self.variant != "w/o MR"
-
-    @property
-    def cma_transformer(self) -> bool:
-        return self.variant != "w/o CMA-T"
-
-    @property
-    def low_level_distillation(self) -> bool:
-        return self.variant not in ("w/o LLD", "w/o HD")
-
-    @property
-    def high_level_distillation(self) -> bool:
-        return self.variant not in ("w/o HLD", "w/o HD")
+        """The variant as far as the weights go: a component that only drops loss terms (CMATH's w/o LLD /
+        HLD / HD) trains the full model's weights."""
+        component = self.component()
+        return self.variant if component is not None and component.changes_architecture else "full"
 
     def loss_weights(self, architecture: bool = False, epoch: int | None = None) -> dict[str, float]:
-        """Eq. 24's weight of each term this run keeps (LOSS_TERMS). With `architecture`, the terms
-        its architecture computes: a fused group's w/o LLD / w/o HLD members train them at weight 0.
-        With `epoch` (1-based), gamma1 and gamma2 as `distill_warmup` ramps them: 0 in epoch 1, full after."""
-        cfg = dataclasses.replace(self, variant=self.architecture) if architecture else self
-        if cfg.model != "cmath":
-            return {"ce_x": 1.0}  # the baselines have one prediction and its cross-entropy
+        """The weight of each loss term (the model's `terms`) this run keeps: all but those its variant's
+        component drops. With `architecture`, the terms its architecture computes: a fused group's w/o LLD /
+        w/o HLD members train them at weight 0. With `epoch` (1-based), ramped terms (CMATH's gamma1, gamma2)
+        rise as `distill_warmup` says: 0 in epoch 1, full after."""
+        from cmathlab.model.protocol import Term
+
+        component = self.component()
+        dropped = set(component.drops_terms) if component is not None else set()
+        if architecture and component is not None and not component.changes_architecture:
+            dropped = set()
         ramp = 1.0 if epoch is None or not self.distill_warmup else min(1.0, (epoch - 1) / self.distill_warmup)
-        return {name: float(getattr(self, weight)) * ramp if weight else 1.0
-                for name, (weight, switch) in LOSS_TERMS.items() if switch is None or getattr(cfg, switch)}
+        terms = getattr(self.model_class, "terms", {"ce_x": Term()})
+        return {name: (float(getattr(self, t.weight)) if t.weight else 1.0) * (ramp if t.ramped else 1.0)
+                for name, t in terms.items() if name not in dropped and (t.switch is None or getattr(self, t.switch))}
 
 
 def field_reasons() -> dict[str, str]:
@@ -249,9 +301,23 @@ def allowed_values(name: str) -> str:
     """What a field accepts, in words (for `cmathlab config` and error messages)."""
     if name in _CHOICES:
         return " | ".join(_CHOICES[name])
-    kind = type(getattr(Config, name))
-    return {"modalities": "non-empty subset of tav", "dataset": " | ".join(PAPER) + " | a feature file's"}.get(
-        name, {bool: "true | false", int: "integer", float: "number", str: "text"}[kind])
+    special = {"modalities": "non-empty subset of tav", "dataset": " | ".join(PAPER) + " | a feature file's",
+               "options": "the model's own fields, written MODEL.FIELD (`cmathlab models`)",
+               "model": "a name of `cmathlab models` | package.module:Class",
+               "variant": "full | w/o X for a component X of the model (`cmathlab models`)"}
+    if name in special:
+        return special[name]
+    return {bool: "true | false", int: "integer", float: "number", str: "text"}[type(getattr(Config, name))]
+
+
+def unknown_option(model: str, name: str, declared: dict) -> str:
+    """'model M has no field F' with its fields listed."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+    hint = f" (did you mean {model}.{close[0]}?)" if close else ""
+    listed = ", ".join(declared) or "none"
+    return f"model {model!r} has no field {name!r}{hint}; its fields: {listed}"
 
 
 def unknown_field(name: str) -> str:
@@ -275,7 +341,7 @@ def parse_sets(items: list[str]) -> dict:
         name, text = name.strip(), text.strip()
         if not sep or not name or not text:
             raise BadInput(f"{item!r} is not FIELD=VALUE", field="--set")
-        if name not in names:
+        if name not in names and "." not in name:  # MODEL.FIELD is checked against that model's fields
             raise BadInput(unknown_field(name), field="--set")
         if name in out:
             raise BadInput(f"{name} is set twice", field="--set")

@@ -97,8 +97,9 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
         if fusion_key(other) != key:
             field_ = next(k for (k, a), (_, b) in zip(key, fusion_key(other)) if a != b)
             raise BadInput(f"a fused group must share every shape; members differ in {field_}", field=field_)
-    if fused and group[0].model != "cmath":
-        raise BadInput(f"only cmath trains fused; {group[0].model} runs one model at a time", field="model")
+    if fused and not getattr(group[0].model_class, "fusable", False):
+        raise BadInput(f"{group[0].model} does not train fused (its class sets no `fusable`); it runs one model "
+                       "at a time", field="model")
     first = group[0]
     missing = set(first.modalities) - set(corpus.modalities)
     if missing:

@@ -73,8 +73,8 @@ def test_a_group_must_share_every_shape(tiny_corpus, other, field):
         fit([config(), config(seed=1, **other)], tiny_corpus)
 
 
-def test_only_cmath_trains_fused(tiny_corpus):
-    with pytest.raises(BadInput, match="only cmath trains fused"):
+def test_only_a_model_that_says_it_is_fusable_trains_fused(tiny_corpus):
+    with pytest.raises(BadInput, match="bigru does not train fused"):
         fit([config(model="bigru"), config(model="bigru", seed=1)], tiny_corpus)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from cmathlab.config import RECIPES, VARIANTS, Config
+from cmathlab.config import RECIPES, Config
 from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model import build_model
@@ -303,7 +303,7 @@ def test_paper_defaults_per_dataset():
                                                               recipe="cmathlab")
     assert Config.for_dataset("iemocap", lr=1e-3).lr == 1e-3  # an override still wins
     assert Config.for_dataset("meld", modalities="vt").modalities == "tv"
-    assert set(VARIANTS) == {"full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD"}
+    assert {"full", *(c.variant for c in CMATH.components)} == {"full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD"}
 
 
 # ---- the baselines that are actually run (model/baselines.py) -----------------------------------

@@ -1,14 +1,13 @@
-"""The model registry: `build_model` is how `fit` gets a model for a config."""
+"""Models under one protocol (`protocol.py`), found by name in one registry (`registry.py`)."""
 
 from torch import nn
 
 from cmathlab.config import Config
-from cmathlab.model.baselines import DialogueGRU, UtteranceMLP
-from cmathlab.model.cmath import CMATH
+from cmathlab.model.protocol import Component, Field, Model, Output, Term
 
-REGISTRY = {"cmath": CMATH, "mlp": UtteranceMLP, "bigru": DialogueGRU}
+__all__ = ["Component", "Field", "Model", "Output", "Term", "build_model"]
 
 
 def build_model(cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int) -> nn.Module:
-    """A model with `forward(batch) -> Output` and `loss_terms(output, batch)`."""
-    return REGISTRY[cfg.model](cfg, dims, n_speakers, n_classes)
+    """The run's model (`cfg.model` through the registry), built as the protocol says."""
+    return cfg.model_class(cfg, dims, n_speakers, n_classes)

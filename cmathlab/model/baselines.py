@@ -1,4 +1,4 @@
-"""Two baselines that are actually run, so the overall table tests CMATH against real runs.
+"""Two floors any context model must beat, run like every model, so the overall table tests against real runs.
 
 Both fuse early, as the paper's DialogueRNN and DialogueGCN rows do (Section 5.3): the
 modalities' features are concatenated per utterance before anything else. Both train with the
@@ -8,13 +8,12 @@ cross-entropy of their one prediction through the same `fit`, the same seeds and
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.config import Config
 from cmathlab.data.tensors import Batch
-from cmathlab.model.cmath import Output
+from cmathlab.model.protocol import Model, Output
 
 
 class EarlyFusion(nn.Module):
@@ -31,20 +30,17 @@ class EarlyFusion(nn.Module):
         return self.project(u)  # (B, n, d)
 
 
-class Baseline(nn.Module):
-    samples_noise = False
-
-    def loss_terms(self, out: Output, batch: Batch, weights=None) -> dict[str, torch.Tensor]:
-        ce = F.cross_entropy(out.logits[batch.mask], batch.labels[batch.mask])
-        return {"ce_x": ce, "total": ce}
+class Baseline(Model):
+    """Trained with the cross-entropy of its one prediction (`Model.loss_terms`)."""
 
     def output(self, h: torch.Tensor) -> Output:
-        return Output(logits=self.classify(h), embedding=h, modality_logits={}, modality_hidden={},
-                      reconstructions={})
+        return Output(logits=self.classify(h), embedding=h)
 
 
 class UtteranceMLP(Baseline):
     """`mlp`: each utterance alone, no context and no speaker: the floor any context model must beat."""
+
+    name, title = "mlp", "MLP (early fusion, no context)"
 
     def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
@@ -58,6 +54,8 @@ class UtteranceMLP(Baseline):
 
 class DialogueGRU(Baseline):
     """`bigru`: a bidirectional GRU over the dialogue (bc-LSTM style), d/2 units each way."""
+
+    name, title = "bigru", "BiGRU (early fusion, dialogue)"
 
     def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()

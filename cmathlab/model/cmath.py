@@ -15,6 +15,7 @@ from torch import nn
 
 from cmathlab.config import Config
 from cmathlab.data.tensors import Batch
+from cmathlab.model.protocol import Component, Model, Output, Term
 
 
 # ---- 4.1.1 Modality Reconstruction -------------------------------------------------------------
@@ -270,16 +271,29 @@ class VariationalFusion(nn.Module):
 
 # ---- the whole model and its loss (4.2.2, eq. 24) ----------------------------------------------
 
-@dataclass
-class Output:
-    logits: torch.Tensor  # logits of Y-hat_x (B, n, C): the prediction
-    embedding: torch.Tensor  # H'_x (B, n, d)
-    modality_logits: dict[str, torch.Tensor]  # logits of Y-hat_m
-    modality_hidden: dict[str, torch.Tensor]  # H'_m
-    reconstructions: dict[str, torch.Tensor]  # U''_m (empty for w/o MR)
+class CMATH(Model):
+    """The paper's model. Its fields are the flat fields of `cmathlab.config.Config` (the model this harness
+    was built for; records from before the protocol name them so), its components Section 5.5's ablations."""
 
-
-class CMATH(nn.Module):
+    name = "cmath"
+    title = "CMATH"
+    components = (
+        Component("MR", "a fully connected layer in place of eqs. 1-4's reconstruction", ("re",)),
+        Component("CMA-T", "H_m passed on without eqs. 9-14's CMA-Transformer"),
+        Component("LLD", "no eq. 18 term (the full model's weights)", ("mse",), changes_architecture=False),
+        Component("HLD", "no eq. 23 term (the full model's weights)", ("kl",), changes_architecture=False),
+        Component("HD", "neither distillation term (the full model's weights)", ("mse", "kl"),
+                  changes_architecture=False),
+    )
+    # eq. 24's terms, by the names `loss_terms` computes them
+    terms = {
+        "ce_x": Term(),  # eq. 21: the fused prediction's cross-entropy
+        "ce_m": Term(switch="modality_ce"),  # eq. 20: each modality's cross-entropy
+        "re": Term(),  # eqs. 3-4: modality reconstruction
+        "mse": Term("gamma1", ramped=True),  # eq. 18: LLD
+        "kl": Term("gamma2", ramped=True),  # eq. 23: HLD
+    }
+    fusable = True
     samples_noise = True  # eq. 17 draws epsilon (B, n, d) in training
 
     def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
@@ -287,13 +301,13 @@ class CMATH(nn.Module):
         self.cfg = cfg
         mods = cfg.modalities
         self.encode = nn.ModuleDict({
-            m: ModalityReconstruction(dims[m], cfg.dim, getattr(cfg, f"kernel_{m}")) if cfg.reconstruction
+            m: ModalityReconstruction(dims[m], cfg.dim, getattr(cfg, f"kernel_{m}")) if cfg.keeps("MR")
             else Projection(dims[m], cfg.dim) for m in mods})
         self.speaker_position = SpeakerPosition(cfg.dim, n_speakers, cfg.positions, cfg.speaker_init)
         self.drop = nn.Dropout(cfg.dropout)
         # one CMA-Transformer per modality (eqs. 13-14), stacked `cma_layers` deep
         self.cma = nn.ModuleList(nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods})
-                                 for _ in range(cfg.cma_layers)) if cfg.cma_transformer else None
+                                 for _ in range(cfg.cma_layers)) if cfg.keeps("CMA-T") else None
         self.fusion = VariationalFusion(cfg.dim, mods, cfg.sigma, cfg.sample_at_eval, cfg.sigma_init)
         self.classify_x = nn.Linear(cfg.dim, n_classes)  # eq. 19; softmax lives in the losses
         self.classify = nn.ModuleDict({m: nn.Linear(cfg.dim, n_classes) for m in mods})

@@ -16,12 +16,18 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from cmathlab.config import VARIANTS
+from cmathlab.errors import BadInput
 from cmathlab.report.runs import CONDITION, Runs, load_artifact
 from cmathlab.report.stats import Comparison, compare, holm
 
-MODEL_NAMES = {"cmath": "CMATH", "mlp": "MLP (early fusion, no context)",
-               "bigru": "BiGRU (early fusion, dialogue)"}
+class _ModelNames(dict):
+    def __missing__(self, model: str) -> str:  # each model's `title`, from its class (model/registry.py)
+        from cmathlab.model.registry import title
+
+        return self.setdefault(model, title(model))
+
+
+MODEL_NAMES = _ModelNames()
 MODALITY_ORDER = ("t", "a", "v", "ta", "tv", "av", "tav")
 MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", "tv": "Text+Visual",
                   "av": "Audio+Visual", "tav": "CMATH (text+audio+visual)"}
@@ -202,7 +208,7 @@ PAPER_TABLES = (
               per_class=True, published="overall"),
     TableSpec("components", "Ablation of CMATH's components on {ds} (Table 4)",
               lambda c, ref: "CMATH (full)" if ref else _field(c, "variant"),
-              lambda c, ref: 99 if ref else VARIANTS.index(_field(c, "variant")),
+              lambda c, ref: 99 if ref else _component_order(_field(c, "model"), _field(c, "variant")),
               published="components", published_name=lambda n: n.replace("full", "CMATH (full)")),
     TableSpec("modalities", "Modality subsets on {ds} (Table 5)", lambda c, ref: MODALITY_NAMES[_field(c, "modalities")],
               lambda c, ref: MODALITY_ORDER.index(_field(c, "modalities")),
@@ -268,6 +274,16 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
             table("condition", f"The one condition on {ds}", [ref], lambda c: _describe(c, ("model", "variant")),
                   lambda c: 0, *per_class, minimum=1)
     return tables
+
+
+def _component_order(model: str, variant: str) -> int:
+    """A variant's place in its model's `components` (Table 4's order for CMATH)."""
+    from cmathlab.model.registry import resolve
+
+    try:
+        return [c.variant for c in resolve(model).components].index(variant)
+    except (BadInput, ValueError):
+        return 98
 
 
 def _describe(condition: tuple, fields: tuple) -> str:

@@ -11,7 +11,8 @@ import pandas as pd
 from cmathlab.config import BEFORE, Config
 from cmathlab.errors import BadInput
 
-TYPES = {f.name: type(f.default) for f in dataclasses.fields(Config)}
+# every flat field; a model's own fields are params named MODEL.FIELD, read into one `options` column
+TYPES = {f.name: type(f.default) for f in dataclasses.fields(Config) if f.name != "options"}
 
 
 def search_runs(state: dict, directory: str) -> pd.DataFrame:
@@ -43,6 +44,7 @@ def normalise(raw: pd.DataFrame, strict: bool = True) -> pd.DataFrame:
             column = pd.Series(None, index=raw.index, dtype=object)
         # a run recorded before the field existed ran with BEFORE's value, not today's default
         out[name] = column.map(lambda v, kind=kind, name=name: parse_value(v, kind, BEFORE.get(name)))
+    out["options"] = options_column(raw)
     for name in ("data_source", "data_sha256", "cmathlab.health", "cmathlab.health_note", "cmathlab.label_names"):
         column = raw.get(f"tags.{name}", pd.Series("", index=raw.index)).fillna("").astype(str)
         out[name.removeprefix("cmathlab.")] = column
@@ -50,6 +52,35 @@ def normalise(raw: pd.DataFrame, strict: bool = True) -> pd.DataFrame:
         if column.startswith("metrics."):
             out[column.removeprefix("metrics.")] = pd.to_numeric(raw[column], errors="coerce").astype(float)
     return out
+
+
+def options_column(raw: pd.DataFrame) -> pd.Series:
+    """Each run's own model fields (params `MODEL.FIELD` of its model) as one text: `field=value, ...` in name
+    order ("" for a model without fields, and for every run recorded before models had their own)."""
+    columns = [c for c in raw.columns if c.startswith("params.") and "." in c.removeprefix("params.")]
+    models = raw.get("params.model", pd.Series("cmath", index=raw.index)).fillna("cmath")
+
+    def of(i) -> str:
+        prefix = f"params.{models[i]}."
+        found = {c.removeprefix(prefix): raw.at[i, c] for c in columns if c.startswith(prefix)}
+        return ", ".join(f"{k}={v}" for k, v in sorted(found.items()) if isinstance(v, str))
+
+    return pd.Series([of(i) for i in raw.index], index=raw.index, dtype=object)
+
+
+def typed_options(model: str, params: dict) -> dict:
+    """A run's params `MODEL.FIELD` of its own model, typed as the model's fields say (text when the model is
+    not importable here: the caller then fails on resolving it, with its own message)."""
+    from cmathlab.model import registry
+
+    found = {k.removeprefix(f"{model}."): v for k, v in params.items() if k.startswith(f"{model}.")}
+    if not found:
+        return {}
+    try:
+        declared = {f.name: type(f.default) for f in getattr(registry.resolve(model), "fields", ())}
+    except BadInput:
+        return found
+    return {name: parse_value(value, declared.get(name, str)) for name, value in found.items()}
 
 
 def parse_value(value, kind: type, missing=None):

@@ -11,19 +11,24 @@ from rich.table import Table
 
 from cmathlab.config import BEFORE, Config
 from cmathlab.errors import BadInput
-from cmathlab.study.records import TYPES, parse_value
+from cmathlab.study.records import TYPES, parse_value, typed_options
 
 COMPARED = (("test/acc", "acc"), ("test/wf1", "wf1"), ("valid/wf1", None))
 
 
-def recorded_config(params: dict) -> Config:
-    """The Config a tracked run resolved; a field it predates reads as BEFORE says."""
+def recorded_config(params: dict, model: str | None = None) -> Config:
+    """The Config a tracked run resolved; a field it predates reads as BEFORE says. `model`: where the run's
+    model class lives now, if it moved (its own fields are read from the params of the recorded name)."""
     values = {}
     for name, kind in TYPES.items():
         value = parse_value(params.get(name), kind, BEFORE.get(name))
         if value is not None:
             values[name] = value
-    return Config(**values)
+    recorded = values.get("model", "cmath")
+    options = typed_options(recorded, params)
+    if model:
+        values["model"] = model
+    return Config(**values, options=tuple(sorted(options.items())))
 
 
 def recorded_corpus(tags: dict, data: str | None):
@@ -43,7 +48,8 @@ def recorded_corpus(tags: dict, data: str | None):
     return corpus
 
 
-def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Console | None = None) -> int:
+def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Console | None = None,
+          model: str | None = None) -> int:
     """0 when the rerun's test metrics equal the recorded ones exactly, 1 when they differ."""
     import torch
     from mlflow.tracking import MlflowClient
@@ -63,7 +69,7 @@ def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Cons
     if run.info.status != "FINISHED":
         raise BadInput(f"the run is {run.info.status}, not finished: nothing to compare with", source=run_id)
     params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
-    config = recorded_config(params)
+    config = recorded_config(params, model)
     corpus = recorded_corpus(tags, data)
     threads = int(tags.get("cmathlab.threads") or 1)
     torch.set_num_threads(threads)

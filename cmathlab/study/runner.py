@@ -260,6 +260,9 @@ def _start_ray(directory: str, address: str | None) -> bool:
 
     if ray.is_initialized():  # a caller (a test, a notebook) already holds a Ray
         return False
+    if address == "local":  # a local Ray's workers inherit this: a `--model package.module:Class` of the
+        # directory the study was started in imports there too (Tune runs each trial in its own directory)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     try:  # ray.init resets the loggers and prints banners (token authentication, ...): to ray.log with them
         with open(os.path.join(directory, "ray.log"), "a") as log, \
                 contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

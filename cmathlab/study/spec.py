@@ -183,6 +183,18 @@ def taken_defaults(spec: Spec) -> dict[str, list[dict]]:
     return taken
 
 
+def flat(table: dict, prefix: str = "") -> dict:
+    """A model's own fields as `NAME.FIELD` keys: TOML reads `dialoguegcn.window_past = 5` (or a
+    `[fixed.dialoguegcn]` table) as nested tables."""
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def _read(path: str) -> dict:
     try:
         with open(path, "rb") as handle:
@@ -216,7 +228,7 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
     settings = {k: raw[k] for k in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources", "fuse",
                                     "fuse_max") if k in raw}
     settings.update({k: v for k, v in inherited.items() if k != "fixed"})
-    settings["fixed"] = {**c.table("fixed"), **inherited.get("fixed", {})}
+    settings["fixed"] = {**flat(c.table("fixed")), **inherited.get("fixed", {})}
     if "include" in raw:
         if _PART_ONLY & set(raw):
             raise BadInput("a spec with include cannot also have grid, search or asha", source=path, field="include")
@@ -286,7 +298,7 @@ def _part(path: str, raw: dict, s: dict) -> Part:
         if "asha" in raw:
             raise BadInput("ASHA early stopping is for searches; a grid runs every trial to the end",
                            source=path, field="asha")
-        grid = c.check("grid", raw["grid"], dict)
+        grid = flat(c.check("grid", raw["grid"], dict))
         _no_reserved(path, "grid", grid)
         for axis, values in grid.items():
             if not isinstance(values, list) or not values:

@@ -56,7 +56,7 @@ def fused_groups(part: Part) -> list[dict]:
             for combo in itertools.product(*part.grid.values()):
                 values = dict(zip(part.grid, combo))
                 config = part.config(dataset, seed, values)
-                shared = (dataset, fusion_key(config)) if config.model == "cmath" else (dataset, seed, combo)
+                shared = (dataset, fusion_key(config)) if config.model_class.fusable else (dataset, seed, combo)
                 groups.setdefault(shared, []).append({"seed": seed, **values})
     return [{"dataset": key[0], "members": chunk[i:i + part.fuse_max]}
             for key, chunk in groups.items() for i in range(0, len(chunk), part.fuse_max)]

@@ -1,0 +1,147 @@
+"""What a model gives the harness: the one contract CMATH, the baselines and a researcher's own model meet.
+
+A model is an `nn.Module` class; its class attributes are its registry entry, so one class holds all of it:
+
+- `__init__(cfg, dims, n_speakers, n_classes)`: built from the run's `Config` (shared fields such as `dim`,
+  `dropout`, `modalities`; the model's own fields as `cfg.opts.NAME`), each modality's input size, the
+  corpus's number of speakers and of classes.
+- `forward(batch, noise=None) -> Output`: logits (B, n, C) of every utterance, an embedding (B, n, d) per
+  utterance, and whatever the loss needs. `batch.mask` marks real utterances; padding must never change
+  a real utterance's output (tested for every built-in model).
+- `loss_terms(output, batch, weights) -> dict`: each named loss term and their weighted `total`. `Model`
+  gives the masked cross-entropy of the one prediction (`ce_x`).
+- `fields`: the model's own config fields (`Field`), written `NAME.FIELD` in specs and `--set`.
+- `components`: what `variant = "w/o X"` switches off (`Component`): the variant table fusion and the report read.
+- `terms`: the loss terms and the shared field that weights each; `settings`: run fields (lr, batch size,
+  dropout, weight decay, ...) the model's authors published per dataset, applied over the recipe.
+
+`cmathlab.model.registry` resolves a name (`cmath`, `dialoguegcn`, `package.module:Name`, or an installed
+package's entry point in the group `cmathlab.models`) to the class and checks it against this contract.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cmathlab.errors import BadInput
+
+NOT_IN_PAPER = "not in the paper"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One config field of a model: its default (per dataset where its authors give one), what it
+    accepts, the value its paper gives, and one line saying why the default."""
+
+    name: str
+    default: Any
+    reason: str
+    per_dataset: Mapping[str, Any] = field(default_factory=dict)
+    choices: tuple = ()
+    low: float | None = None  # inclusive bounds of a number
+    high: float | None = None
+    paper: Any = NOT_IN_PAPER
+
+    def default_for(self, dataset: str):
+        return self.per_dataset.get(dataset, self.default)
+
+    def allowed(self) -> str:
+        """What the field accepts, in words."""
+        if self.choices:
+            return " | ".join(map(str, self.choices))
+        kind = {bool: "true | false", int: "an integer", float: "a number", str: "text"}[type(self.default)]
+        if self.low is not None or self.high is not None:
+            lo = "-inf" if self.low is None else f"{self.low:g}"
+            hi = "inf" if self.high is None else f"{self.high:g}"
+            return f"{kind} in [{lo}, {hi}]"
+        return kind
+
+    def check(self, value, where: str):
+        """`value` as this field's type, or BadInput naming `where` and what is allowed."""
+        kind = type(self.default)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not kind:
+            raise BadInput(f"{value!r} is not {self.allowed()}", field=where)
+        if self.choices and value not in self.choices:
+            raise BadInput(f"{value!r} is not one of {self.allowed()}", field=where)
+        if kind in (int, float) and not (isinstance(value, int) or math.isfinite(value)):
+            raise BadInput(f"{value!r} is not a finite number", field=where)
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise BadInput(f"{value!r} is not {self.allowed()}", field=where)
+        return value
+
+
+@dataclass(frozen=True)
+class Component:
+    """A part of a model that `variant = "w/o NAME"` switches off."""
+
+    name: str
+    what: str  # one line: what the variant trains instead
+    drops_terms: tuple[str, ...] = ()  # loss terms the variant does not train on
+    changes_architecture: bool = True  # False: the same weights as the full model, only terms dropped (fusable)
+
+    @property
+    def variant(self) -> str:
+        return f"w/o {self.name}"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A loss term: the config field that weights it (None: 1), whether `distill_warmup` ramps it, and the
+    boolean config field that keeps it (None: always kept)."""
+
+    weight: str | None = None
+    ramped: bool = False
+    switch: str | None = None
+
+
+@dataclass
+class Output:
+    logits: torch.Tensor  # (B, n, C): the prediction
+    embedding: torch.Tensor  # (B, n, d): each utterance's final representation (t-SNE, Figure 7)
+    modality_logits: dict[str, torch.Tensor] = field(default_factory=dict)  # CMATH's Y-hat_m
+    modality_hidden: dict[str, torch.Tensor] = field(default_factory=dict)  # CMATH's H'_m
+    reconstructions: dict[str, torch.Tensor] = field(default_factory=dict)  # CMATH's U''_m
+
+
+class Model(nn.Module):
+    """The base of every model: the protocol's declarations with their defaults, and cross-entropy."""
+
+    name: ClassVar[str] = ""  # the registry's name; a class given as `package.module:Name` gets that string
+    title: ClassVar[str] = ""  # the report's row name (default: the class name)
+    fields: ClassVar[tuple[Field, ...]] = ()
+    components: ClassVar[tuple[Component, ...]] = ()
+    terms: ClassVar[Mapping[str, Term]] = {"ce_x": Term()}
+    settings: ClassVar[Mapping[str, Mapping[str, Any]]] = {}  # dataset ("*": any other) -> run fields
+    fusable: ClassVar[bool] = False  # several seeds may train as one vmapped model (needs `cfg` on the instance)
+    samples_noise: ClassVar[bool] = False  # forward takes noise (B, n, dim) drawn from the run's own stream
+    past_only: ClassVar[bool] = False  # its paper defines it over past utterances only (tested)
+
+    def loss_terms(self, out: Output, batch, weights: Mapping[str, float] | None = None) -> dict[str, torch.Tensor]:
+        """Eq.-free default: the mean cross-entropy of `out.logits` over real utterances, as `ce_x` and `total`."""
+        ce = masked_cross_entropy(out.logits, batch.labels, batch.mask)
+        return {"ce_x": ce, "total": ce}
+
+
+def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
+                         weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean cross-entropy over real utterances, with padding weighted out (no data-dependent shapes)."""
+    real = mask.to(logits.dtype)
+    losses = F.cross_entropy(logits.transpose(1, 2), labels.clamp(min=0), weight=weight, reduction="none")
+    if weight is None:
+        return (losses * real).sum() / real.sum()
+    return (losses * real).sum() / (weight[labels.clamp(min=0)] * real).sum()
+
+
+def settings_for(cls: type, dataset: str) -> dict:
+    """The run fields `cls`'s authors published for `dataset` (its `"*"` entry for any other)."""
+    table = getattr(cls, "settings", {}) or {}
+    return dict(table.get(dataset, table.get("*", {})))
