@@ -121,6 +121,7 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
     data = {name: PaddedSplit.build(corpus, split[name], first.modalities, device, scalers) for name in split}
     members = [Member(cfg, corpus, device) for cfg in group]
     train = data["train"]
+    check_output(members[0].model, first.model, train.batch(np.arange(min(2, len(train)))), len(corpus.label_names))
     steps = len(train.training_batches(np.random.default_rng(0), first.batch_size, first.bucket))
     engine = Stack(members, device, steps) if fused else Solo(members[0], steps)
 
@@ -160,6 +161,33 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
 
     results = [m.result(corpus, split, data, str(device)) for m in members]
     return results if fused else results[0]
+
+
+@torch.no_grad()
+def check_output(model: torch.nn.Module, name: str, batch: Batch, n_classes: int) -> None:
+    """A model outside cmathlab's registry gives what the protocol asks, on two real dialogues, before any
+    training: an Output whose logits are (B, n, C) and whose embedding is (B, n, d). Evaluation mode
+    draws no random numbers, so the check changes no run."""
+    from cmathlab.model.registry import BUILTIN
+
+    if name in BUILTIN:
+        return
+    was_training = model.training
+    model.eval()
+    try:
+        out = model(batch)
+    except Exception as err:  # noqa: BLE001 - the user's forward: one line, not their traceback
+        raise BadInput(f"forward(batch) raised {type(err).__name__}: {err}", field="model", source=name) from None
+    finally:
+        model.train(was_training)
+    shape = (*batch.labels.shape, n_classes)
+    logits, embedding = getattr(out, "logits", None), getattr(out, "embedding", None)
+    if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != shape:
+        got = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(out).__name__
+        raise BadInput(f"forward must return cmathlab.model.Output with logits of shape {shape} (B, n, classes); "
+                       f"got {got}", field="model", source=name)
+    if not isinstance(embedding, torch.Tensor) or tuple(embedding.shape[:2]) != shape[:2] or embedding.dim() != 3:
+        raise BadInput(f"forward's Output needs an embedding of shape {shape[:2] + ('d',)}", field="model", source=name)
 
 
 # what members of one fused group may differ in; everything else shapes the stacked model

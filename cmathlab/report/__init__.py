@@ -90,7 +90,11 @@ def _header(directories: list[str], runs) -> list[str]:
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
 
     def named(dataset: str, ref: tuple) -> str:  # the reference by its model, variant, modalities and what is not default
-        defaults = Config.for_dataset(dataset).to_dict()
+        try:
+            defaults = Config.for_dataset(dataset, model=ref[CONDITION.index("model")]).to_dict()
+        except BadInput:  # a model this installation cannot import: name what differs from CMATH's defaults
+            defaults = Config.for_dataset(dataset).to_dict()
+        defaults["options"] = ""  # its own fields are shown when any is set
         return ", ".join(f"{k} = {v}" for k, v in zip(CONDITION, ref)
                          if k in ("model", "variant", "modalities") or (k != "dataset" and v != defaults[k]))
 

@@ -27,7 +27,8 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the re
 NOT_CONDITION = {"seed", "device", "keep_embeddings"}
 CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
 # the axes a table of the paper varies around the full model; everything else stays equal
-AXES = {"overall": ("model",), "components": ("variant",), "modalities": ("modalities",), "dims": ("dim",),
+# (a model's own fields, `options`, go with the model)
+AXES = {"overall": ("model", "options"), "components": ("variant",), "modalities": ("modalities",), "dims": ("dim",),
         "gammas": ("gamma1", "gamma2"), "features": ("features",)}
 
 

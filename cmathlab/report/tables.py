@@ -241,7 +241,12 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         per_class = ([f"test/f1/{n}" for n in labels] + two[0], [n.capitalize() for n in labels] + two[1])
 
         def table(key, title, conditions, name_of, order, columns, headers, pub=(), minimum=2):
-            rows = [_row(runs, c, name_of(c), columns, c == ref) for c in sorted(conditions, key=order)]
+            conditions = sorted(conditions, key=order)
+            names = [name_of(c) for c in conditions]
+            # two rows of one name (a model under two settings of its own fields) are told apart by those fields
+            names = [f"{n} ({_field(c, 'options')})" if names.count(n) > 1 and _field(c, "options") else n
+                     for n, c in zip(names, conditions)]
+            rows = [_row(runs, c, n, columns, c == ref) for c, n in zip(conditions, names)]
             if len(rows) < minimum:
                 return
             tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,

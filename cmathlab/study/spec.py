@@ -397,7 +397,7 @@ def _with_sets(path: str, part: Part, sets: dict) -> Part:
 def _no_reserved(path: str, where: str, table: dict) -> None:
     fields = {f.name for f in dataclasses.fields(Config)}
     for key in table:
-        if key not in fields:
+        if key not in fields and "." not in key:  # MODEL.FIELD is checked against its model when configs are built
             raise BadInput(unknown_field(key), source=path, field=f"{where}.{key}")
         if key in _RESERVED:
             by = "[data] (a table of feature files)" if key == "features" else \

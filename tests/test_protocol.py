@@ -1,0 +1,148 @@
+"""The model protocol: a researcher's own model trains, studies, reports and reruns through the command line
+like a built-in; a model that breaks the protocol is refused in one line before anything trains."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from cmathlab.cli import main
+from cmathlab.config import Config
+from cmathlab.errors import BadInput
+from cmathlab.model import registry
+
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+MODEL = "mymodels:DialogueTransformer"
+
+
+def readme_example() -> str:
+    """The README's worked example, as the reader copies it."""
+    text = open(README).read()
+    found = re.search(r"<!-- example: mymodels.py .*?-->\n```python\n(.*?)```", text, re.S)
+    assert found, "the README lost its worked example"
+    return found[1]
+
+
+@pytest.fixture
+def in_folder_with_model(tmp_path, monkeypatch):
+    """A fresh folder holding the README's mymodels.py, as the working directory."""
+    (tmp_path / "mymodels.py").write_text(readme_example())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry._resolve.cache_clear()
+    sys.modules.pop("mymodels", None)
+    yield tmp_path
+    registry._resolve.cache_clear()
+    sys.modules.pop("mymodels", None)
+
+
+TINY = ["--data", "synthetic:meld", "--scale", "0.02", "--dim", "16", "--epochs", "2"]
+
+
+def test_the_readmes_own_model_trains_with_its_fields_and_its_variant(in_folder_with_model, capsys):
+    out = in_folder_with_model / "run"
+    assert main(["train", *TINY, "--model", MODEL, "--set", f"{MODEL}.layers=2", "--set", f"{MODEL}.heads=2",
+                 "--out", str(out)]) == 0
+    config = json.load(open(out / "result.json"))["config"]
+    assert config["model"] == MODEL and config[f"{MODEL}.layers"] == 2 and config[f"{MODEL}.heads"] == 2
+    assert main(["train", *TINY, "--model", MODEL, "--variant", "w/o context", "--out", str(out / "alone")]) == 0
+    # the variant drops the encoder: fewer weights than the full model
+    full = Config.for_dataset("meld", model=MODEL, dim=16)
+    alone = Config.for_dataset("meld", model=MODEL, dim=16, variant="w/o context")
+    count = [sum(p.numel() for p in c.model_class(c, {"t": 4, "a": 3, "v": 2}, 3, 7).parameters())
+             for c in (full, alone)]
+    assert count[1] < count[0]
+
+
+def test_its_fields_are_checked_against_their_metadata(in_folder_with_model, capsys):
+    assert main(["train", *TINY, "--model", MODEL, "--set", f"{MODEL}.layers=40"]) == 2
+    assert "mymodels:DialogueTransformer.layers: 40 is not an integer in [1, 12]" in capsys.readouterr().err
+    assert main(["train", *TINY, "--model", MODEL, "--set", f"{MODEL}.layer=2"]) == 2
+    assert "did you mean mymodels:DialogueTransformer.layers" in capsys.readouterr().err
+    assert main(["train", *TINY, "--model", MODEL, "--variant", "w/o MR"]) == 2
+    assert "one of full, w/o context" in capsys.readouterr().err
+    # another model's fields in one spec's [fixed] are checked, and kept out of this model's config
+    config = Config.for_dataset("meld", model="bigru", **{f"{MODEL}.layers": 3})
+    assert config.options == () and not any(k.startswith("mymodels") for k in config.to_dict())
+    with pytest.raises(BadInput, match="is not an integer in"):
+        Config.for_dataset("meld", model="bigru", **{f"{MODEL}.layers": 0})
+
+
+BROKEN = {
+    "no_forward": ("import torch\nclass Net(torch.nn.Module):\n    def __init__(self, cfg, dims, s, c):\n"
+                   "        super().__init__()\n", "has no forward"),
+    "not_a_module": ("class Net:\n    pass\n", "not a torch.nn.Module class"),
+    "bad_init": ("from cmathlab.model import Model\nclass Net(Model):\n    def __init__(self, cfg):\n"
+                 "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
+                 "is not built as Name(cfg, dims, n_speakers, n_classes)"),
+    "bad_default": ("from cmathlab.model import Field, Model\nclass Net(Model):\n"
+                    "    fields = (Field('k', 0, 'why', low=1),)\n    def __init__(self, cfg, dims, s, c):\n"
+                    "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
+                    "0 is not an integer in"),
+    "bad_output": ("import torch\nfrom cmathlab.model import Model\nclass Net(Model):\n"
+                   "    def __init__(self, cfg, dims, s, c):\n        super().__init__()\n"
+                   "        self.w = torch.nn.Linear(1, 1)\n"
+                   "    def forward(self, batch, noise=None):\n        return batch.labels.float()\n",
+                   "forward must return cmathlab.model.Output with logits of shape"),
+    "missing": (None, "cannot import"),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_a_model_that_breaks_the_protocol_is_refused_in_one_line_before_training(tmp_path, monkeypatch, capsys,
+                                                                                  name):
+    source, message = BROKEN[name]
+    module = f"broken_{name}"
+    if source is not None:
+        (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry._resolve.cache_clear()
+    assert main(["train", *TINY, "--model", f"{module}:Net", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "run" / "result.json").exists()
+
+
+def test_an_installed_packages_entry_point_names_a_model(tmp_path, monkeypatch):
+    (tmp_path / "mymodels.py").write_text(readme_example())
+    dist = tmp_path / "mymodels-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mymodels\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[cmathlab.models]\nmine = {MODEL}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry._resolve.cache_clear()
+    sys.modules.pop("mymodels", None)
+    try:
+        assert "mine" in registry.names() and registry.resolve("mine").__name__ == "DialogueTransformer"
+        assert Config.for_dataset("meld", model="mine", **{"mine.layers": 2}).opts.layers == 2
+    finally:
+        registry._resolve.cache_clear()
+        sys.modules.pop("mymodels", None)
+
+
+def test_a_study_mixing_cmath_and_an_own_model_runs_reports_and_reruns(in_folder_with_model, capsys):
+    folder = in_folder_with_model
+    (folder / "spec.toml").write_text(
+        'name = "mine"\ndatasets = ["meld"]\nseeds = [0, 1]\nepochs = 2\nscale = 0.02\n'
+        '[data]\nmeld = "synthetic:meld"\n[fixed]\ndim = 16\n'
+        f'"{MODEL}.layers" = 2\n[grid]\nmodel = ["cmath", "{MODEL}"]\n')
+    # its own Ray, started in this folder, as a user's `cmathlab study run` would be
+    proc = subprocess.run([sys.executable, "-m", "cmathlab", "study", "run", "spec.toml", "--out", "study"],
+                          cwd=folder, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert main(["report", str(folder / "study"), "--format", "md,csv", "--include-flagged"]) == 0  # 2 epochs
+    report = (folder / "study" / "report" / "report.md").read_text()
+    assert "Dialogue Transformer (ours)" in report and "CMATH" in report
+    from mlflow.tracking import MlflowClient
+
+    state = json.load(open(folder / "study" / "study.json"))
+    client = MlflowClient(state["tracking_uri"])
+    runs = client.search_runs([state["experiment_id"]], filter_string="params.model = 'mymodels:DialogueTransformer'")
+    assert len(runs) == 2 and all(r.data.params[f"{MODEL}.layers"] == "2" for r in runs)
+    capsys.readouterr()
+    assert main(["rerun", runs[0].info.run_id, "--study", str(folder / "study")]) == 0
+    assert "reproduced exactly" in capsys.readouterr().out
