@@ -132,7 +132,10 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alternative", default="two-sided", choices=("two-sided", "greater", "less"),
                    help="sidedness of the t-tests, for row - reference (default two-sided)")
     p.add_argument("--baseline", default="bigru", help="the model Figure 5's relative improvement is over")
-    p.add_argument("--no-published", action="store_true", help="leave out the paper's published rows")
+    p.add_argument("--published", default="auto", choices=("auto", "always", "never"),
+                   help="the paper's copied numbers beside the measured rows: auto (default: only for runs on real "
+                        "IEMOCAP/MELD with all three modalities), always, or never")
+    p.add_argument("--no-published", action="store_true", help="the same as --published never")
     p.add_argument("--reference", metavar="FIELD=VALUE,...",
                    help="the condition every row is tested against, e.g. model=cmath,variant=full or lr=0.001 "
                         "(default: the paper's full model if the runs have it, else the condition with the most runs)")
@@ -393,7 +396,7 @@ def cmd_report(args, console: Console | None = None) -> int:
     out = args.out or os.path.join(args.directories[0], "report")
     check_report_out(out)
     options = Options(alpha=args.alpha, holm=args.holm, alternative=args.alternative, baseline=args.baseline,
-                      published=not args.no_published, include_flagged=args.include_flagged,
+                      published="never" if args.no_published else args.published, include_flagged=args.include_flagged,
                       reference=_reference(args.reference))
     with Progress(TextColumn("[bold]report[/]"), BarColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True,
@@ -444,7 +447,7 @@ def cmd_demo(args) -> int:
         return code
     report = argparse.Namespace(directories=[out], out=os.path.join(out, "report"), format="md,tex,csv,html",
                                 alpha=0.05, holm=False, alternative="two-sided", baseline="bigru",
-                                no_published=False, include_flagged=False, reference=None)
+                                no_published=False, published="auto", include_flagged=False, reference=None)
     cmd_report(report, console)
     minutes, seconds = divmod(int(time.perf_counter() - started), 60)
     console.print(f"[bold]demo finished in {minutes} min {seconds} s[/]")

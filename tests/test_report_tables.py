@@ -174,7 +174,7 @@ def _raw(runs_spec):
 
     rows = []
     for run_id, seed, wf1, over in runs_spec:
-        config = Config.for_dataset("meld", seed=seed, modalities="t", **over)
+        config = Config.for_dataset("meld", seed=seed, **{"modalities": "t", **over})
         rows.append({"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x",
                      **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
                      "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None,
@@ -259,3 +259,26 @@ def test_two_studies_join_equal_conditions_but_refuse_one_cell_claimed_on_two_da
     monkeypatch.setattr(runs_module, "_search", lambda st, directory: first if directory == "A" else other)
     with pytest.raises(BadInput, match="share a config and seed but not their data"):
         runs_module.load_runs(["A", "B"])  # seed 0 of the default condition: in both, on other data
+
+
+@pytest.mark.parametrize("modalities, source, mode, shown", [
+    ("tav", "MELD_features_raw1.pkl", "auto", True),  # the paper's corpus, all three modalities
+    ("t", "m.pkl", "auto", False),  # a text-only study on other features
+    ("tav", "synthetic:meld", "auto", False),
+    ("tav", "synthetic:meld", "always", True),
+    ("tav", "MELD_features_raw1.pkl", "never", False)])
+def test_published_rows_stand_only_beside_runs_on_the_papers_corpora_marked_with_their_protocol(
+        monkeypatch, modalities, source, mode, shown):
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([(f"r{s}{m}", s, 0.5 + 0.01 * s + (0.05 if m == "cmath" else 0), {"model": m, "modalities": modalities})
+                for s in range(3) for m in ("cmath", "bigru")])
+    raw["tags.data_source"] = source
+    overall = next(t for t in build_tables(_load(monkeypatch, raw), Options(published=mode)) if t.key == "overall-meld")
+    labels = [label for label, _ in overall.published]
+    assert bool(labels) == shown
+    if shown:
+        assert "DialogueGCN (published; epoch chosen on test in its released code)" in labels
+        assert "AdaIGN (published; protocol unknown)" in labels
+        assert any(label.startswith("CTNet (published; protocol unknown; no public code") for label in labels)
+        assert "copied from the CMATH paper" in overall.rule

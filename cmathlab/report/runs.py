@@ -44,6 +44,15 @@ class Runs:
         present = set(self.frame["dataset"])
         return [d for d in LABELS if d in present] + sorted(present - set(LABELS))
 
+    def on_paper_corpus(self, dataset: str) -> bool:
+        """Whether the paper's published rows may stand beside this dataset's: real IEMOCAP or MELD (no synthetic
+        run) with the reference on all three modalities. A text-only study, or one on a feature file of another
+        dataset, gets none: its numbers and the paper's measure different things."""
+        frame = self.frame[self.frame["dataset"] == dataset]
+        ref = self.reference(dataset)
+        return (dataset in LABELS and not frame["data_source"].astype(str).str.startswith("synthetic:").any()
+                and ref is not None and ref[CONDITION.index("modalities")] == "tav")
+
     def label_names(self, dataset: str) -> tuple[str, ...]:
         """The paper's label names, or those its runs recorded (a dataset from `cmathlab features`)."""
         if dataset in LABELS:

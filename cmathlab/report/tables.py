@@ -47,7 +47,7 @@ class Options:
     holm: bool = False
     alternative: str = "two-sided"
     baseline: str = "bigru"  # the model the conversation-length figure measures improvement over
-    published: bool = True
+    published: str | bool = "auto"  # the paper's rows: "auto" (on the paper's corpora), "always", "never" (True/False)
     include_flagged: bool = False  # average collapsed / diverged runs into the cells too (they are listed either way)
     reference: dict | None = None  # fields the reference condition must have (`--reference`); None: the default
 
@@ -137,8 +137,8 @@ class Table:
                      f"{', Holm-corrected across the rows of each column' if options.holm else ''}."
                      f" p-values, Cohen's d and 95 % confidence intervals are in the CSV.")
         if self.published:
-            text += (" Published rows are the paper's numbers on the real corpora: no seeds, so they take"
-                     " part in neither the marks nor the tests.")
+            text += (" Published rows (italic) are numbers copied from the CMATH paper: other features, other splits,"
+                     " epochs chosen as each row says; no seeds, so they take part in neither the marks nor the tests.")
         return text
 
     def frame(self) -> pd.DataFrame:
@@ -227,7 +227,9 @@ PAPER_TABLE_NUMBER = {"iemocap": 2, "meld": 3}
 def build_tables(runs: Runs, options: Options) -> list[Table]:
     """Every table the runs can fill, per dataset: the paper's (PAPER_TABLES, in its order), the length
     figure's, then one per set of fields the remaining conditions vary, so that every condition shows."""
-    published = _published() if options.published else {}
+    mode = {True: "always", False: "never"}.get(options.published, options.published)
+    published = _published() if mode != "never" else {}
+    protocol = published.pop("protocol", {})
     runs.choose_reference(options.reference)
     tables = []
     for dataset in runs.datasets():
@@ -252,9 +254,11 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
             tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,
                                 headers=headers, rows=rows, published=list(pub)).mark(options))
 
+        beside = mode == "always" or (mode == "auto" and runs.on_paper_corpus(dataset))
         for spec in PAPER_TABLES:
-            shown = [(f"{spec.published_name(name)} (published)", _metric_columns(values))
-                     for name, values in published.get(spec.published, {}).get(dataset, {}).items()]
+            shown = [(f"{spec.published_name(name)} (published; {protocol.get(name, 'protocol unknown')})",
+                      _metric_columns(values))
+                     for name, values in published.get(spec.published, {}).get(dataset, {}).items()] if beside else []
             table(spec.key, spec.title.format(ds=ds, n=PAPER_TABLE_NUMBER.get(dataset, "2/3")),
                   runs.around(dataset, spec.key), lambda c, spec=spec: spec.name(c, c == ref),
                   lambda c, spec=spec: spec.order(c, c == ref), *(per_class if spec.per_class else two), shown)
