@@ -146,3 +146,34 @@ def test_a_study_mixing_cmath_and_an_own_model_runs_reports_and_reruns(in_folder
     capsys.readouterr()
     assert main(["rerun", runs[0].info.run_id, "--study", str(folder / "study")]) == 0
     assert "reproduced exactly" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", registry.BUILTIN)
+def test_every_built_in_model_keeps_the_protocol_on_both_datasets(name, tiny_corpus):
+    import numpy as np
+    import torch
+
+    from cmathlab.data.tensors import PaddedSplit
+    from cmathlab.train import check_output
+
+    cls = registry.resolve(name)
+    assert cls.name == name and cls.title and (cls.__doc__ or "").strip()
+    for dataset in ("iemocap", "meld"):
+        config = Config.for_dataset(dataset, model=name, dim=16)
+        assert {k.partition(".")[2] for k in config.to_dict() if k.startswith(f"{name}.")} == {f.name for f in cls.fields}
+        for f in cls.fields:  # every field says why, and its default is one it accepts
+            assert f.reason and f.check(f.default_for(dataset), f.name) == f.default_for(dataset)
+    config = Config.for_dataset("iemocap", model=name, dim=16)
+    torch.manual_seed(0)
+    model = cls(config, tiny_corpus.dims, tiny_corpus.n_speakers, len(tiny_corpus.label_names))
+    split = PaddedSplit.build(tiny_corpus, list(range(3)), config.modalities, torch.device("cpu"))
+    # checked as the same class given out of tree (package.module:Class) would be
+    check_output(model, f"{cls.__module__}:{cls.__name__}", split.batch(np.arange(3)), len(tiny_corpus.label_names))
+
+
+def test_models_lists_every_model_with_its_fields_and_components(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in registry.BUILTIN:
+        assert f"{name}: " in out
+    assert "dialoguegcn.window_past" in out and "w/o CMA-T" in out

@@ -32,7 +32,7 @@ def study(tmp_path_factory, ray_local):
     for name, grid in PARTS.items():
         write_spec(root, f'name = "{name}"\n' + SETTINGS + grid, f"{name}.toml")
     spec = write_spec(root, 'name = "mini"\ninclude = ["components.toml", "modalities.toml", "gammas.toml", '
-                            '"floors.toml"]\n' + SETTINGS + 'epochs = 2\nscale = 0.1\n'
+                            '"baselines.toml"]\n' + SETTINGS + 'epochs = 2\nscale = 0.1\n'
                             '[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\nkeep_embeddings = true\n', "mini.toml")
     assert main(["study", "run", spec, "--out", str(root / "study")]) == 0
     # two-epoch runs may predict one class: average them in, so every tracked run is in a cell
