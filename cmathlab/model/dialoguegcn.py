@@ -44,6 +44,8 @@ direction), its relation keys str(s_j)+str(s_i)+dir collide from 12 speakers on 
 any M), and the epoch is picked on test F1 (the harness selects on validation).
 Ablations (the paper's Tables of ablation results): w/o the speaker-level encoder (classify g_i), w/o the
 sequential encoder (a linear layer for the GRU, the code's base_model="None"), w/o speaker or temporal relations.
+Unchecked against the paper's text (not readable where this was written; the equation numbers are those the
+authors' code cites): eq. 2's alpha_ii W_0 g_i self term, c_ir = |N_i^r|, the sigma of eqs. 2-3, and the ablations.
 """
 
 from __future__ import annotations

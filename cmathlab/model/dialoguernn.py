@@ -39,6 +39,10 @@ Where the released code and the paper disagree (the paper is followed by default
   the run's dropout + 0.15 on the emotion states (BiModel.dropout_rec) and the run's dropout before eq. 10.
 - Sizes and run settings are the code's current defaults (the paper defers them to a supplement): IEMOCAP
   D_g = D_p = 500, D_e = D_h = 300 (2020; 150/150/100/100 when the paper came out), MELD 150/150/100/100.
+Unchecked against the paper's text (not readable where this was written): the equation numbers (arXiv v4),
+that its emotion attention has no bias, its listener paragraph's inputs, and its ablation table. The released
+code's BiModel(att2=True) gives the same log-probabilities as this model with emotion_attention_bias=true (checked
+once, outside the repository, to 2.4e-7).
 """
 
 from __future__ import annotations
