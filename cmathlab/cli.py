@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("names", nargs="*", metavar="MODEL", help="only these (a name or package.module:Class)")
     config = commands.add_parser("config", help="every config field: its default per dataset, allowed values, why")
     config.add_argument("--recipe", help="show the defaults under this recipe (cmathlab or paper)")
+    config.add_argument("--diff", metavar="RECIPE", help="only the fields whose value differs from RECIPE's "
+                                                         "(`--diff paper`: the recipe's departures from the paper)")
     config.add_argument("fields", nargs="*", metavar="FIELD", help="only these fields")
     data = commands.add_parser("data", help="inspect a feature file").add_subparsers(
         dest="data_command", required=True, parser_class=_Parser)
@@ -468,6 +470,8 @@ def cmd_config(args) -> int:
             raise BadInput(unknown_field(name))
     defaults = {d: Config.for_dataset(d, recipe=args.recipe) for d in PAPER}
     reasons = field_reasons()
+    if args.diff:
+        return _print_departures(console, args.diff, defaults["iemocap"].recipe, args.fields, reasons)
     table = Table(title=f"config fields (recipe {defaults['iemocap'].recipe}); set with --set FIELD=VALUE "
                         "or in a spec's \\[fixed]")
     for col in ("field", *(f"{d} default" for d in PAPER), "allowed", "why"):
@@ -476,6 +480,25 @@ def cmd_config(args) -> int:
         values = [getattr(defaults[d], name) for d in PAPER]
         table.add_row(name, *(str(v).lower() if isinstance(v, bool) else str(v) for v in values),
                       allowed_values(name), reasons.get(name, ""))
+    console.print(table)
+    return 0
+
+
+def _print_departures(console, base: str, recipe: str, fields: list[str], reasons: dict) -> int:
+    from cmathlab.config import departures
+
+    diff = departures(base, recipe)
+    table = Table(title=f"recipe {recipe} against recipe {base}: the {len(diff)} fields whose values differ")
+    for col in ("field", "iemocap", "meld", "why"):
+        table.add_column(col, overflow="fold")
+
+    def shown(pair):
+        a, b = (str(v).lower() if isinstance(v, bool) else str(v) for v in pair)
+        return f"{a} → {b}" if a != b else b
+
+    for name, per in diff.items():
+        if not fields or name in fields:
+            table.add_row(name, shown(per["iemocap"]), shown(per["meld"]), reasons.get(name, ""))
     console.print(table)
     return 0
 

@@ -288,6 +288,18 @@ class Config:
                 for name, t in terms.items() if name not in dropped and (t.switch is None or getattr(self, t.switch))}
 
 
+def departures(base: str = "paper", recipe: str = "cmathlab") -> dict[str, dict[str, tuple]]:
+    """The fields whose value under `recipe` differs from `base`'s on any of the paper's datasets:
+    field -> dataset -> (base's value, recipe's value). The paper's model is the base; a recipe is its diff."""
+    for name in (base, recipe):
+        if name not in RECIPES:
+            _bad("recipe", name, f"one of {', '.join(RECIPES)}")
+    a = {d: Config.for_dataset(d, recipe=base).to_dict() for d in PAPER}
+    b = {d: Config.for_dataset(d, recipe=recipe).to_dict() for d in PAPER}
+    return {k: {d: (a[d][k], b[d][k]) for d in PAPER} for k in a["iemocap"]
+            if k != "recipe" and any(a[d][k] != b[d][k] for d in PAPER)}
+
+
 def field_reasons() -> dict[str, str]:
     """Each field's one-line reason: the comment beside it in `Config` (one place for both)."""
     import inspect

@@ -249,3 +249,18 @@ def test_a_study_from_the_shell_is_quiet_names_its_data_and_exports_lists_and_ra
     # issue 11: every number re-runnable: a tracked run retrained from its record matches it bit for bit
     rerun = cmathlab("rerun", frame["run_id"][0], "--study", str(study))
     assert "reproduced exactly" in rerun and "1 thread(s)" in rerun
+
+
+def test_config_diff_paper_lists_every_field_whose_recipe_value_differs_and_only_those(capsys):
+    import dataclasses
+
+    from cmathlab.config import PAPER, Config
+
+    assert main(["config", "--diff", "paper"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")} - {""}
+    expected = {f.name for f in dataclasses.fields(Config) if f.name != "recipe" and any(
+        getattr(Config.for_dataset(d, recipe="paper"), f.name) != getattr(Config.for_dataset(d), f.name) for d in PAPER)}
+    assert rows == expected and {"context", "lr", "ema_epochs", "grad_clip"} <= rows
+    assert "0.003 → 0.0003" in out  # IEMOCAP's lr, paper → cmathlab
+    assert main(["config", "--diff", "nosuch"]) == 2

@@ -98,11 +98,31 @@ def _header(directories: list[str], runs) -> list[str]:
         return ", ".join(f"{k} = {v}" for k, v in zip(CONDITION, ref)
                          if k in ("model", "variant", "modalities") or (k != "dataset" and v != defaults[k]))
 
+    def departures(dataset: str, ref: tuple) -> str | None:  # a CMATH reference against the paper's model as written
+        values = dict(zip(CONDITION, ref))
+        if values["model"] != "cmath":
+            return None
+        paper = Config.for_dataset(dataset, recipe="paper").to_dict()
+        differ = [f"{k} {_word(paper[k])} → {_word(v)}" for k, v in values.items()
+                  if k in paper and k not in ("dataset", "recipe", "epochs", "patience", "features", "options")
+                  and v != paper[k] and k not in NOT_CONDITION]
+        if not differ:
+            return f"{DATASET_NAMES[dataset]}: CMATH is the paper's model as written (Section 5.3, `--recipe paper`)"
+        return (f"{DATASET_NAMES[dataset]}: CMATH departs from the paper's model as written (Section 5.3) in "
+                f"{len(differ)} fields, paper → here: {', '.join(differ)}")
+
     refs = "; ".join(f"{DATASET_NAMES[d]}: {named(d, ref)}" for d, ref in runs.references.items() if ref is not None)
+    model = [x for d, ref in runs.references.items() if ref is not None and (x := departures(d, ref))]
     return [f"Studies: {', '.join(directories)}. {len(runs.frame)} finished runs. Data: {sources}.",
             f"Reference condition (every † is a test against it): {refs}.",
+            *([f"The reference's model: {'; '.join(model)} (`cmathlab config --diff paper` says why each)."]
+              if model else []),
             f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
             "test numbers are those of each run's best validation epoch."]
+
+
+def _word(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _write(work, directories, runs, tables, figures, formats) -> dict[str, str]:
