@@ -390,8 +390,12 @@ def cmd_report(args, console: Console | None = None) -> int:
     formats = parse_formats(args.format)
     if not 0 < args.alpha < 1:
         raise BadInput(f"{args.alpha} is not in (0, 1)", field="--alpha")
-    if not args.baseline:
-        raise BadInput("names no model", field="--baseline")
+    from cmathlab.model.registry import resolve
+
+    try:
+        resolve(args.baseline)
+    except BadInput as err:
+        raise BadInput(err.message, field="--baseline") from None
     for directory in args.directories:
         if not os.path.isdir(directory):
             raise BadInput("is not a directory", source=directory)

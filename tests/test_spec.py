@@ -33,7 +33,7 @@ def test_every_shipped_spec_is_valid_and_round_trips(path):
 
 def test_quick_cuts_seeds_epochs_and_scale_but_keeps_the_axes():
     spec = load_spec(os.path.join(ROOT, "studies", "paper.toml"), quick=True)
-    assert spec.n_trials() == 114 and spec.scale == 0.1
+    assert spec.n_trials() == 124 and spec.scale == 0.1
     assert all(p.seeds == (0,) and p.epochs == 2 for p in spec.parts)
 
 

@@ -184,6 +184,8 @@ class NodalAttention(nn.Module):
 
 
 class DialogueGCN(Model):
+    """DialogueGCN over the early-fused modalities (the module docstring cites the paper and lists the code's choices)."""
+
     name = "dialoguegcn"
     title = "DialogueGCN (early fusion)"
     fields = (

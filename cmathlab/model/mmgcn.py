@@ -142,6 +142,8 @@ class DeepGCN(nn.Module):
 # ---- the whole model ------------------------------------------------------------------------------------
 
 class MMGCN(Model):
+    """MMGCN: one graph over every (utterance, modality) node, a deep GCNII over it (see the module docstring)."""
+
     name = "mmgcn"
     title = "MMGCN"
     fields = (

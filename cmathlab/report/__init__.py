@@ -85,7 +85,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
 
 def _header(directories: list[str], runs) -> list[str]:
     from cmathlab.config import Config
-    from cmathlab.report.runs import CONDITION
+    from cmathlab.report.runs import CONDITION, NOT_CONDITION
 
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
 
