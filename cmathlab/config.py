@@ -53,10 +53,6 @@ BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule"
           "positions": True, "speaker_init": "normal", "context_reads": "own", "ema_epochs": 0.0,
           "options": ()}  # options: models had no fields of their own (cmath, mlp and bigru still have none)
 
-# The run fields a model's `settings` may set per dataset (its authors' published values, over the recipe)
-RUN_FIELDS = frozenset({"lr", "batch_size", "dropout", "weight_decay", "grad_clip", "warmup_steps", "ema_epochs",
-                        "epochs", "dim", "schedule", "distill_warmup"})
-
 _CHOICES = {
     "gate": ("softmax", "sigmoid"),
     "sigma": ("softplus", "exp"),

@@ -1,9 +1,15 @@
 """Models under one protocol (`protocol.py`), found by name in one registry (`registry.py`)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from torch import nn
 
-from cmathlab.config import Config
 from cmathlab.model.protocol import Component, Field, Model, Output, Term
+
+if TYPE_CHECKING:  # the config reads models through the registry; the models never import it back at load
+    from cmathlab.config import Config
 
 __all__ = ["Component", "Field", "Model", "Output", "Term", "build_model"]
 

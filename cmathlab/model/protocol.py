@@ -33,6 +33,9 @@ from torch import nn
 from cmathlab.errors import BadInput
 
 NOT_IN_PAPER = "not in the paper"
+# The run fields a model's `settings` may set per dataset (its authors' published values, over the recipe)
+RUN_FIELDS = frozenset({"lr", "batch_size", "dropout", "weight_decay", "grad_clip", "warmup_steps", "ema_epochs",
+                        "epochs", "dim", "schedule", "distill_warmup"})
 
 
 @dataclass(frozen=True)

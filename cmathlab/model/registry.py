@@ -77,7 +77,7 @@ def check(cls, name: str) -> type:
     """`cls` if it keeps the protocol; else BadInput naming the first thing it lacks."""
     from torch import nn
 
-    from cmathlab.model.protocol import Component, Field, Term
+    from cmathlab.model.protocol import RUN_FIELDS, Component, Field, Term
 
     def refuse(what: str):
         raise BadInput(f"model {name!r} {what} (cmathlab.model.protocol says what a model gives)", field="model")
@@ -114,7 +114,6 @@ def check(cls, name: str) -> type:
     for c in components:
         if set(c.drops_terms) - set(terms):
             refuse(f"drops terms {sorted(set(c.drops_terms) - set(terms))} in {c.variant!r} that it does not have")
-    from cmathlab.config import RUN_FIELDS
 
     for dataset, values in (getattr(cls, "settings", {}) or {}).items():
         unknown = set(values) - RUN_FIELDS
@@ -122,11 +121,6 @@ def check(cls, name: str) -> type:
             refuse(f"sets {sorted(unknown)} for {dataset!r}: `settings` holds only run fields "
                    f"({', '.join(sorted(RUN_FIELDS))})")
     return cls
-
-
-def model_name(cls: type, fallback: str) -> str:
-    """The name a class goes by in records: its registry name when it is a built-in, else what the user gave."""
-    return getattr(cls, "name", "") or fallback
 
 
 def title(name: str) -> str:

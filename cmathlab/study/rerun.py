@@ -54,11 +54,11 @@ def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Cons
     import torch
     from mlflow.tracking import MlflowClient
 
-    from cmathlab.study.runner import _probe
+    from cmathlab.study.store import probe
     from cmathlab.train import fit
 
     console = console or Console()
-    _probe(tracking_uri)
+    probe(tracking_uri)
     client = MlflowClient(tracking_uri)
     try:
         run = client.get_run(run_id)

@@ -16,6 +16,7 @@ import time
 from rich.console import Console
 
 from cmathlab.config import BEFORE
+from cmathlab.study.store import probe, tracking_call
 from cmathlab.errors import BadInput
 from cmathlab.study.spec import Spec, data_files, taken_defaults
 from cmathlab.study.state import check_new_study, read_state, write_state
@@ -74,13 +75,13 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
     check_new_study(directory)
     check_data(spec)
     if tracking_uri:
-        _probe(tracking_uri)
+        probe(tracking_uri)
     corpora = load_corpora(spec, console)  # bad data fails here, before anything is written
     os.makedirs(directory, exist_ok=True)
     _logs_to(directory)
     uri = tracking_uri or sqlite_uri(directory)
     client = MlflowClient(uri)
-    experiment_id = _tracking_call(uri, lambda: open_experiment(
+    experiment_id = tracking_call(uri, lambda: open_experiment(
         client, spec.name, None if tracking_uri else os.path.join(directory, "artifacts")))
     commit = git_commit()
     parent = client.create_run(experiment_id, run_name=f"study {spec.name}", tags={
@@ -118,9 +119,9 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
             raise BadInput(f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
                            f"was {state['data_sha256'][name][:12]}); start a new study", source=corpus.source)
     _logs_to(directory)
-    _probe(state["tracking_uri"])
+    probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    known = _tracking_call(state["tracking_uri"], lambda: known_trials(
+    known = tracking_call(state["tracking_uri"], lambda: known_trials(
         client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric))
     client.update_run(state["parent_run_id"], status="RUNNING")
     return _execute(directory, state, spec, corpora, client, known, address, True, console, retry_failed)
@@ -141,30 +142,6 @@ def defaults_change(recorded: dict | None, now: dict) -> str | None:
                 if old != value:
                     return f"{where}: {name} {old} -> {value}"
     return None
-
-
-def _probe(uri: str) -> None:
-    """Fail in seconds, not after MLflow's minutes of retries, when no server answers."""
-    import urllib.error
-    import urllib.request
-
-    if not uri.startswith(("http://", "https://")):
-        if uri.startswith("sqlite:///"):
-            return
-        raise BadInput("is neither an http(s) MLflow server nor a sqlite:/// file", source=uri, field="--tracking-uri")
-    try:
-        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=10).read()
-    except (urllib.error.URLError, OSError) as err:
-        raise BadInput(f"no MLflow server answers there ({getattr(err, 'reason', err)})", source=uri) from None
-
-
-def _tracking_call(uri: str, call):
-    try:
-        return call()
-    except Exception as err:  # noqa: BLE001 - an unreachable store is bad input, not a traceback
-        if err.__class__.__module__.startswith(("mlflow", "requests", "urllib3", "sqlalchemy")):
-            raise BadInput(f"cannot use the tracking store: {str(err).splitlines()[0][:300]}", source=uri) from None
-        raise
 
 
 def _execute(directory, state, spec, corpora, client, known, address, restoring, console, retry_failed=False) -> int:

@@ -35,13 +35,13 @@ def state_word(status: str, stopped: bool, alive: bool) -> str:
 def _open(directory: str):
     from mlflow.tracking import MlflowClient
 
-    from cmathlab.study.runner import _probe, _tracking_call
+    from cmathlab.study.store import probe, tracking_call
     from cmathlab.study.tracking import child_runs
 
     state = read_state(directory)
-    _probe(state["tracking_uri"])
+    probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    found = _tracking_call(state["tracking_uri"], lambda: child_runs(
+    found = tracking_call(state["tracking_uri"], lambda: child_runs(
         client, state["experiment_id"], state["parent_run_id"]))
     return state, Spec.from_dict(state["spec"]), found
 
@@ -176,10 +176,10 @@ EXPORT_FORMATS = ("csv", "parquet")
 
 def export_runs(directory: str) -> pd.DataFrame:
     """One row per trial run of a study: its state word, config fields, seed, metrics, health and run id."""
-    from cmathlab.study.runner import _probe
+    from cmathlab.study.store import probe
 
     state = read_state(directory)
-    _probe(state["tracking_uri"])
+    probe(state["tracking_uri"])
     raw = search_runs(state, directory)
     if raw.empty:
         return pd.DataFrame(columns=["run_id", "trial", "part", "state", *TYPES])
