@@ -7,7 +7,8 @@ Both rows are `cmathlab study run` of the same grid on the same machine in one r
 
     python benchmarks/fused_grid.py [--seeds 2] [--group 36] [--scale 0.2] [--dim 100] [--epochs 5]
 
-Prints a Markdown table with trials per hour; BENCHMARKS.md holds the rows measured on our machines.
+Prints a Markdown table with trials per hour; BENCHMARKS.md ("Fused training") holds the rows measured on our
+machines, benchmarks/archive/ the history.
 """
 
 from __future__ import annotations

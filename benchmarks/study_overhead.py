@@ -9,7 +9,8 @@ same process tree on the same machine, one after another in this order:
 
     python benchmarks/study_overhead.py [--scale 0.2] [--dim 100] [--epochs 5] [--cores 2]
 
-Prints a Markdown table; BENCHMARKS.md holds the rows measured on our machines.
+Prints a Markdown table; BENCHMARKS.md ("What the study machinery costs") holds the rows measured on our
+machines, benchmarks/archive/ the history (issue 3's first run among it).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class Config:
     standardize: bool = True  # z-score each feature on the training dialogues: real features are far from unit scale
     warmup_steps: int = 30  # linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's lr blows up early
     distill_warmup: int = 10  # epochs over which gamma1, gamma2 rise from 0: +0.6..+4 valid W-F1 on MELD, demo (BENCHMARKS)
-    ema_epochs: float = 2.0  # evaluate (and so select on) an exponential moving average of the weights over about this many epochs (0 = the weights as trained): it smooths the validation curve; passed s13-ema's rule on fresh seeds (BENCHMARKS.md "Session 13")
+    ema_epochs: float = 2.0  # evaluate (and so select on) an exponential moving average of the weights over about this many epochs (0 = the weights as trained): it smooths the validation curve; passed s13-ema's rule on fresh seeds (benchmarks/archive/BENCHMARKS-diary-until-2026-12-03.md "Session 13")
     schedule: str = "constant"  # lr after warm-up; "cosine" (decay to 0 over `epochs`) cost 9-13 valid W-F1 on the 12-epoch demo
 
     # -- decisions the paper leaves open

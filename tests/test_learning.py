@@ -3,7 +3,8 @@
 The issue's target was 90 % of the Bayes-optimal test accuracy. Measured on half-scale synthetic
 IEMOCAP across lr, batch, kernel and dropout settings, full CMATH reaches 84-88 % of it (it
 exploits far less of the sticky chain's long-range context than exact forward-backward does; see
-BENCHMARKS.md), so this test asserts 85 %: a broken model, loss or selection falls far below it.
+benchmarks/archive/BENCHMARKS-diary-until-2026-12-03.md, "How close to the Bayes limit"), so this test
+asserts 85 %: a broken model, loss or selection falls far below it.
 """
 
 import pytest
