@@ -5,7 +5,7 @@ from statistics import mean
 from scipy.stats import ttest_rel
 
 HERE = os.path.dirname(__file__)
-RUNS = os.path.join(HERE, "..", "..", "runs")
+RUNS = os.path.join(HERE, "..", "..", "..", "runs")  # benchmarks/archive/recipe_probes -> the repository root
 
 
 def read(path):
