@@ -282,3 +282,12 @@ def test_published_rows_stand_only_beside_runs_on_the_papers_corpora_marked_with
         assert "AdaIGN (published; protocol unknown)" in labels
         assert any(label.startswith("CTNet (published; protocol unknown; no public code") for label in labels)
         assert "copied from the CMATH paper" in overall.rule
+
+
+def test_a_baseline_trained_with_its_authors_settings_is_a_row_of_the_overall_table(monkeypatch):
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([(f"r{s}{m}", s, 0.5 + 0.01 * s + (0.05 if m == "cmath" else 0), {"model": m})
+                for s in range(3) for m in ("cmath", "dialoguegcn", "mmgcn")])
+    overall = next(t for t in build_tables(_load(monkeypatch, raw), Options()) if t.key == "overall-meld")
+    assert {r.name for r in overall.rows} == {"CMATH", "DialogueGCN (early fusion)", "MMGCN"}

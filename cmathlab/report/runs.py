@@ -108,7 +108,26 @@ class Runs:
         frame = self.frame[self.frame["dataset"] == dataset]
         conditions = frame[CONDITION].drop_duplicates().itertuples(index=False, name=None)
         axes = {CONDITION.index(a) for a in AXES[table]}
-        return [c for c in conditions if c == ref or _differs_only_in(ref, c, axes)]
+        if table != "overall":
+            return [c for c in conditions if c == ref or _differs_only_in(ref, c, axes)]
+        # a model trains with its authors' settings (its class's `settings`: lr, batch size, ...): a field at
+        # its model's own default goes with the model, as its options do
+        return [c for c in conditions if c == ref or _differs_only_in(ref, self._at_defaults(dataset, c, ref), axes)]
+
+    def _at_defaults(self, dataset: str, condition: tuple, ref: tuple) -> tuple:
+        """`condition` with each run field that both it and `ref` hold at their own model's default set to ref's."""
+        from cmathlab.model.protocol import RUN_FIELDS
+
+        def defaults(c):
+            values = dict(zip(CONDITION, c))
+            try:
+                return Config.for_dataset(dataset, model=values["model"], recipe=values["recipe"]).to_dict()
+            except BadInput:  # a model this installation cannot import: nothing is its default
+                return {}
+
+        mine, theirs = defaults(condition), defaults(ref)
+        return tuple(r if name in RUN_FIELDS and name in mine and name in theirs and x == mine[name]
+                     and r == theirs[name] else x for name, x, r in zip(CONDITION, condition, ref))
 
     def seeds_of(self, condition: tuple) -> pd.DataFrame:
         """The runs of one condition, one per seed, sorted by seed."""
