@@ -434,6 +434,9 @@ def _reference(text: str | None) -> dict | None:
         values = parse_sets([item for item in text.split(",") if item.strip()])
     except BadInput as err:
         raise BadInput(err.message, field="--reference") from None
+    if "options" in values or any("." in k for k in values):
+        raise BadInput("names a model's own field; choose the reference by model, variant and shared fields",
+                       field="--reference")
     return {k: parse_value(str(v), TYPES[k]) for k, v in values.items()}
 
 

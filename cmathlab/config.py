@@ -351,6 +351,8 @@ def parse_sets(items: list[str]) -> dict:
             raise BadInput(f"{item!r} is not FIELD=VALUE", field="--set")
         if name not in names and "." not in name:  # MODEL.FIELD is checked against that model's fields
             raise BadInput(unknown_field(name), field="--set")
+        if name == "options":
+            raise BadInput("a model's own fields are set one by one, as MODEL.FIELD=VALUE", field="--set")
         if name in out:
             raise BadInput(f"{name} is set twice", field="--set")
         try:

@@ -68,16 +68,17 @@ def options_column(raw: pd.DataFrame) -> pd.Series:
     return pd.Series([of(i) for i in raw.index], index=raw.index, dtype=object)
 
 
-def typed_options(model: str, params: dict) -> dict:
+def typed_options(model: str, params: dict, typed_by: str | None = None) -> dict:
     """A run's params `MODEL.FIELD` of its own model, typed as the model's fields say (text when the model is
-    not importable here: the caller then fails on resolving it, with its own message)."""
+    not importable here: the caller then fails on resolving it, with its own message). `typed_by`: where the
+    model's class lives now, when it moved since the run."""
     from cmathlab.model import registry
 
     found = {k.removeprefix(f"{model}."): v for k, v in params.items() if k.startswith(f"{model}.")}
     if not found:
         return {}
     try:
-        declared = {f.name: type(f.default) for f in getattr(registry.resolve(model), "fields", ())}
+        declared = {f.name: type(f.default) for f in getattr(registry.resolve(typed_by or model), "fields", ())}
     except BadInput:
         return found
     return {name: parse_value(value, declared.get(name, str)) for name, value in found.items()}

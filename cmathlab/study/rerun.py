@@ -25,7 +25,7 @@ def recorded_config(params: dict, model: str | None = None) -> Config:
         if value is not None:
             values[name] = value
     recorded = values.get("model", "cmath")
-    options = typed_options(recorded, params)
+    options = typed_options(recorded, params, typed_by=model)
     if model:
         values["model"] = model
     return Config(**values, options=tuple(sorted(options.items())))

@@ -399,6 +399,9 @@ def _no_reserved(path: str, where: str, table: dict) -> None:
     for key in table:
         if key not in fields and "." not in key:  # MODEL.FIELD is checked against its model when configs are built
             raise BadInput(unknown_field(key), source=path, field=f"{where}.{key}")
+        if key == "options":
+            raise BadInput("a model's own fields are set one by one, as MODEL.FIELD = VALUE", source=path,
+                           field=f"{where}.{key}")
         if key in _RESERVED:
             by = "[data] (a table of feature files)" if key == "features" else \
                 "the spec's datasets/seeds/epochs or the command line"

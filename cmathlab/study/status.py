@@ -61,7 +61,7 @@ def conditions(part: Part, dataset: str, found: list, metric: str) -> list[dict]
         value = run.data.metrics.get(FINAL[metric])
         if value is None:
             continue
-        key = tuple(parse_value(params.get(a), TYPES[a]) for a in axes)
+        key = tuple(parse_value(params.get(a), TYPES.get(a, str)) for a in axes)  # MODEL.FIELD axes as text
         groups[key].append((value, run.data.metrics.get("test/wf1", np.nan)))
     out = []
     for key, scores in groups.items():
