@@ -206,8 +206,8 @@ PAPER_TABLES = (
     TableSpec("overall", "Overall performance on {ds} (Table {n}); per-class columns are F1",
               lambda c, ref: MODEL_NAMES[_field(c, "model")], lambda c, ref: (ref, _field(c, "model")),
               per_class=True, published="overall"),
-    TableSpec("components", "Ablation of CMATH's components on {ds} (Table 4)",
-              lambda c, ref: "CMATH (full)" if ref else _field(c, "variant"),
+    TableSpec("components", "Ablation of {model}'s components on {ds} (Table 4)",
+              lambda c, ref: f"{MODEL_NAMES[_field(c, 'model')]} (full)" if ref else _field(c, "variant"),
               lambda c, ref: 99 if ref else _component_order(_field(c, "model"), _field(c, "variant")),
               published="components", published_name=lambda n: n.replace("full", "CMATH (full)")),
     TableSpec("modalities", "Modality subsets on {ds} (Table 5)", lambda c, ref: MODALITY_NAMES[_field(c, "modalities")],
@@ -255,11 +255,14 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
                                 headers=headers, rows=rows, published=list(pub)).mark(options))
 
         beside = mode == "always" or (mode == "auto" and runs.on_paper_corpus(dataset))
+        cmath_ref = _field(ref, "model") == "cmath"  # the paper's Tables 4-5 are CMATH's: beside another model, none
         for spec in PAPER_TABLES:
             shown = [(f"{spec.published_name(name)} (published; {protocol.get(name, 'protocol unknown')})",
                       _metric_columns(values))
-                     for name, values in published.get(spec.published, {}).get(dataset, {}).items()] if beside else []
-            table(spec.key, spec.title.format(ds=ds, n=PAPER_TABLE_NUMBER.get(dataset, "2/3")),
+                     for name, values in published.get(spec.published, {}).get(dataset, {}).items()
+                     ] if beside and (cmath_ref or spec.key == "overall") else []
+            table(spec.key, spec.title.format(ds=ds, n=PAPER_TABLE_NUMBER.get(dataset, "2/3"),
+                                              model=MODEL_NAMES[_field(ref, "model")].split(" (")[0]),
                   runs.around(dataset, spec.key), lambda c, spec=spec: spec.name(c, c == ref),
                   lambda c, spec=spec: spec.order(c, c == ref), *(per_class if spec.per_class else two), shown)
         lengths = length_table(runs, dataset, ref, options) if _field(ref, "model") == "cmath" else None
