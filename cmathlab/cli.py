@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--recipe", help="show the defaults under this recipe (cmathlab or paper)")
     config.add_argument("--diff", metavar="RECIPE", help="only the fields whose value differs from RECIPE's "
                                                          "(`--diff paper`: the recipe's departures from the paper)")
+    config.add_argument("--markdown", action="store_true", help="with --diff: a Markdown table (the README's)")
     config.add_argument("fields", nargs="*", metavar="FIELD", help="only these fields")
     data = commands.add_parser("data", help="inspect a feature file").add_subparsers(
         dest="data_command", required=True, parser_class=_Parser)
@@ -381,9 +382,7 @@ def _study_sets(args) -> dict:
 
 
 def cmd_report(args, console: Console | None = None) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from cmathlab.report import build_report, check_report_out, parse_formats
+    from cmathlab.report import check_report_out, parse_formats
     from cmathlab.report.tables import Options
 
     console = console or _console()
@@ -404,6 +403,15 @@ def cmd_report(args, console: Console | None = None) -> int:
     options = Options(alpha=args.alpha, holm=args.holm, alternative=args.alternative, baseline=args.baseline,
                       published="never" if args.no_published else args.published, include_flagged=args.include_flagged,
                       reference=_reference(args.reference))
+    return write_report(args.directories, out, formats, options, console)
+
+
+def write_report(directories: list[str], out: str, formats, options, console: Console) -> int:
+    """Build the report of `directories` into `out` with a progress line, and say what was written."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cmathlab.report import build_report
+
     with Progress(TextColumn("[bold]report[/]"), BarColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as progress:
@@ -414,7 +422,7 @@ def cmd_report(args, console: Console | None = None) -> int:
             if not console.is_terminal:
                 console.print(f"report: {text}")
 
-        written = build_report(args.directories, out, formats, options, step)
+        written = build_report(directories, out, formats, options, step)
     kept = written.pop("kept", "")
     for fmt, path in written.items():
         console.print(f"{fmt:>4}: {path}")
@@ -441,6 +449,8 @@ def _reference(text: str | None) -> dict | None:
 
 
 def cmd_demo(args) -> int:
+    from cmathlab.report import parse_formats
+    from cmathlab.report.tables import Options
     from cmathlab.study.runner import read_state, run_study
     from cmathlab.study.spec import load_spec
 
@@ -454,10 +464,7 @@ def cmd_demo(args) -> int:
     code = run_study(load_spec(path), out, console=console)
     if code not in (0, 1):  # interrupted: the resume hint is printed; no report of half a study
         return code
-    report = argparse.Namespace(directories=[out], out=os.path.join(out, "report"), format="md,tex,csv,html",
-                                alpha=0.05, holm=False, alternative="two-sided", baseline="bigru",
-                                no_published=False, published="auto", include_flagged=False, reference=None)
-    cmd_report(report, console)
+    write_report([out], os.path.join(out, "report"), parse_formats("md,tex,csv,html"), Options(), console)
     minutes, seconds = divmod(int(time.perf_counter() - started), 60)
     console.print(f"[bold]demo finished in {minutes} min {seconds} s[/]")
     console.print(f"open the report: {os.path.abspath(os.path.join(out, 'report', 'index.html'))}")
@@ -466,48 +473,69 @@ def cmd_demo(args) -> int:
 
 
 def cmd_config(args) -> int:
-    import dataclasses
-
-    from cmathlab.config import PAPER, Config, allowed_values, field_reasons, unknown_field
+    from cmathlab.config import FIELDS, PAPER, Config, allowed_values, paper_says, unknown_field
 
     console = _console()
-    names = [f.name for f in dataclasses.fields(Config)]
     for name in args.fields:
-        if name not in names:
+        if name not in FIELDS:
             raise BadInput(unknown_field(name))
     defaults = {d: Config.for_dataset(d, recipe=args.recipe) for d in PAPER}
-    reasons = field_reasons()
     if args.diff:
-        return _print_departures(console, args.diff, defaults["iemocap"].recipe, args.fields, reasons)
+        return _print_departures(console, args.diff, defaults["iemocap"].recipe, args.fields, args.markdown)
+    paper = {d: Config.for_dataset(d, recipe="paper") for d in PAPER}
     table = Table(title=f"config fields (recipe {defaults['iemocap'].recipe}); set with --set FIELD=VALUE "
                         "or in a spec's \\[fixed]")
-    for col in ("field", *(f"{d} default" for d in PAPER), "allowed", "why"):
+    for col in ("field", *(f"{d} default" for d in PAPER), "paper", "allowed", "why"):
         table.add_column(col, overflow="fold")
-    for name in args.fields or names:
+    for name in args.fields or FIELDS:
         values = [getattr(defaults[d], name) for d in PAPER]
-        table.add_row(name, *(str(v).lower() if isinstance(v, bool) else str(v) for v in values),
-                      allowed_values(name), reasons.get(name, ""))
+        papers = dict.fromkeys(_shown(getattr(paper[d], name)) for d in PAPER)
+        table.add_row(name, *map(_shown, values), f"{' / '.join(papers)} ({paper_says(name)})",
+                      allowed_values(name), FIELDS[name].reason)
     console.print(table)
     return 0
 
 
-def _print_departures(console, base: str, recipe: str, fields: list[str], reasons: dict) -> int:
-    from cmathlab.config import departures
+def _shown(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _print_departures(console, base: str, recipe: str, fields: list[str], markdown: bool = False) -> int:
+    from cmathlab.config import FIELDS, departures, paper_says
 
     diff = departures(base, recipe)
-    table = Table(title=f"recipe {recipe} against recipe {base}: the {len(diff)} fields whose values differ")
-    for col in ("field", "iemocap", "meld", "why"):
+    if markdown:
+        print(departures_markdown(diff, base, recipe))
+        return 0
+    table = Table(title=f"recipe {recipe} against recipe {base}: the {len(diff)} fields whose values differ "
+                        "(numbers: BENCHMARKS.md section 10)")
+    for col in ("field", "iemocap", "meld", "the paper", "why", "measured"):
         table.add_column(col, overflow="fold")
 
     def shown(pair):
-        a, b = (str(v).lower() if isinstance(v, bool) else str(v) for v in pair)
+        a, b = map(_shown, pair)
         return f"{a} → {b}" if a != b else b
 
     for name, per in diff.items():
         if not fields or name in fields:
-            table.add_row(name, shown(per["iemocap"]), shown(per["meld"]), reasons.get(name, ""))
+            f = FIELDS[name]
+            table.add_row(name, shown(per["iemocap"]), shown(per["meld"]), paper_says(name), f.reason, f.measured)
     console.print(table)
     return 0
+
+
+def departures_markdown(diff: dict, base: str, recipe: str) -> str:
+    """`config --diff BASE --markdown`: one row per field, the values per dataset as `base → recipe`."""
+    from cmathlab.config import FIELDS, paper_says
+
+    def pair(per, dataset):
+        a, b = map(_shown, per[dataset])
+        return f"{a} → {b}" if a != b else b
+
+    lines = [f"| field | IEMOCAP, {base} → {recipe} | MELD | the paper | why |", "|---|---|---|---|---|"]
+    lines += [f"| `{name}` | {pair(per, 'iemocap')} | {pair(per, 'meld')} | {paper_says(name)} | {FIELDS[name].reason} |"
+              for name, per in diff.items()]
+    return "\n".join(lines)
 
 
 def cmd_models(args) -> int:

@@ -1,143 +1,144 @@
-"""Every knob of a run in one dataclass: the paper's settings, the experiment switches, and
-every decision the paper leaves open (each with one line saying why its default)."""
+"""Every knob of a run in one dataclass, each field's metadata as data (`cmathlab.fields.Field`).
+
+The paper's model is the base: a field's `paper` is its value in the model Section 3 and 5.3 describe (or, where
+the paper is silent, cmathlab's choice before it had a recipe of its own), `source` where the paper says so,
+`replaces` the equation a departure replaces, `measured` where the departure was measured (BENCHMARKS.md
+section 10 and the diary), `ours` the cmathlab recipe's per-dataset values over Section 5.3's. The recipes
+(`RECIPES`, `RECIPE_SETTINGS`), the values old records ran with (`BEFORE`), validation, `cmathlab config` and
+`cmathlab config --diff paper` are all derived from it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from cmathlab.datasets import DATASETS
+from cmathlab.datasets import settings as dataset_settings
 from cmathlab.errors import BadInput
+from cmathlab.fields import Field, fields_of, knob
 
-
-# Section 5.3: per-dataset settings the paper reports
-PAPER = {
-    "iemocap": {"lr": 3e-3, "batch_size": 16, "gamma1": 1.0, "gamma2": 1.8, "dim": 500},
-    "meld": {"lr": 2e-4, "batch_size": 4, "gamma1": 1.0, "gamma2": 1.2, "dim": 400},
-}
-# Any other dataset (named by its feature file, `cmathlab features`): MELD's settings, the paper's choice for
-# short multi-party dialogues of sentence-level text; not tuned on any other corpus.
-OTHER = PAPER["meld"]
-
-
-def dataset_settings(dataset: str) -> dict:
-    return PAPER.get(dataset, OTHER)
-
-# How a run trains, on top of its dataset's settings: `Config.for_dataset(..., recipe=NAME)` starts
-# from these values, then applies the caller's overrides. "cmathlab" is the field defaults below;
-# "paper" is Section 5.3 as written (raw features, constant lr, no warm-up, no clipping) with the
-# values cmathlab used before issue 10 where the paper is silent: exactly the earlier behaviour.
-RECIPES = {
-    "cmathlab": {},
-    "paper": {"standardize": False, "warmup_steps": 0, "schedule": "constant", "grad_clip": 0.0,
-              "distill_warmup": 0, "dropout": 0.1, "kernel_t": 3, "attention_bias": "none",
-              "context": "attention", "positions": True, "speaker_init": "normal",
-              "context_reads": "own", "kernel_a": 3, "kernel_v": 3, "ema_epochs": 0.0},  # the choices cmathlab made before issue 10 where the paper is silent
-}
-
-# What the cmathlab recipe changes of a dataset's settings (the "paper" recipe keeps them), for IEMOCAP alone:
-# - lr 3e-4 over batches of 4: synthetic IEMOCAP's validation W-F1 rose from 63.5 to 75.2 against the paper's 3e-3
-#   over 16 (BENCHMARKS.md, "Issue 10"); the issue's real-IEMOCAP probe points the same way.
-# - distillation teachers that learn (detach_teacher False): on synthetic IEMOCAP x0.2 a detached teacher's pull
-#   makes the validation curve swing 5.6 W-F1 an epoch; learning, valid +1.37 at x0.2, +1.04 at paper scale (5 seeds
-#   each; synthetic data only). On synthetic MELD it cost 1.16, so MELD and every other dataset keep theirs (session 10).
-RECIPE_SETTINGS = {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4, "detach_teacher": False}}}
-
-# What a run recorded before a field existed ran with: reading an old record, a missing field
-# means this value (the behaviour of that code), never the new default.
-BEFORE = {"recipe": "paper", "standardize": False, "warmup_steps": 0, "schedule": "constant",
-          "allow_constant": False, "distill_warmup": 0, "features": "", "norm": "post",
-          "attention_bias": "none", "cma_layers": 1, "context": "attention",
-          "positions": True, "speaker_init": "normal", "context_reads": "own", "ema_epochs": 0.0,
-          "options": ()}  # options: models had no fields of their own (cmath, mlp and bigru still have none)
-
-_CHOICES = {
-    "gate": ("softmax", "sigmoid"),
-    "sigma": ("softplus", "exp"),
-    "reduction": ("element", "utterance"),
-    "device": ("auto", "cpu", "cuda"),
-    "recipe": tuple(RECIPES),
-    "schedule": ("constant", "cosine"),
-    "norm": ("post", "pre"),
-    "attention_bias": ("none", "alibi", "learned"),
-    "context": ("attention", "gru", "attention+gru"),
-    "speaker_init": ("normal", "zero"),
-    "context_reads": ("own", "all"),
-}
+SILENT = "not in the paper"  # a `source` of "": the paper's recipe keeps cmathlab's earlier choice
+NONE_53 = "Section 5.3 names none"  # a training aid the paper does not use: its value is "off"
+AFTER = "ffdf762"  # `since`: added after the code of the first recorded study (issue 10)
 
 
 @dataclass(frozen=True)
 class Config:
-    # -- the paper's settings (Section 5.3); `Config.for_dataset` fills them per dataset
-    dataset: str = "iemocap"  # which of the paper's corpora (its settings and label names); set by the data
-    lr: float = 3e-3  # Adam's learning rate (Section 5.3)
-    batch_size: int = 16  # dialogues per batch
-    gamma1: float = 1.0  # weight of low-level distillation, eq. 24
-    gamma2: float = 1.8  # weight of high-level distillation, eq. 24
-    dim: int = 500  # d, the common space
+    # -- the paper's settings: Section 5.3 per dataset (cmathlab.datasets), over these class defaults
+    dataset: str = knob("iemocap", "which corpus: its settings and label names; set by the data")
+    lr: float = knob(3e-3, "Adam's learning rate; IEMOCAP at 3e-4 over 4 dialogues, where 3e-3 over 16 collapsed "
+                           "real IEMOCAP text", above=0, source="Section 5.3", ours={"iemocap": 3e-4},
+                     measured="diary: Issue 10")
+    batch_size: int = knob(16, "dialogues per batch (IEMOCAP: 4, with its lr)", low=1, source="Section 5.3",
+                           ours={"iemocap": 4}, measured="diary: Issue 10")
+    gamma1: float = knob(1.0, "weight of low-level distillation", low=0, source="Section 5.3, eq. 24")
+    gamma2: float = knob(1.8, "weight of high-level distillation", low=0, source="Section 5.3, eq. 24")
+    dim: int = knob(500, "d, the common space", low=1, source="Section 5.3")
 
     # -- the experiment's switches
-    model: str = "cmath"  # a registry name (`cmathlab models`) or package.module:Class (model/protocol.py)
-    variant: str = "full"  # "full" or "w/o X" for a component X of the model (CMATH's: Section 5.5's ablations)
-    options: tuple = ()  # the model's own fields as sorted (name, value) pairs; `NAME.FIELD` in specs, `opts` in code
-    modalities: str = "tav"  # any non-empty subset of t, a, v
-    seed: int = 0  # weights, batch order, dropout and eq. 17's noise (not the validation split)
-    epochs: int = 60  # at most; early stopping on validation W-F1 usually ends a run sooner
-    patience: int = 15  # epochs without a better validation W-F1 before stopping
-    val_fraction: float = 0.2  # the paper's protocol (Ma et al., 2022)
-    split_seed: int = 0  # fixed across seeds so every seed validates on the same dialogues
-    official_valid: bool = False  # use the validation ids a file carries (COSMIC) instead
-    features: str = ""  # which of a dataset's feature files a study's [data] table names (e.g. an encoder); "" = the one
-    device: str = "auto"  # cuda when there is one, else cpu
-    keep_embeddings: bool = False  # return fused test embeddings H'_x (for t-SNE)
-    allow_constant: bool = False  # train on a modality whose features never vary (absent data) anyway
+    model: str = knob("cmath", "a registry name (`cmathlab models`) or package.module:Class (model/protocol.py)")
+    variant: str = knob("full", "full, or w/o X for a component X of the model (CMATH's: Section 5.5's ablations)",
+                        source="Section 5.5")
+    options: tuple = knob((), "the model's own fields as sorted (name, value) pairs; MODEL.FIELD in specs, "
+                              "`opts` in code", since=AFTER)
+    modalities: str = knob("tav", "any non-empty subset of t, a, v", source="Section 5.6")
+    seed: int = knob(0, "weights, batch order, dropout and eq. 17's noise (not the validation split)")
+    epochs: int = knob(60, "at most; early stopping on validation W-F1 usually ends a run sooner", low=1)
+    patience: int = knob(15, "epochs without a better validation W-F1 before stopping", low=0)
+    val_fraction: float = knob(0.2, "of the training dialogues, the paper's protocol (Ma et al., 2022)",
+                               above=0, below=1, source="Section 5.2")
+    split_seed: int = knob(0, "fixed across seeds so every seed validates on the same dialogues")
+    official_valid: bool = knob(False, "use the validation ids a file carries (COSMIC) instead")
+    features: str = knob("", "which of a dataset's feature files a study's [data] table names (an encoder); "
+                             "\"\" = the one", since=AFTER)
+    device: str = knob("auto", "cuda when there is one, else cpu", choices=("auto", "cpu", "cuda"))
+    keep_embeddings: bool = knob(False, "return the fused test embeddings H'_x (for t-SNE)")
+    allow_constant: bool = knob(False, "train on a modality whose features never vary (absent data) anyway",
+                                since=AFTER)
 
-    # -- the training recipe (RECIPES): what real features need beyond Section 5.3 (BENCHMARKS.md)
-    recipe: str = "cmathlab"  # the preset the fields below started from; "paper" is Section 5.3 as written
-    standardize: bool = True  # z-score each feature on the training dialogues: real features are far from unit scale
-    warmup_steps: int = 30  # linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's lr blows up early
-    distill_warmup: int = 10  # epochs over which gamma1, gamma2 rise from 0: +0.6..+4 valid W-F1 on MELD, demo (BENCHMARKS)
-    ema_epochs: float = 2.0  # evaluate (and so select on) an exponential moving average of the weights over about this many epochs (0 = the weights as trained): it smooths the validation curve; passed s13-ema's rule on fresh seeds (benchmarks/archive/BENCHMARKS-diary-until-2026-12-03.md "Session 13")
-    schedule: str = "constant"  # lr after warm-up; "cosine" (decay to 0 over `epochs`) cost 9-13 valid W-F1 on the 12-epoch demo
+    # -- the training recipe: what real features need beyond Section 5.3
+    recipe: str = knob("cmathlab", "the preset the fields start from; paper: the paper's model as written",
+                       choices=("cmathlab", "paper"), paper="paper", since=AFTER)
+    standardize: bool = knob(True, "z-score each feature with the training dialogues' statistics: real features "
+                                   "are far from unit scale", paper=False, source=NONE_53, since=AFTER,
+                             measured="diary: Issue 10")
+    warmup_steps: int = knob(30, "linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's "
+                                 "lr blows up in its first steps", low=0, paper=0, source=NONE_53, since=AFTER,
+                             measured="diary: Issue 10")
+    distill_warmup: int = knob(10, "epochs over which gamma1, gamma2 rise from 0: early distillation targets are "
+                                   "untrained teachers", low=0, paper=0, source=NONE_53, since=AFTER,
+                               measured="diary: Issue 10")
+    ema_epochs: float = knob(2.0, "evaluate (so select on) a moving average of the weights over about this many "
+                                  "epochs: it smooths the validation curve, whose swings pick noise peaks",
+                             low=0, paper=0.0, source=NONE_53, since=AFTER, measured="diary: Session 13")
+    schedule: str = knob("constant", "lr after warm-up; cosine decays it to 0 over `epochs` and lost on the demo",
+                         choices=("constant", "cosine"), source=NONE_53, since=AFTER,
+                         measured="diary: Issue 10")
+
+    # -- where the default replaces one of the paper's equations
+    context: str = knob("gru", "a BiGRU (d/2 units each way) reads the dialogue: the self-attention used no "
+                               "context on MELD's dev set", choices=("attention", "gru", "attention+gru"),
+                        paper="attention", source="eq. 11", replaces="eq. 11's self-attention over the dialogue",
+                        since=AFTER, measured="diary: Session 6")
+    context_reads: str = knob("all", "the context reader reads the mean of every modality's utterance vectors "
+                                     "(own: the central modality's); with one modality the same run",
+                              choices=("own", "all"), paper="own", source="eq. 11",
+                              replaces="eq. 11's input, the central modality alone", since=AFTER,
+                              measured="diary: Session 8")
+    positions: bool = knob(False, "no sinusoids in eq. 8: the GRU reads the order itself", paper=True,
+                           source="eqs. 6-8", replaces="eqs. 6-7's sinusoidal positions added in eq. 8",
+                           since=AFTER, measured="diary: Session 7")
+    attention_bias: str = knob("alibi", "heads biased by utterance distance (slopes 1/4..1/256): the paper's "
+                                        "attention sees absolute positions only", choices=("none", "alibi", "learned"),
+                               paper="none", source="eqs. 9-11", replaces="eqs. 9-11's attention scores",
+                               since=AFTER, measured="diary: Session 4")
 
     # -- decisions the paper leaves open
-    heads: int = 4  # every d the paper tries (100..600) divides by 4
-    dropout: float = 0.5  # the paper gives none; 0.5 over 0.3: valid +1.19 synthetic MELD, +0.85 IEMOCAP x0.2, +0.26 MELD dev (s11-reg, BENCHMARKS.md)
-    ffn_mult: int = 2  # FFN hidden = 2d keeps d=500 models small on tiny data
-    kernel_t: int = 1  # k_m of eqs. 1-2 (odd keeps n): sentence embeddings overfit a wider conv (real MELD, BENCHMARKS.md)
-    kernel_a: int = 1  # each utterance's audio alone, as text's; the context reader sees neighbours. 3: valid -1.61 synthetic MELD, -0.63 IEMOCAP x0.2 (no real audio to choose on)
-    kernel_v: int = 1  # as for audio
-    norm: str = "post"  # eqs. 9-11 normalise after each residual (post-LN); "pre" normalises inputs instead (probe)
-    cma_layers: int = 1  # CMA-Transformers stacked per modality: the paper draws one; 2: valid -1.1 synthetic MELD, -0.7 real
-    context: str = "gru"  # a BiGRU reads the central modality's dialogue in place of eq. 11's self-attention: valid +0.61 MELD dev, +0.40 random fifth, +1.8..+2.5 synthetic
-    positions: bool = False  # eqs. 6-7's sinusoids in eq. 8; the GRU reads the order itself. Off, with speaker_init "zero": valid +1.07 MELD dev, +0.39 random fifth, +0.0..+0.7 synthetic
-    context_reads: str = "all"  # what eq. 11's context reader reads: the mean of every modality's utterances ("own": the central one's, the paper). valid +1.00 synthetic MELD, +0.72 synthetic IEMOCAP x0.2 (n.s.; test -1.97); with text alone the same run
-    speaker_init: str = "zero"  # eq. 5's V_s starts at 0 and is learned; nn.Embedding's default N(0, 1) ("normal") adds a random rms-1 vector per speaker
-    attention_bias: str = "alibi"  # eqs. 9-11 see absolute positions only; biasing heads by distance: +1-3 valid on synthetic, 0 on MELD
-    gate: str = "softmax"  # eq. 12: per-dimension softmax over streams; "sigmoid" gates each stream alone
-    sigma: str = "softplus"  # eq. 15 must give sigma > 0; softplus is smoother than exp
-    sigma_init: float = 0.1  # sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise
-    sample_at_eval: bool = False  # eq. 17 samples in training; evaluation uses mu_x, deterministic
-    detach_teacher: bool = True  # eqs. 18/23: teachers are targets, as in distillation (the cmathlab recipe lets IEMOCAP's learn: RECIPE_SETTINGS)
-    modality_ce: bool = True  # eq. 22's per-modality CE stays in every variant, also w/o HD
-    reduction: str = "element"  # eqs. 3/18: mean squared error per element keeps terms on CE's scale
-    weight_decay: float = 0.0  # the paper names plain Adam
-    grad_clip: float = 1.0  # max gradient norm per model (0 = off): one bad batch cannot wreck the weights
-    min_epochs: int = 0  # epochs always run before early stopping may end training
-    bucket: int = 0  # k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); 0 = random
+    heads: int = knob(4, "every d the paper tries (100..600) divides by 4", low=1)
+    dropout: float = knob(0.5, "the paper gives none; 0.5 beat 0.3 on validation on every corpus tried", low=0,
+                          below=1, paper=0.1, measured="diary: Session 11")
+    ffn_mult: int = knob(2, "FFN hidden = 2d keeps d=500 models small on tiny data", low=1)
+    kernel_t: int = knob(1, "k_m of eqs. 1-2 (odd keeps n): each sentence embedding encoded alone, a wider conv "
+                            "overfits them", low=1, odd=True, paper=3, measured="diary: Issue 10")
+    kernel_a: int = knob(1, "each utterance's audio alone, as text's; the context reader sees neighbours",
+                         low=1, odd=True, paper=3, measured="diary: Session 9")
+    kernel_v: int = knob(1, "as for audio", low=1, odd=True, paper=3, measured="diary: Session 9")
+    norm: str = knob("post", "normalise after each residual, as eqs. 9-11 write it; pre normalises inputs (probe)",
+                     choices=("post", "pre"), source="eqs. 9-11", since=AFTER)
+    cma_layers: int = knob(1, "CMA-Transformers stacked per modality: one, as the paper draws; two lost on "
+                              "validation", low=1, source="Figure 2", since=AFTER,
+                           measured="diary: Session 5")
+    speaker_init: str = knob("zero", "eq. 5's V_s starts at 0 and is learned; nn.Embedding's N(0, 1) adds a random "
+                                     "rms-1 vector per speaker", choices=("normal", "zero"), paper="normal",
+                             since=AFTER, measured="diary: Session 7")
+    gate: str = knob("softmax", "eq. 12: per-dimension softmax over streams; sigmoid gates each stream alone",
+                     choices=("softmax", "sigmoid"))
+    sigma: str = knob("softplus", "eq. 15 must give sigma > 0; softplus is smoother than exp",
+                      choices=("softplus", "exp"))
+    sigma_init: float = knob(0.1, "sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise", above=0)
+    sample_at_eval: bool = knob(False, "eq. 17 samples in training; evaluation uses mu_x, deterministic")
+    detach_teacher: bool = knob(True, "eqs. 18/23's teachers are targets, as in distillation; IEMOCAP's learn: "
+                                      "held fixed, its validation curve swung", ours={"iemocap": False},
+                                measured="diary: Session 10")
+    modality_ce: bool = knob(True, "eq. 22's per-modality CE stays in every variant, also w/o HD", source="eq. 22")
+    reduction: str = knob("element", "eqs. 3/18: mean squared error per element keeps terms on CE's scale",
+                          choices=("element", "utterance"))
+    weight_decay: float = knob(0.0, "plain Adam, as the paper names it", low=0, source="Section 5.3")
+    grad_clip: float = knob(1.0, "max gradient norm per model (0 = off): one bad batch cannot wreck the weights",
+                            low=0, paper=0.0, source=NONE_53, measured="diary: Issue 10")
+    min_epochs: int = knob(0, "epochs always run before early stopping may end training", low=0)
+    bucket: int = knob(0, "k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); "
+                          "0 = random", low=0)
 
     def __post_init__(self):
-        for f in dataclasses.fields(self):
-            value, default = getattr(self, f.name), f.default
-            if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-                object.__setattr__(self, f.name, float(value))
-            elif type(value) is not type(default):
-                _bad(f.name, value, f"a {type(default).__name__}")
-        for name, allowed in _CHOICES.items():
-            if getattr(self, name) not in allowed:
-                _bad(name, getattr(self, name), f"one of {', '.join(allowed)}")
+        for name, f in FIELDS.items():
+            if name != "options":
+                object.__setattr__(self, name, f.check(getattr(self, name), name))
+        if type(self.options) is not tuple:
+            _bad("options", self.options, "a tuple of (name, value) pairs")
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", self.dataset):
             _bad("dataset", self.dataset, "a name of lower-case letters, digits, - and _ (iemocap, meld, or a file's)")
         self._check_model()
@@ -145,31 +146,10 @@ class Config:
         if not mods or set(mods) - set("tav") or len(set(mods)) != len(mods):
             _bad("modalities", mods, "a non-empty subset of t, a, v such as 'ta'")
         object.__setattr__(self, "modalities", "".join(m for m in "tav" if m in mods))
-        for name in ("dim", "heads", "batch_size", "epochs", "ffn_mult", "cma_layers"):
-            if getattr(self, name) < 1:
-                _bad(name, getattr(self, name), "a positive integer")
         if self.dim % self.heads:
             _bad("heads", self.heads, f"a divisor of dim={self.dim}")
         if "gru" in self.context and self.dim % 2:
             _bad("dim", self.dim, f"an even number: context={self.context!r} gives each direction of its GRU d/2 units")
-        for m in "tav":
-            k = getattr(self, f"kernel_{m}")
-            if k < 1 or k % 2 == 0:
-                _bad(f"kernel_{m}", k, "an odd positive integer")
-        if not 0 < self.val_fraction < 1:
-            _bad("val_fraction", self.val_fraction, "a number in (0, 1)")
-        if not 0 <= self.dropout < 1:
-            _bad("dropout", self.dropout, "a number in [0, 1)")
-        if not math.isfinite(self.ema_epochs):
-            _bad("ema_epochs", self.ema_epochs, "a finite number of epochs (0 = off)")
-        if self.sigma_init <= 0:
-            _bad("sigma_init", self.sigma_init, "a positive number")
-        if self.lr <= 0:
-            _bad("lr", self.lr, "a positive number")
-        for name in ("gamma1", "gamma2", "weight_decay", "grad_clip", "patience", "min_epochs", "bucket",
-                     "warmup_steps", "distill_warmup", "ema_epochs"):
-            if getattr(self, name) < 0:
-                _bad(name, getattr(self, name), "a non-negative number")
 
     @classmethod
     def for_dataset(cls, dataset: str, recipe: str | None = None, **overrides) -> Config:
@@ -284,6 +264,25 @@ class Config:
                 for name, t in terms.items() if name not in dropped and (t.switch is None or getattr(self, t.switch))}
 
 
+FIELDS: dict[str, Field] = fields_of(Config)
+# The recipes, derived from the fields: "paper" is every field at its `paper` value (the model Sections 3 and 5.3
+# describe; where the paper is silent, cmathlab's choice before issue 10), "cmathlab" the field defaults.
+RECIPES = {
+    "cmathlab": {},
+    "paper": {name: f.paper for name, f in FIELDS.items() if name != "recipe" and f.paper != f.default},
+}
+# The cmathlab recipe's per-dataset values over Section 5.3's (`ours`: IEMOCAP's lr, batch size, teachers)
+RECIPE_SETTINGS = {"cmathlab": {}}
+for _name, _f in FIELDS.items():
+    for _dataset, _value in _f.ours.items():
+        RECIPE_SETTINGS["cmathlab"].setdefault(_dataset, {})[_name] = _value
+# What a run recorded before a field existed ran with: reading an old record, a missing field means this
+# value (the behaviour of that code, which the paper recipe keeps), never the new default.
+BEFORE = {name: f.paper for name, f in FIELDS.items() if f.since}
+# Section 5.3's settings per dataset, from the dataset table
+PAPER = {name: dict(d.settings) for name, d in DATASETS.items()}
+
+
 def departures(base: str = "paper", recipe: str = "cmathlab") -> dict[str, dict[str, tuple]]:
     """The fields whose value under `recipe` differs from `base`'s on any of the paper's datasets:
     field -> dataset -> (base's value, recipe's value). The paper's model is the base; a recipe is its diff."""
@@ -297,25 +296,24 @@ def departures(base: str = "paper", recipe: str = "cmathlab") -> dict[str, dict[
 
 
 def field_reasons() -> dict[str, str]:
-    """Each field's one-line reason: the comment beside it in `Config` (one place for both)."""
-    import inspect
-    import re
+    """Each field's one-line reason (its metadata)."""
+    return {name: f.reason for name, f in FIELDS.items()}
 
-    lines = inspect.getsource(Config).splitlines()
-    return {m[1]: m[2] for line in lines if (m := re.match(r"    (\w+): [^=]+= .*?  # (.*)$", line))}
+
+def paper_says(name: str) -> str:
+    """Where the paper gives field `name`'s value, and which equation a departure from it replaces."""
+    f = FIELDS[name]
+    where = f.source or f"{SILENT}: cmathlab's earlier choice"
+    return f"{where}; ours replaces {f.replaces}" if f.replaces else where
 
 
 def allowed_values(name: str) -> str:
     """What a field accepts, in words (for `cmathlab config` and error messages)."""
-    if name in _CHOICES:
-        return " | ".join(_CHOICES[name])
     special = {"modalities": "non-empty subset of tav", "dataset": " | ".join(PAPER) + " | a feature file's",
                "options": "the model's own fields, written MODEL.FIELD (`cmathlab models`)",
                "model": "a name of `cmathlab models` | package.module:Class",
                "variant": "full | w/o X for a component X of the model (`cmathlab models`)"}
-    if name in special:
-        return special[name]
-    return {bool: "true | false", int: "integer", float: "number", str: "text"}[type(getattr(Config, name))]
+    return special.get(name) or FIELDS[name].allowed()
 
 
 def unknown_option(model: str, name: str, declared: dict) -> str:

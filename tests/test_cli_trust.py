@@ -118,7 +118,7 @@ def test_any_field_can_be_set_from_the_command_line_and_typos_get_the_closest_fi
     capsys.readouterr()
     _fails(["train", "--data", "synthetic:iemocap", "--set", "dimm=3"], capsys, "did you mean 'dim'?")
     _fails(["train", "--data", "synthetic:iemocap", "--lr", "1e-3", "--set", "lr=2e-3"], capsys, "lr is given twice")
-    _fails(["train", "--data", "synthetic:iemocap", "--set", "heads=two"], capsys, "field heads: 'two' is not a int")
+    _fails(["train", "--data", "synthetic:iemocap", "--set", "heads=two"], capsys, "field heads: 'two' is not a positive integer")
     _fails(["train", "--data", "synthetic:iemocap", "--dim", "33"], capsys, "field heads: 4 is not a divisor of dim=33")
 
 

@@ -285,7 +285,7 @@ def test_every_modality_subset_builds_and_runs(tiny_corpus, mods):
     ("modalities", "", "field modalities"),
     ("heads", 3, "field heads: 3 is not a divisor of dim=500"),
     ("kernel_a", 2, "field kernel_a"),
-    ("dim", "big", "field dim: 'big' is not a int"),
+    ("dim", "big", "field dim: 'big' is not a positive integer"),
 ])
 def test_bad_config_names_the_field(field, value, message):
     with pytest.raises(BadInput, match=message):

@@ -81,7 +81,7 @@ BROKEN = {
     "bad_default": ("from cmathlab.model import Field, Model\nclass Net(Model):\n"
                     "    fields = (Field('k', 0, 'why', low=1),)\n    def __init__(self, cfg, dims, s, c):\n"
                     "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
-                    "0 is not an integer in"),
+                    "0 is not a positive integer"),
     "bad_output": ("import torch\nfrom cmathlab.model import Model\nclass Net(Model):\n"
                    "    def __init__(self, cfg, dims, s, c):\n        super().__init__()\n"
                    "        self.w = torch.nn.Linear(1, 1)\n"

@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cmathlab.datasets import DATASETS
 from cmathlab.errors import BadInput
 
 MODALITIES = ("t", "a", "v")
 MODALITY_NAMES = {"t": "text", "a": "audio", "v": "visual"}
 
-LABELS = {
-    "iemocap": ("happy", "sad", "neutral", "angry", "excited", "frustrated"),
-    "meld": ("neutral", "surprise", "fear", "sadness", "joy", "disgust", "anger"),
-}
+LABELS = {name: d.labels for name, d in DATASETS.items()}  # the paper's datasets' label names, in label order
 
 
 @dataclass(frozen=True)

@@ -17,44 +17,17 @@ unit-variance inputs fails on it, as it does on real data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 from cmathlab.data.corpus import MODALITIES, Corpus, Dialogue
+from cmathlab.datasets import DATASETS, Shape  # noqa: F401  (Shape: the type of SHAPES' values)
 from cmathlab.errors import BadInput
 
 
-@dataclass(frozen=True)
-class Shape:
-    """The real data set's shape (FORMATS.md), which the synthetic corpus copies."""
-
-    dataset: str
-    n_train: int
-    n_test: int
-    length_min: int
-    length_max: int
-    length_mean: float
-    length_shape: float  # gamma shape of dialogue lengths: lower is more spread
-    speakers_max: int  # speakers per dialogue, 1..max (slots by first appearance)
-    class_counts: tuple[int, ...]
-    dims: dict
-    audio_only_pairs: tuple[tuple[int, int], ...]  # told apart by audio alone
-    stickiness: float  # P(next emotion = this one) beyond the prior
-    noise: dict  # latent noise sd per modality
-
-
-SHAPES = {
-    "iemocap": Shape("iemocap", 120, 31, 8, 110, 49.0, 4.0, 2, (504, 839, 1324, 933, 742, 1468),
-                     {"t": 1024, "a": 1582, "v": 342},
-                     audio_only_pairs=((0, 4), (3, 5)),  # happy/excited, angry/frustrated
-                     stickiness=0.7, noise={"t": 2.0, "a": 3.8, "v": 4.6}),
-    "meld": Shape("meld", 1152, 280, 1, 33, 9.6, 1.5, 9, (5180, 1355, 308, 794, 1906, 293, 1262),
-                  {"t": 1024, "a": 300, "v": 342},
-                  audio_only_pairs=((1, 4), (5, 6)),  # surprise/joy, disgust/anger
-                  stickiness=0.4, noise={"t": 2.0, "a": 3.6, "v": 4.4}),
-}
+SHAPES = {name: d.synthetic for name, d in DATASETS.items() if d.synthetic is not None}
 LATENT = 12  # class-carrying dimensions per modality
 NUISANCE = 24  # class-free dimensions per modality
 

@@ -31,55 +31,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from cmathlab.errors import BadInput
+from cmathlab.fields import NOT_IN_PAPER, Field  # noqa: F401  (re-exported: a model declares its fields with it)
 
-NOT_IN_PAPER = "not in the paper"
 # The run fields a model's `settings` may set per dataset (its authors' published values, over the recipe)
 RUN_FIELDS = frozenset({"lr", "batch_size", "dropout", "weight_decay", "grad_clip", "warmup_steps", "ema_epochs",
                         "epochs", "dim", "schedule", "distill_warmup"})
-
-
-@dataclass(frozen=True)
-class Field:
-    """One config field of a model: its default (per dataset where its authors give one), what it
-    accepts, the value its paper gives, and one line saying why the default."""
-
-    name: str
-    default: Any
-    reason: str
-    per_dataset: Mapping[str, Any] = field(default_factory=dict)
-    choices: tuple = ()
-    low: float | None = None  # inclusive bounds of a number
-    high: float | None = None
-    paper: Any = NOT_IN_PAPER
-
-    def default_for(self, dataset: str):
-        return self.per_dataset.get(dataset, self.default)
-
-    def allowed(self) -> str:
-        """What the field accepts, in words."""
-        if self.choices:
-            return " | ".join(map(str, self.choices))
-        kind = {bool: "true | false", int: "an integer", float: "a number", str: "text"}[type(self.default)]
-        if self.low is not None or self.high is not None:
-            lo = "-inf" if self.low is None else f"{self.low:g}"
-            hi = "inf" if self.high is None else f"{self.high:g}"
-            return f"{kind} in [{lo}, {hi}]"
-        return kind
-
-    def check(self, value, where: str):
-        """`value` as this field's type, or BadInput naming `where` and what is allowed."""
-        kind = type(self.default)
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if type(value) is not kind:
-            raise BadInput(f"{value!r} is not {self.allowed()}", field=where)
-        if self.choices and value not in self.choices:
-            raise BadInput(f"{value!r} is not one of {self.allowed()}", field=where)
-        if kind in (int, float) and not (isinstance(value, int) or math.isfinite(value)):
-            raise BadInput(f"{value!r} is not a finite number", field=where)
-        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-            raise BadInput(f"{value!r} is not {self.allowed()}", field=where)
-        return value
 
 
 @dataclass(frozen=True)

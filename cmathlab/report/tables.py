@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
+from cmathlab.datasets import DATASETS
 from cmathlab.errors import BadInput
 from cmathlab.report.runs import CONDITION, Runs, load_artifact
 from cmathlab.report.stats import Comparison, compare, holm
@@ -31,14 +32,14 @@ MODEL_NAMES = _ModelNames()
 MODALITY_ORDER = ("t", "a", "v", "ta", "tv", "av", "tav")
 MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", "tv": "Text+Visual",
                   "av": "Audio+Visual", "tav": "CMATH (text+audio+visual)"}
-# Section 5.8: test conversations grouped by their number of utterances
-LENGTH_BUCKETS = {"iemocap": ((1, 39), (40, 69), (70, None)), "meld": ((1, 9), (10, 20), (21, None))}
+# Section 5.8: test conversations grouped by their number of utterances (the dataset table)
+LENGTH_BUCKETS = {name: d.length_buckets for name, d in DATASETS.items()}
 class _Names(dict):
     def __missing__(self, dataset: str) -> str:  # a dataset from a feature file goes by its own name
         return dataset
 
 
-DATASET_NAMES = _Names({"iemocap": "IEMOCAP", "meld": "MELD"})
+DATASET_NAMES = _Names({name: d.title for name, d in DATASETS.items()})
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ PAPER_TABLES = (
     TableSpec("features", "Feature files (encoders) on {ds}: the same settings on each",
               lambda c, ref: _field(c, "features") or "(the one file)", lambda c, ref: _field(c, "features")),
 )
-PAPER_TABLE_NUMBER = {"iemocap": 2, "meld": 3}
+PAPER_TABLE_NUMBER = {name: d.table for name, d in DATASETS.items() if d.table}
 
 
 def build_tables(runs: Runs, options: Options) -> list[Table]:
