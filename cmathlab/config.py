@@ -150,6 +150,9 @@ class Config:
             _bad("heads", self.heads, f"a divisor of dim={self.dim}")
         if "gru" in self.context and self.dim % 2:
             _bad("dim", self.dim, f"an even number: context={self.context!r} gives each direction of its GRU d/2 units")
+        check = getattr(self.model_class, "check_config", None)
+        if check is not None:
+            check(self)
 
     @classmethod
     def for_dataset(cls, dataset: str, recipe: str | None = None, **overrides) -> Config:
@@ -222,6 +225,11 @@ class Config:
             if len(variants) == 1:
                 _bad("variant", self.variant, f"'full': {self.model} has no switchable components")
             _bad("variant", self.variant, f"one of {', '.join(variants)} ({self.model}'s components)")
+        for term, t in getattr(cls, "terms", {}).items():  # a loss term's weight and switch are run fields
+            for name, kinds, what in ((t.weight, (int, float), "number"), (t.switch, (bool,), "true/false")):
+                if name is not None and (name not in FIELDS or type(FIELDS[name].default) not in kinds):
+                    raise BadInput(f"model {self.model!r}: loss term {term!r} is weighted or kept by {name!r}, "
+                                   f"which is not a {what} config field", field="model")
         given = dict(self.options)
         declared = {f.name: f for f in getattr(cls, "fields", ())}
         for name in given:

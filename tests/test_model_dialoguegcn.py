@@ -183,8 +183,8 @@ def test_code_class_weights_are_train_iemocaps():
     weight = 1 / torch.tensor([0.086747, 0.144406, 0.227883, 0.160585, 0.127711, 0.252668])
     expected = torch.nn.functional.cross_entropy(out.logits[batch.mask], batch.labels[batch.mask], weight=weight)
     torch.testing.assert_close(model.loss_terms(out, batch)["total"], expected)
-    with pytest.raises(BadInput, match="six"):
-        DialogueGCN(config(dataset="meld", class_weight="code"), DIMS, 9, 7)
+    with pytest.raises(BadInput, match="six"):  # refused when the run's Config is built
+        DialogueGCN.check_config(config(dataset="meld", class_weight="code"))
 
 
 @pytest.mark.parametrize("modalities", ["t", "av"])

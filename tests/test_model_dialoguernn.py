@@ -154,8 +154,8 @@ def test_class_weights_are_the_codes_per_dataset():
     assert m.class_weights is None
     torch.testing.assert_close(m.loss_terms(out, batch)["total"],
                                masked_cross_entropy(out.logits, batch.labels, batch.mask))
-    with pytest.raises(BadInput, match="class weights"):
-        model(dataset="mydata", class_weight=True)
+    with pytest.raises(BadInput, match="class weights"):  # refused when the run's Config is built
+        DialogueRNN.check_config(config(dataset="mydata", class_weight=True))
     assert model(dataset="mydata").class_weights is None
 
 

@@ -180,4 +180,4 @@ def test_speaker_weight_zero_builds_no_speaker_rnn_and_odd_hidden_is_refused():
     assert model.encode.speaker is None
     from cmathlab.errors import BadInput
     with pytest.raises(BadInput):
-        MMDFN(config(hidden=7), DIMS, 2, 6)
+        MMDFN.check_config(config(hidden=7))  # refused when the run's Config is built

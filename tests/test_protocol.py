@@ -177,3 +177,35 @@ def test_models_lists_every_model_with_its_fields_and_components(capsys):
     for name in registry.BUILTIN:
         assert f"{name}: " in out
     assert "dialoguegcn.window_past" in out and "w/o CMA-T" in out
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"model": "mmgcn", "mmgcn.node_dim": 7}, "field mmgcn.node_dim: 7 is odd"),
+    ({"model": "mmdfn", "mmdfn.hidden": 9}, "field mmdfn.hidden: 9 is odd"),
+    ({"model": "dialoguegcn", "dialoguegcn.class_weight": "code"}, "field dialoguegcn.class_weight"),
+])
+def test_a_models_own_check_refuses_the_run_when_its_config_is_built(overrides, message):
+    with pytest.raises(BadInput, match=message):
+        Config.for_dataset("meld", **overrides)
+
+
+def test_a_dry_run_refuses_a_model_field_that_cannot_work_before_any_trial(tmp_path, capsys):
+    spec = tmp_path / "odd.toml"
+    spec.write_text('name = "odd"\ndatasets = ["meld"]\nseeds = 1\nepochs = 1\n[grid]\nmodel = ["mmgcn", "bigru"]\n'
+                    '[fixed]\n"mmgcn.node_dim" = 7\n')
+    assert main(["study", "run", str(spec), "--synthetic", "--dry-run", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "mmgcn.node_dim: 7 is odd" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_loss_term_weighted_by_a_field_that_is_not_a_number_is_refused(monkeypatch):
+    from cmathlab.model.baselines import DialogueGRU as BiGRU
+    from cmathlab.model.protocol import Term
+
+    monkeypatch.setattr(BiGRU, "terms", {"ce_x": Term(weight="gamma3")})
+    with pytest.raises(BadInput, match="loss term 'ce_x' is weighted or kept by 'gamma3'"):
+        Config.for_dataset("meld", model="bigru")
+    monkeypatch.setattr(BiGRU, "terms", {"ce_x": Term(switch="lr")})
+    with pytest.raises(BadInput, match="not a true/false config field"):
+        Config.for_dataset("meld", model="bigru")

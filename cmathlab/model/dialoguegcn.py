@@ -231,6 +231,12 @@ class DialogueGCN(Model):
               "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
     }
 
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        if cfg.opts.class_weight == "code" and cfg.dataset != "iemocap":
+            raise BadInput(f"class_weight='code' is train_IEMOCAP.py's six IEMOCAP weights, not {cfg.dataset}'s",
+                           field="dialoguegcn.class_weight")
+
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o = cfg.opts
@@ -257,10 +263,7 @@ class DialogueGCN(Model):
         self.linear = nn.Linear(d_h, o.graph_hidden)  # W_l, eq. 7
         self.drop = nn.Dropout(cfg.dropout)
         self.smax_fc = nn.Linear(o.graph_hidden, n_classes)  # W_smax, eq. 8
-        if o.class_weight == "code":
-            if n_classes != len(CODE_CLASS_WEIGHTS):
-                raise BadInput(f"class_weight='code' is train_IEMOCAP.py's six IEMOCAP weights; this corpus has "
-                               f"{n_classes} classes", field="dialoguegcn.class_weight")
+        if o.class_weight == "code":  # check_config: IEMOCAP only
             self.register_buffer("class_weights", torch.tensor(CODE_CLASS_WEIGHTS))
         else:
             self.class_weights = None

@@ -202,6 +202,12 @@ class DialogueRNN(Model):
     }
     past_only = False  # the default is bidirectional with attention over the whole dialogue; see __init__
 
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        if cfg.opts.class_weight and cfg.dataset not in CODE_CLASS_WEIGHTS:
+            raise BadInput(f"the released code gives class weights for {' and '.join(CODE_CLASS_WEIGHTS)} only, "
+                           f"not {cfg.dataset}", field="dialoguernn.class_weight")
+
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o = cfg.opts
@@ -223,12 +229,8 @@ class DialogueRNN(Model):
         self.drop = nn.Dropout(cfg.dropout)
         self.classify = nn.Linear(passes * o.d_h, n_classes)  # W_smax, eq. 10
         weights = None
-        if o.class_weight:
-            weights = CODE_CLASS_WEIGHTS.get(cfg.dataset)
-            if weights is None or len(weights) != n_classes:
-                raise BadInput(f"the released code gives class weights for IEMOCAP's 6 and MELD's 7 classes only, "
-                               f"not {cfg.dataset}'s {n_classes}", field="dialoguernn.class_weight")
-            weights = torch.tensor(weights, dtype=torch.float32)
+        if o.class_weight:  # check_config: a dataset the code has weights for
+            weights = torch.tensor(CODE_CLASS_WEIGHTS[cfg.dataset], dtype=torch.float32)
         self.register_buffer("class_weights", weights, persistent=False)
 
     def forward(self, batch, noise=None) -> Output:

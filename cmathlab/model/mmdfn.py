@@ -224,11 +224,18 @@ class MMDFN(Model):
     settings["*"] = settings["meld"]
     past_only = False
 
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        o = cfg.opts
+        if o.hidden % 2:
+            raise BadInput(f"{o.hidden} is odd: the BiRNNs give hidden / 2 units each way", field="mmdfn.hidden")
+        if o.loss == "focal" and o.focal_alpha and cfg.dataset not in CODE_CLASS_PRIORS:
+            raise BadInput(f"the code's class priors cover {' and '.join(CODE_CLASS_PRIORS)}, not {cfg.dataset}",
+                           field="mmdfn.focal_alpha")
+
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o, variant = cfg.opts, getattr(cfg, "variant", "full")
-        if o.hidden % 2:
-            raise BadInput(f"{o.hidden} is odd: the BiRNNs give hidden / 2 units each way", field="mmdfn.hidden")
         self.modalities = cfg.modalities
         self.encode = ModalityEncoder(dims, cfg.modalities, o, cfg.dropout, n_speakers,
                                       context=variant != "w/o context embedding",
@@ -241,11 +248,7 @@ class MMDFN(Model):
         self.modal_weight, self.loss, self.gamma = o.modal_weight, o.loss, o.focal_gamma
         alpha = None
         if o.loss == "focal" and o.focal_alpha:
-            priors = CODE_CLASS_PRIORS.get(cfg.dataset)
-            if priors is None or len(priors) != n_classes:
-                raise BadInput(f"the code's class priors cover iemocap (6) and meld (7), not {cfg.dataset} "
-                               f"({n_classes} classes)", field="mmdfn.focal_alpha")
-            alpha = 1 / torch.tensor(priors)
+            alpha = 1 / torch.tensor(CODE_CLASS_PRIORS[cfg.dataset])  # check_config: a dataset the code covers
         self.register_buffer("alpha", alpha)
 
     def forward(self, batch, noise=None) -> Output:

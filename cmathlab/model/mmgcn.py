@@ -48,6 +48,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from cmathlab.errors import BadInput
 from cmathlab.model.protocol import Field, Model, Output, masked_cross_entropy
 
 # train.py: IEMOCAP's class frequencies (happy, sad, neutral, angry, excited, frustrated), weights 1 / freq
@@ -175,14 +176,16 @@ class MMGCN(Model):
               "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
     }
 
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        if cfg.opts.node_dim % 2:
+            raise BadInput(f"{cfg.opts.node_dim} is odd: the text BiLSTM gives node_dim / 2 units each way",
+                           field="mmgcn.node_dim")
+
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o = cfg.opts
-        if o.node_dim % 2:
-            raise ValueError(f"mmgcn.node_dim must be even (a BiLSTM of node_dim/2 each way), not {o.node_dim}")
         self.modalities = cfg.modalities  # each its own nodes; any non-empty subset of "tav"
-        if not self.modalities:
-            raise ValueError("mmgcn needs at least one modality")
         self.dataset, self.n_classes, self.loss, self.gamma = cfg.dataset, n_classes, o.loss, o.gamma
         d = o.node_dim
         self.encoders = nn.ModuleDict({m: TextEncoder(dims[m], d, cfg.dropout) if m == "t" else

@@ -8,6 +8,7 @@ A model is an `nn.Module` class; its class attributes are its registry entry, so
 - `forward(batch, noise=None) -> Output`: logits (B, n, C) of every utterance, an embedding (B, n, d) per
   utterance, and whatever the loss needs. `batch.mask` marks real utterances; padding must never change
   a real utterance's output (tested for every built-in model).
+- `check_config(cfg)`: refuses, when the run's `Config` is built, fields that cannot work together.
 - `loss_terms(output, batch, weights) -> dict`: each named loss term and their weighted `total`. `Model`
   gives the masked cross-entropy of the one prediction (`ce_x`).
 - `fields`: the model's own config fields (`Field`), written `NAME.FIELD` in specs and `--set`.
@@ -83,6 +84,13 @@ class Model(nn.Module):
     fusable: ClassVar[bool] = False  # several seeds may train as one vmapped model (needs `cfg` on the instance)
     samples_noise: ClassVar[bool] = False  # forward takes noise (B, n, dim) drawn from the run's own stream
     past_only: ClassVar[bool] = False  # its paper defines it over past utterances only (tested)
+
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        """Refuse (BadInput, naming `NAME.FIELD`) a run whose fields cannot work together, from the config alone:
+        called when the `Config` is built, so `train`, a spec's dry run and `study run` refuse it before any
+        worker starts. Each field's own range is its `Field`'s; this is for the rest (an odd width a BiRNN
+        halves, class weights the authors published for other datasets)."""
 
     def loss_terms(self, out: Output, batch, weights: Mapping[str, float] | None = None) -> dict[str, torch.Tensor]:
         """Eq.-free default: the mean cross-entropy of `out.logits` over real utterances, as `ce_x` and `total`."""
