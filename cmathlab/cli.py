@@ -249,6 +249,11 @@ def cmd_train(args) -> int:
             raise BadInput("the dataset comes from --data, not --set", field="--set")
         if flags.get(name) is not None:
             raise BadInput(f"{name} is given twice, by --set and by its own flag", field="--set")
+    model = args.model or sets.get("model", Config.model)
+    for name in sets:
+        if "." in name and name.rpartition(".")[0] != model:
+            raise BadInput(f"sets a field of {name.rpartition('.')[0]}, but this run trains {model}",
+                           field=f"--set {name}")
     corpus = load_corpus(args.data, join=args.join, scale=args.scale, seed=args.data_seed)
     config = Config.for_dataset(corpus.dataset, **{**flags, **sets})
     console.print(f"[bold]cmathlab train[/] {corpus.source} · {config.model} {config.variant} · modalities {config.modalities}"

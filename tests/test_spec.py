@@ -258,3 +258,42 @@ def test_resume_refuses_a_study_whose_defaults_changed_and_touches_nothing(tmp_p
                                     '[search.space]\nrecipe = { choice = ["paper", "cmathlab"] }\n'
                                     'lr = { loguniform = [1e-4, 1e-2] }\n', "search.toml"), synthetic=True)
     assert [c["dropout"] for c in taken_defaults(searched)["s/iemocap"]] == [0.1, 0.5]
+
+
+def test_a_grid_over_one_models_own_field_beside_other_models_is_refused(tmp_path, capsys):
+    spec = tmp_path / "dup.toml"
+    spec.write_text('datasets = ["meld"]\nseeds = 1\n[grid]\nmodel = ["bigru", "mmgcn"]\n"mmgcn.layers" = [4, 64]\n')
+    assert main(["study", "run", str(spec), "--synthetic", "--dry-run", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "grid.mmgcn.layers: varies mmgcn's own field beside other models: each trial of bigru" in err
+    spec.write_text('datasets = ["meld"]\nseeds = 1\n[grid]\nmodel = ["mmgcn"]\n"mmgcn.layers" = [4, 64]\n')
+    assert main(["study", "run", str(spec), "--synthetic", "--dry-run", "--out", str(tmp_path / "out")]) == 0
+
+
+def test_a_search_space_takes_a_models_own_field_as_a_dotted_key(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text('datasets = ["meld"]\nseeds = 1\n[fixed]\nmodel = "mmgcn"\n[search]\nsamples = 2\n'
+                    '[search.space]\nlr = { loguniform = [1e-4, 1e-3] }\nmmgcn.layers = { choice = [4, 8] }\n')
+    part = load_spec(str(spec), data={"meld": "synthetic:meld"}).parts[0]
+    assert set(part.space) == {"lr", "mmgcn.layers"}
+
+
+def test_a_model_field_set_for_a_model_nothing_trains_is_refused_not_dropped(tmp_path, capsys):
+    out = str(tmp_path / "out")
+    assert main(["study", "run", "studies/floors.toml", "--synthetic", "--dry-run", "--out", out,
+                 "--set", "mmgcn.layers=4"]) == 2
+    assert "--set mmgcn.layers: sets a field of mmgcn, which no part trains (bigru, mlp)" in capsys.readouterr().err
+    assert main(["train", "--data", "synthetic:meld", "--model", "bigru", "--set", "mmgcn.layers=4",
+                 "--out", out]) == 2
+    assert "--set mmgcn.layers: sets a field of mmgcn, but this run trains bigru" in capsys.readouterr().err
+
+
+def test_status_writes_a_fixed_block_that_toml_reads_back_as_the_same_fields():
+    import tomllib
+
+    from cmathlab.study.spec import flat
+    from cmathlab.study.status import _key, _toml
+
+    fixed = {"lr": 0.001, "mmgcn.layers": 4, "mymodels:Net.layers": 2, "recipe": "paper"}
+    block = "\n".join(f"{_key(k)} = {_toml(v)}" for k, v in fixed.items())
+    assert flat(tomllib.loads(block)) == fixed

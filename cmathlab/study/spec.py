@@ -99,6 +99,12 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
     parts = _parts(path, raw, seen=(os.path.abspath(path),))
     if sets:
         parts = tuple(_with_sets(path, p, sets) for p in parts)
+        trained = {m for p in parts for m in (p.grid or {}).get("model", [p.fixed.get("model", Config.model)])}
+        for name in sets:
+            owner = name.rpartition(".")[0]
+            if owner and owner not in trained:
+                raise BadInput(f"sets a field of {owner}, which no part trains ({', '.join(sorted(trained))})",
+                               field=f"--set {name}")
     sources = {}
     used = {d for p in parts for d in p.datasets}
     for key, value in top.table("data").items():
@@ -183,13 +189,14 @@ def taken_defaults(spec: Spec) -> dict[str, list[dict]]:
     return taken
 
 
-def flat(table: dict, prefix: str = "") -> dict:
+def flat(table: dict, prefix: str = "", leaf=lambda value: False) -> dict:
     """A model's own fields as `NAME.FIELD` keys: TOML reads `dialoguegcn.window_past = 5` (or a
-    `[fixed.dialoguegcn]` table) as nested tables."""
+    `[fixed.dialoguegcn]` table) as nested tables. `leaf(value)`: a table that is a value, not a namespace
+    (a search space's `{ choice = [...] }`)."""
     out = {}
     for key, value in table.items():
-        if isinstance(value, dict):
-            out.update(flat(value, f"{prefix}{key}."))
+        if isinstance(value, dict) and not leaf(value):
+            out.update(flat(value, f"{prefix}{key}.", leaf))
         else:
             out[f"{prefix}{key}"] = value
     return out
@@ -305,6 +312,14 @@ def _part(path: str, raw: dict, s: dict) -> Part:
                 raise BadInput("must be a non-empty list of values", source=path, field=f"grid.{axis}")
             if len(set(map(repr, values))) != len(values):
                 raise BadInput(f"repeats a value: {values}", source=path, field=f"grid.{axis}")
+        models = grid.get("model", [fixed.get("model", Config.model)])
+        for axis, values in grid.items():
+            owner = axis.rpartition(".")[0]
+            if owner and len(values) > 1 and any(m != owner for m in models):
+                others = ", ".join(m for m in models if m != owner)
+                raise BadInput(f"varies {owner}'s own field beside other models: each trial of {others} would run "
+                               f"once per value; give {owner}'s grid its own part (include = [...])",
+                               source=path, field=f"grid.{axis}")
         part = Part(**common, grid=grid)
         _check_configs(path, part, "grid")
         return part
@@ -312,7 +327,8 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     samples = search.pop("samples", 20)
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         raise BadInput(f"{samples!r} is not a positive integer", source=path, field="search.samples")
-    space = c.check("search.space", search.pop("space", None), dict)
+    space = flat(c.check("search.space", search.pop("space", None), dict),
+                 leaf=lambda v: len(v) == 1 and next(iter(v)) in DISTRIBUTIONS)
     if search:
         raise BadInput(f"unknown key(s) {', '.join(search)}; allowed: samples, space", source=path, field="search")
     if not space:

@@ -7,6 +7,7 @@ stopped early (by the scheduler), failed, running, cut off (its driver died), pe
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections import Counter, defaultdict
 
@@ -88,7 +89,12 @@ def rerun_lines(spec: Spec, part: Part, dataset: str, best: dict) -> list[str]:
     data = data_files(spec).get(data_key(dataset, best["values"].get("features", "")), f"synthetic:{dataset}")
     scale = f" --scale {spec.scale}" if data.startswith("synthetic:") and spec.scale != 1 else ""
     return [f"  cmathlab train --data {shlex.quote(data)}{scale}{epochs} {sets} --seed N",
-            "  or a spec's block: [fixed] " + "; ".join(f"{k} = {_toml(v)}" for k, v in fixed.items())]
+            "  or a spec's block: [fixed] " + "; ".join(f"{_key(k)} = {_toml(v)}" for k, v in fixed.items())]
+
+
+def _key(name: str) -> str:
+    """A TOML key: bare (a dotted `MODEL.FIELD` reads as the same nested field), or quoted (`"pkg.mod:Net.k"`)."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", name) else _toml(name)
 
 
 def study_status(directory: str, console: Console | None = None) -> int:
