@@ -41,7 +41,7 @@ def test_train_refuses_a_file_as_out_before_it_trains(tmp_path, capsys):
 
 
 def test_a_result_that_cannot_be_saved_where_asked_is_kept_and_its_place_said(tmp_path, capsys, monkeypatch):
-    from cmathlab.train import RunResult
+    from cmathlab.result import RunResult
 
     out = tmp_path / "run"
     save = RunResult.save

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cmathlab import train
+from cmathlab import engine
 from cmathlab.config import Config
 from cmathlab.errors import BadInput
-from cmathlab.train import fit, fusion_key
+from cmathlab.engine import fusion_key
+from cmathlab.train import fit
 
 BASE = dict(dim=16, heads=2, batch_size=4, lr=1e-3, epochs=3, patience=0)
 
@@ -49,7 +50,7 @@ def test_with_dropout_on_fused_and_solo_runs_are_the_same_distribution(tiny_corp
 
 
 def test_each_member_stops_early_and_picks_its_best_epoch_on_its_own(tiny_corpus, monkeypatch):
-    real = train.evaluate
+    real = engine.evaluate
     scripted = {0: iter([0.1, 0.2, 0.3, 0.4, 0.5]), 1: iter([0.5, 0.1, 0.1, 0.1, 0.1])}  # valid W-F1
 
     def evaluate(forward, split, batch_size, members, embeddings=False):
@@ -59,7 +60,7 @@ def test_each_member_stops_early_and_picks_its_best_epoch_on_its_own(tiny_corpus
                 member.wf1 = next(scripted[k])
         return out
 
-    monkeypatch.setattr(train, "evaluate", evaluate)
+    monkeypatch.setattr(engine, "evaluate", evaluate)
     improving, stuck = fit([config(seed=0, epochs=5, patience=2), config(seed=1, epochs=5, patience=2)], tiny_corpus)
     assert len(improving.history) == 5 and improving.best_epoch == 5
     assert len(stuck.history) == 3 and stuck.best_epoch == 1  # stopped after 2 epochs without a better one

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from cmathlab import train
+from cmathlab import engine
 from cmathlab.config import BEFORE, RECIPES, Config
 from cmathlab.data import make_synthetic
 from cmathlab.data.corpus import Corpus
@@ -107,7 +107,7 @@ def test_every_field_added_since_the_first_recorded_study_says_what_old_runs_ran
 def test_the_learning_rate_warms_up_then_stays_or_decays_to_zero():
     model = torch.nn.Linear(2, 2)
     steady = torch.optim.Adam(model.parameters(), lr=1.0)
-    schedule = train.lr_schedule(steady, quick(epochs=10, warmup_steps=4), steps_per_epoch=5)  # the default
+    schedule = engine.lr_schedule(steady, quick(epochs=10, warmup_steps=4), steps_per_epoch=5)  # the default
     lrs = []
     for _ in range(50):
         lrs.append(steady.param_groups[0]["lr"])
@@ -115,7 +115,7 @@ def test_the_learning_rate_warms_up_then_stays_or_decays_to_zero():
         schedule.step()
     assert lrs[:5] == pytest.approx([0.25, 0.4375, 0.625, 0.8125, 1.0]) and lrs[4:] == pytest.approx([1.0] * 46)
     optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
-    schedule = train.lr_schedule(optimizer, quick(epochs=10, warmup_steps=4, schedule="cosine"), steps_per_epoch=5)
+    schedule = engine.lr_schedule(optimizer, quick(epochs=10, warmup_steps=4, schedule="cosine"), steps_per_epoch=5)
     lrs = []
     for _ in range(50):
         lrs.append(optimizer.param_groups[0]["lr"])
@@ -125,7 +125,7 @@ def test_the_learning_rate_warms_up_then_stays_or_decays_to_zero():
     assert all(a >= b for a, b in zip(lrs[4:], lrs[5:]))  # then only down
     assert lrs[-1] < 0.01
     short = torch.optim.Adam(model.parameters(), lr=1.0)  # 20 steps in all: 2 of warm-up, not 4
-    train.lr_schedule(short, quick(epochs=4, warmup_steps=4), steps_per_epoch=5)
+    engine.lr_schedule(short, quick(epochs=4, warmup_steps=4), steps_per_epoch=5)
     assert short.param_groups[0]["lr"] == pytest.approx(0.5)
 
 
@@ -166,7 +166,7 @@ def test_a_healthy_run_says_ok(tiny_corpus):
 
 
 def test_a_run_predicting_one_class_is_flagged_collapsed(tiny_corpus, monkeypatch):
-    real = train.evaluate
+    real = engine.evaluate
 
     def one_class(*args, **kwargs):  # the model answers "sad" for every utterance
         out = real(*args, **kwargs)
@@ -174,7 +174,7 @@ def test_a_run_predicting_one_class_is_flagged_collapsed(tiny_corpus, monkeypatc
             member.preds = [np.ones_like(p) for p in member.preds]
         return out
 
-    monkeypatch.setattr(train, "evaluate", one_class)
+    monkeypatch.setattr(engine, "evaluate", one_class)
     result = fit(quick(epochs=2), tiny_corpus)
     assert result.health == "collapsed"
     assert "100.0 % of validation and test predictions are sad" in result.health_note

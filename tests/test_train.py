@@ -6,7 +6,7 @@ import torch
 
 from cmathlab.config import Config
 from cmathlab.errors import BadInput
-from cmathlab import train
+from cmathlab import engine
 from cmathlab.train import fit
 
 
@@ -29,9 +29,7 @@ def test_same_seed_same_numbers(tiny_corpus, run):
 
 
 def test_test_numbers_come_from_the_best_validation_epoch_never_the_best_test_epoch(tiny_corpus, monkeypatch):
-    import cmathlab.train as train
-
-    real = train.evaluate
+    real = engine.evaluate
     # validation peaks at epoch 2, test at epoch 1: selection must follow validation
     scripted = {"valid": iter([0.10, 0.50, 0.30]), "test": iter([0.90, 0.20, 0.80])}
 
@@ -43,7 +41,7 @@ def test_test_numbers_come_from_the_best_validation_epoch_never_the_best_test_ep
             member.wf1 = member.acc = value
         return out
 
-    monkeypatch.setattr(train, "evaluate", evaluate)
+    monkeypatch.setattr(engine, "evaluate", evaluate)
     result = fit(quick(epochs=3), tiny_corpus)
     assert result.best_epoch == 2
     assert result.test["wf1"] == result.test["acc"] == 0.20
@@ -104,7 +102,7 @@ def test_evaluation_batches_by_length_but_reports_in_the_splits_order(tiny_corpu
         out = model(batch)
         return out.logits[None], out.embedding[None]
 
-    (result,) = train.evaluate(forward, split, 3, 1, embeddings=True)
+    (result,) = engine.evaluate(forward, split, 3, 1, embeddings=True)
     start = 0
     for row in range(len(split)):  # each dialogue alone, in the split's order
         alone = model(split.batch(np.array([row])))

@@ -43,7 +43,7 @@ class Part:
     samples: int = 0
     asha: dict = field(default_factory=dict)
     resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
-    fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (train.fusion_key)
+    fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (engine.fusion_key)
     fuse_max: int = 8  # members of one fused group at most: memory grows with it (36 ran out of 24 GB on real dims)
 
     @property

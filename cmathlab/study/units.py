@@ -48,7 +48,7 @@ def units(spec: Spec) -> list[Unit]:
 def fused_groups(part: Part) -> list[dict]:
     """A grid's trials in groups that train as one stacked model: same dataset and `fusion_key`,
     at most `fuse_max` each. A trial with nothing to share its shapes with is a group of one."""
-    from cmathlab.train import fusion_key
+    from cmathlab.engine import fusion_key
 
     groups: dict[tuple, list[dict]] = {}
     for dataset in part.datasets:
