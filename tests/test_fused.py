@@ -109,3 +109,15 @@ def test_a_weight_average_trains_fused_like_solo(tiny_corpus):
         assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions
         # the embeddings are read through each one's average: a group that averaged otherwise would differ
         np.testing.assert_allclose(member.embeddings, solo.embeddings, rtol=1e-4, atol=1e-5)
+
+
+def test_every_variant_that_keeps_the_full_models_weights_trains_fused_like_solo(tiny_corpus):
+    # read from the model's components, so a new variant that keeps the weights is checked here too: a fused
+    # group builds the full architecture, so a variant that changed the forward without saying so would differ
+    model = config().model_class
+    variants = [c.variant for c in model.components if not c.changes_architecture]
+    assert {"w/o LLD", "w/o HLD", "w/o HD"} <= set(variants)
+    group = [config(seed=0), *(config(seed=k, variant=v) for k, v in enumerate(variants, 1))]
+    for member, cfg in zip(fit(group, tiny_corpus), group):
+        solo = fit(cfg, tiny_corpus)
+        assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions, cfg.variant
