@@ -478,96 +478,27 @@ def cmd_demo(args) -> int:
 
 
 def cmd_config(args) -> int:
-    from cmathlab.config import FIELDS, PAPER, Config, allowed_values, paper_says, unknown_field
+    from cmathlab import describe
+    from cmathlab.config import FIELDS, unknown_field
 
-    console = _console()
     for name in args.fields:
         if name not in FIELDS:
             raise BadInput(unknown_field(name))
-    defaults = {d: Config.for_dataset(d, recipe=args.recipe) for d in PAPER}
-    if args.diff:
-        return _print_departures(console, args.diff, defaults["iemocap"].recipe, args.fields, args.markdown)
-    paper = {d: Config.for_dataset(d, recipe="paper") for d in PAPER}
-    table = Table(title=f"config fields (recipe {defaults['iemocap'].recipe}); set with --set FIELD=VALUE "
-                        "or in a spec's \\[fixed]")
-    for col in ("field", *(f"{d} default" for d in PAPER), "paper", "allowed", "why"):
-        table.add_column(col, overflow="fold")
-    for name in args.fields or FIELDS:
-        values = [getattr(defaults[d], name) for d in PAPER]
-        papers = dict.fromkeys(_shown(getattr(paper[d], name)) for d in PAPER)
-        table.add_row(name, *map(_shown, values), f"{' / '.join(papers)} ({paper_says(name)})",
-                      allowed_values(name), FIELDS[name].reason)
-    console.print(table)
+    recipe = args.recipe or "cmathlab"
+    if args.diff and args.markdown:
+        print(describe.departures_markdown(args.diff, recipe))
+    elif args.diff:
+        _console().print(describe.departures_table(args.diff, recipe, args.fields))
+    else:
+        _console().print(describe.config_table(recipe, args.fields))
     return 0
-
-
-def _shown(value) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _print_departures(console, base: str, recipe: str, fields: list[str], markdown: bool = False) -> int:
-    from cmathlab.config import FIELDS, departures, paper_says
-
-    diff = departures(base, recipe)
-    if markdown:
-        print(departures_markdown(diff, base, recipe))
-        return 0
-    table = Table(title=f"recipe {recipe} against recipe {base}: the {len(diff)} fields whose values differ "
-                        "(numbers: BENCHMARKS.md section 10)")
-    for col in ("field", "iemocap", "meld", "the paper", "why", "measured"):
-        table.add_column(col, overflow="fold")
-
-    def shown(pair):
-        a, b = map(_shown, pair)
-        return f"{a} → {b}" if a != b else b
-
-    for name, per in diff.items():
-        if not fields or name in fields:
-            f = FIELDS[name]
-            table.add_row(name, shown(per["iemocap"]), shown(per["meld"]), paper_says(name), f.reason, f.measured)
-    console.print(table)
-    return 0
-
-
-def departures_markdown(diff: dict, base: str, recipe: str) -> str:
-    """`config --diff BASE --markdown`: one row per field, the values per dataset as `base → recipe`."""
-    from cmathlab.config import FIELDS, paper_says
-
-    def pair(per, dataset):
-        a, b = map(_shown, per[dataset])
-        return f"{a} → {b}" if a != b else b
-
-    lines = [f"| field | IEMOCAP, {base} → {recipe} | MELD | the paper | why |", "|---|---|---|---|---|"]
-    lines += [f"| `{name}` | {pair(per, 'iemocap')} | {pair(per, 'meld')} | {paper_says(name)} | {FIELDS[name].reason} |"
-              for name, per in diff.items()]
-    return "\n".join(lines)
 
 
 def cmd_models(args) -> int:
     """Each model's registry entry: its title, its own fields (default per dataset, allowed, why), its components."""
-    from cmathlab.model import registry
+    from cmathlab import describe
 
-    console = _console()
-    for name in args.names or registry.names():
-        cls = registry.resolve(name)
-        console.print(f"[bold]{name}[/]: {registry.title(name)} ({cls.__module__}.{cls.__qualname__})")
-        fields = getattr(cls, "fields", ())
-        if fields:
-            table = Table()
-            for col in ("field", "iemocap", "meld", "paper", "allowed", "why"):
-                table.add_column(col, overflow="fold")
-            for f in fields:
-                table.add_row(f"{name}.{f.name}", str(f.default_for("iemocap")), str(f.default_for("meld")),
-                              str(f.paper), f.allowed(), f.reason)
-            console.print(table)
-        else:
-            console.print("  its fields are the config's own (`cmathlab config`)" if name == "cmath"
-                          else "  no fields of its own (it reads the shared dim and dropout)")
-        for c in getattr(cls, "components", ()):
-            console.print(f"  variant {c.variant!r}: {c.what}")
-        settings = getattr(cls, "settings", {}) or {}
-        for dataset, values in settings.items():
-            console.print(f"  its authors' settings on {dataset}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+    describe.print_models(args.names, _console())
     return 0
 
 
