@@ -1,7 +1,6 @@
 """DialogueGCN (cmathlab/model/dialoguegcn.py): padding, the graph against per-dialogue loops written from the paper's
 equations and from the released code's edge lists, relations for any number of speakers, learning, gradients."""
 
-import types
 
 import numpy as np
 import pytest
@@ -12,6 +11,8 @@ from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model import registry
 from cmathlab.model.dialoguegcn import DialogueGCN
+import model_helpers as helpers
+from model_helpers import model_config, one_thread, row  # noqa: F401  (one_thread: an autouse fixture)
 
 DIMS = {"t": 12, "a": 7, "v": 9}
 SMALL = {"hidden": 8, "graph_hidden": 6, "num_bases": 3}
@@ -19,36 +20,12 @@ CODE = {"encoder": "lstm", "encoder_layers": 2, "edge_attention": "code", "norma
         "activation": "none", "nodal_attention": "code", "max_seq_len": 12}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared machine two threads contend and the learning test runs ten times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def config(dataset="iemocap", modalities="tav", variant="full", dropout=0.3, **opts):
-    fields = {f.name: f.default_for(dataset) for f in DialogueGCN.fields}
-    fields.update({**SMALL, **opts})
-    return types.SimpleNamespace(modalities=modalities, dim=100, dropout=dropout, dataset=dataset, variant=variant,
-                                 opts=types.SimpleNamespace(**fields))
+    return model_config(DialogueGCN, SMALL, dataset, modalities, variant, dropout, **opts)
 
 
 def random_batch(lengths, n_speakers, seed=0, n_classes=6):
-    g = torch.Generator().manual_seed(seed)
-    b, n = len(lengths), max(lengths)
-    mask = torch.arange(n)[None, :] < torch.tensor(lengths)[:, None]
-    features = {m: torch.randn(b, n, d, generator=g) * mask[..., None] for m, d in DIMS.items()}
-    speakers = torch.randint(0, n_speakers, (b, n), generator=g) * mask
-    labels = torch.where(mask, torch.randint(0, n_classes, (b, n), generator=g), -1)
-    return Batch(features=features, speakers=speakers, labels=labels, mask=mask)
-
-
-def row(batch, i, length):
-    return Batch(features={m: x[i:i + 1, :length] for m, x in batch.features.items()},
-                 speakers=batch.speakers[i:i + 1, :length], labels=batch.labels[i:i + 1, :length],
-                 mask=batch.mask[i:i + 1, :length])
+    return helpers.random_batch(lengths, DIMS, n_speakers, n_classes, seed)
 
 
 def test_it_keeps_the_protocol():

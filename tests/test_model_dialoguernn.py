@@ -1,7 +1,6 @@
 """DialogueRNN (cmathlab/model/dialoguernn.py): padding never reaches a real utterance, the unidirectional
 configuration sees only the past, the model learns, gradient reaches every weight, and the code's class weights."""
 
-import types
 
 import numpy as np
 import pytest
@@ -12,25 +11,15 @@ from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model.dialoguernn import CODE_CLASS_WEIGHTS, DialogueRNN, UtteranceGRUCell, reverse_within
 from cmathlab.model.protocol import masked_cross_entropy
+from model_helpers import model_config, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 DIMS = {"t": 7, "a": 5, "v": 3}
 TINY = {"d_g": 12, "d_p": 10, "d_e": 8, "d_h": 6}
 N_SPEAKERS, N_CLASSES = 3, 6
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny matrices, one utterance step at a time: threads only add overhead (and contend on a shared machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def config(dataset="iemocap", variant="full", modalities="tav", dropout=0.1, **opts):
-    defaults = {f.name: f.default_for(dataset) for f in DialogueRNN.fields}
-    return types.SimpleNamespace(modalities=modalities, dim=100, dropout=dropout, dataset=dataset, variant=variant,
-                                 opts=types.SimpleNamespace(**{**defaults, **TINY, **opts}))
+    return model_config(DialogueRNN, TINY, dataset, modalities, variant, dropout, **opts)
 
 
 def model(seed=0, n_classes=N_CLASSES, **kw):

@@ -10,43 +10,21 @@ import pytest
 import torch
 
 from cmathlab.data.synthetic import make_synthetic
-from cmathlab.data.tensors import Batch, PaddedSplit
+from cmathlab.data.tensors import PaddedSplit
 from cmathlab.model.mmdfn import MMDFN, adjacency
 from cmathlab.model.protocol import masked_cross_entropy
+from model_helpers import model_config, one_thread, random_batch, row  # noqa: F401  (one_thread: an autouse fixture)
 
 DIMS = {"t": 12, "a": 7, "v": 9}
 TINY = {"hidden": 8, "graph_hidden": 6, "layers": 3}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Many small RNN steps: one thread is faster than two and does not fight other jobs for the cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def config(modalities="tav", dataset="iemocap", variant="full", dropout=0.3, **opts):
-    values = {f.name: f.default_for(dataset) for f in MMDFN.fields} | TINY | opts
-    return types.SimpleNamespace(modalities=modalities, dim=100, dropout=dropout, dataset=dataset, variant=variant,
-                                 opts=types.SimpleNamespace(**values))
+    return model_config(MMDFN, TINY, dataset, modalities, variant, dropout, **opts)
 
 
 def hand_batch(lengths, n_speakers=2, seed=0, dims=DIMS):
-    g = torch.Generator().manual_seed(seed)
-    B, n = len(lengths), max(lengths)
-    mask = torch.arange(n)[None, :] < torch.tensor(lengths)[:, None]
-    features = {m: torch.randn(B, n, d, generator=g) * mask[..., None] for m, d in dims.items()}
-    speakers = torch.randint(0, n_speakers, (B, n), generator=g) * mask
-    labels = torch.where(mask, torch.randint(0, 6, (B, n), generator=g), torch.full((B, n), -1))
-    return Batch(features=features, speakers=speakers, labels=labels, mask=mask)
-
-
-def row(batch, i, length):
-    return Batch(features={m: x[i:i + 1, :length] for m, x in batch.features.items()},
-                 speakers=batch.speakers[i:i + 1, :length], labels=batch.labels[i:i + 1, :length],
-                 mask=batch.mask[i:i + 1, :length])
+    return random_batch(lengths, dims, n_speakers, 6, seed)
 
 
 @pytest.mark.parametrize("modalities,rnn,n_speakers,variant", [

@@ -1,7 +1,5 @@
 """MMGCN (cmathlab.model.mmgcn): padding-free batching, the graph, the loss options, and that it learns."""
 
-import types
-
 import numpy as np
 import pytest
 import torch
@@ -9,31 +7,18 @@ import torch
 from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.model.mmgcn import MMGCN, multimodal_adjacency
 from cmathlab.model.protocol import Model
+from model_helpers import model_config, random_batch, row
 
 DIMS = {"t": 12, "a": 9, "v": 7}
 TINY = {"hidden": 8, "node_dim": 10}
 
 
 def config(modalities="tav", dataset="iemocap", dropout=0.3, **opts):
-    values = {f.name: f.default_for(dataset) for f in MMGCN.fields} | TINY | opts
-    return types.SimpleNamespace(modalities=modalities, dim=100, dropout=dropout, dataset=dataset,
-                                 opts=types.SimpleNamespace(**values))
+    return model_config(MMGCN, TINY, dataset, modalities, "full", dropout, **opts)
 
 
 def padded_batch(lengths, n_speakers=2, n_classes=6, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    B, n = len(lengths), max(lengths)
-    mask = torch.arange(n)[None, :] < torch.tensor(lengths)[:, None]
-    features = {m: torch.randn(B, n, d, generator=g) * mask[..., None] for m, d in DIMS.items()}
-    speakers = torch.randint(0, n_speakers, (B, n), generator=g) * mask
-    labels = torch.where(mask, torch.randint(0, n_classes, (B, n), generator=g), -1)
-    return Batch(features=features, speakers=speakers, labels=labels, mask=mask)
-
-
-def row(batch, i, length):
-    return Batch(features={m: x[i:i + 1, :length] for m, x in batch.features.items()},
-                 speakers=batch.speakers[i:i + 1, :length], labels=batch.labels[i:i + 1, :length],
-                 mask=batch.mask[i:i + 1, :length])
+    return random_batch(lengths, DIMS, n_speakers, n_classes, seed)
 
 
 @pytest.mark.parametrize("modalities,opts", [("tav", {}), ("t", {}), ("av", {"speaker_to": "all"}),
