@@ -192,14 +192,6 @@ class Config:
                   "options": tuple(sorted(options.items()))}
         return cls(**values)
 
-    @classmethod
-    def from_record(cls, values: dict) -> Config:
-        """A Config from a flat record (`to_dict`'s shape: the model's fields as `NAME.FIELD` keys)."""
-        plain = {k: v for k, v in values.items() if "." not in k}
-        model = plain.get("model", cls.model)
-        options = {k.rpartition(".")[2]: v for k, v in values.items() if k.rpartition(".")[0] == model}
-        return cls(**{**plain, "options": tuple(sorted(options.items()))})
-
     def to_dict(self) -> dict:
         """Every field, flat: the model's own as `NAME.FIELD` (how MLflow params, result.json and specs write them)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "options"}
