@@ -67,6 +67,12 @@ class Averaged:
         if self.average is not None:
             self.update(self.average, [p.detach() for p in self.params], None)
 
+    @torch.no_grad()
+    def load(self, average: list[torch.Tensor] | None) -> None:
+        if self.average is not None:
+            for a, saved in zip(self.average, average):
+                a.copy_(saved)
+
     @contextlib.contextmanager
     def swapped_in(self):
         if self.average is None:
@@ -97,6 +103,16 @@ class Solo:
     def train(self, epoch: int) -> None:
         self.model.train()
         self.weights = self.member.config.loss_weights(epoch=epoch)
+
+    def state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "schedule": self.schedule.state_dict(), "average": self.averaged.average}
+
+    def load_state(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.averaged.load(state["average"])
 
     def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
         terms = self.model.loss_terms(self.model(batch, noise[0]), batch, self.weights)
@@ -154,6 +170,19 @@ class Stack:
 
         self.terms = vmap(member_terms, randomness="different")
         self.forward = vmap(member_forward, in_dims=(0, 0, None, None, None, None))
+
+    def state(self) -> dict:
+        return {"params": self.params, "buffers": self.buffers, "optimizer": self.optimizer.state_dict(),
+                "schedule": self.schedule.state_dict(), "average": self.averaged.average}
+
+    @torch.no_grad()
+    def load_state(self, state: dict) -> None:
+        for mine, saved in ((self.params, state["params"]), (self.buffers, state["buffers"])):
+            for name, tensor in mine.items():
+                tensor.copy_(saved[name])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.averaged.load(state["average"])
 
     def train(self, epoch: int) -> None:
         self.base.train()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -41,9 +42,24 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def fit(config: Config | Sequence[Config], corpus: Corpus,
-        on_epoch: Callable[[dict], None] | None = None) -> RunResult | list[RunResult]:
+class Checkpoints(Protocol):
+    """Where `fit` keeps a run's whole state every `every` epochs, and finds it again after its process died."""
+
+    every: int  # epochs between checkpoints (0: none)
+
+    def load(self) -> dict | None: ...
+
+    def save(self, state: dict) -> None: ...
+
+
+def fit(config: Config | Sequence[Config], corpus: Corpus, on_epoch: Callable[[dict], None] | None = None,
+        checkpoints: Checkpoints | None = None) -> RunResult | list[RunResult]:
     """Train `config` on `corpus`; `on_epoch` receives each epoch's record as it is made.
+
+    With `checkpoints`, the whole state (weights, optimizer, schedule, weight average, every random stream,
+    each member's history and early stopping) is saved every `checkpoints.every` epochs, and a run that finds
+    one continues after its epoch: on the CPU its numbers are then those of a run that was never stopped.
+    The epochs before it are given to `on_epoch` again, so a caller that lost them has them all.
 
     Given a group of configs that `fusion_key` finds compatible, trains them as one stacked model
     (`torch.func.vmap` over their stacked weights) and returns one `RunResult` each. Every member
@@ -86,8 +102,15 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
     check_output(members[0].model, first.model, train.batch(np.arange(min(2, len(train)))), len(corpus.label_names))
     steps = len(train.training_batches(np.random.default_rng(0), first.batch_size, first.bucket))
     engine = Stack(members, device, steps) if fused else Solo(members[0], steps)
+    start = 1
+    state = checkpoints.load() if checkpoints is not None else None
+    if state is not None:
+        start = restore(state, engine, members, device) + 1
+        for k, m in enumerate(members):
+            for record in m.history if on_epoch is not None else ():
+                on_epoch({**record, "member": k} if fused else record)
 
-    for epoch in range(1, first.epochs + 1):
+    for epoch in range(start, first.epochs + 1):
         started = time.perf_counter()
         engine.train(epoch)
         epoch_batches = [train.training_batches(m.order_rng, first.batch_size, first.bucket) for m in members]
@@ -120,9 +143,37 @@ def fit(config: Config | Sequence[Config], corpus: Corpus,
                 on_epoch({**record, "member": k} if fused else record)
         if all(m.stopped for m in members):
             break
+        if checkpoints is not None and checkpoints.every and epoch % checkpoints.every == 0 and epoch < first.epochs:
+            checkpoints.save(snapshot(epoch, engine, members, device))
 
     results = [m.result(corpus, split, data, str(device)) for m in members]
     return results if fused else results[0]
+
+
+def snapshot(epoch: int, engine, members: list[Member], device: torch.device) -> dict:
+    """Everything a run needs to continue after `epoch` as if it had never stopped."""
+    return {"epoch": epoch, "engine": engine.state(),
+            "torch_rng": torch.get_rng_state(),  # dropout's masks come from the global stream
+            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+            "members": [{"order_rng": m.order_rng.bit_generator.state, "noise_rng": m.generator.get_state(),
+                         "history": m.history, "best": m.best, "best_wf1": m.best_wf1, "stale": m.stale,
+                         "stopped": m.stopped, "diverged": m.diverged} for m in members]}
+
+
+def restore(state: dict, engine, members: list[Member], device: torch.device) -> int:
+    """Put `snapshot`'s state back; the epoch it was taken after."""
+    if len(state["members"]) != len(members):
+        raise BadInput(f"a checkpoint of {len(state['members'])} runs for a group of {len(members)}", field="checkpoint")
+    engine.load_state(state["engine"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] is not None:
+        torch.cuda.set_rng_state(state["cuda_rng"], device)
+    for m, saved in zip(members, state["members"]):
+        m.order_rng.bit_generator.state = saved["order_rng"]
+        m.generator.set_state(saved["noise_rng"])
+        m.history, m.best, m.best_wf1, m.stale = saved["history"], saved["best"], saved["best_wf1"], saved["stale"]
+        m.stopped, m.diverged = saved["stopped"], saved["diverged"]
+    return state["epoch"]
 
 
 @torch.no_grad()
