@@ -80,6 +80,39 @@ def test_fit_records_its_recipe_and_standardizes_only_when_asked(tiny_corpus, mo
     assert {k: paper.config[k] for k in RECIPES["paper"]} == RECIPES["paper"]
 
 
+def test_fit_scales_every_split_with_the_training_dialogues_statistics_alone(tiny_corpus, monkeypatch):
+    # through fit's own call, not feature_scalers alone: what the model sees must not depend on held-out features
+    seen = []
+    real_build = PaddedSplit.build
+
+    def build(corpus, indices, modalities, device, scalers=None):
+        padded = real_build(corpus, indices, modalities, device, scalers)
+        seen.append((list(indices), scalers, padded))
+        return padded
+
+    monkeypatch.setattr(PaddedSplit, "build", staticmethod(build))
+    split = tiny_corpus.split(0.2, 0)
+    held_out = set(split["valid"]) | set(split["test"])
+    fit(quick(epochs=1), tiny_corpus)
+    clean, seen[:] = list(seen), []
+    shifted = with_features(tiny_corpus, lambda i, d: {m: x + 100.0 * (i in held_out) for m, x in d.features.items()})
+    fit(quick(epochs=1), shifted)
+    expected = feature_scalers(tiny_corpus, split["train"], "tav")
+    assert [indices for indices, _, _ in clean][0] == split["train"]
+    for (_, before, padded_before), (_, after, padded_after) in zip(clean, seen):
+        for m in "tav":
+            np.testing.assert_array_equal(after[m].mean_, expected[m].mean_)
+            np.testing.assert_array_equal(after[m].scale_, expected[m].scale_)
+            np.testing.assert_array_equal(before[m].mean_, expected[m].mean_)
+    # the training tensors are the same bytes; the held-out ones moved by exactly 100 / scale
+    train_before, train_after = clean[0][2].data.features, seen[0][2].data.features
+    for m in "tav":
+        assert torch.equal(train_before[m], train_after[m])
+        valid_before, valid_after = clean[1][2].data, seen[1][2].data
+        moved = (valid_after.features[m] - valid_before.features[m])[valid_before.mask]
+        np.testing.assert_allclose(moved.numpy(), np.broadcast_to(100.0 / expected[m].scale_, moved.shape), rtol=1e-3)
+
+
 def test_the_paper_recipe_is_section_5_3_and_a_field_still_overrides_it():
     paper = Config.for_dataset("meld", recipe="paper")
     assert (paper.lr, paper.batch_size, paper.dim, paper.gamma2) == (2e-4, 4, 400, 1.2)
@@ -178,6 +211,55 @@ def test_a_run_predicting_one_class_is_flagged_collapsed(tiny_corpus, monkeypatc
     result = fit(quick(epochs=2), tiny_corpus)
     assert result.health == "collapsed"
     assert "100.0 % of validation and test predictions are sad" in result.health_note
+
+
+def predicting(monkeypatch, answer):
+    """Every evaluation's predictions become answer(labels of one dialogue, running utterance count in the split);
+    returns the predictions given, one array per evaluation."""
+    real, given = engine.evaluate, []
+
+    def evaluate(*args, **kwargs):
+        out = real(*args, **kwargs)
+        for member in out:
+            seen = 0
+            for i, labels in enumerate(member.labels):
+                member.preds[i] = answer(labels, np.arange(seen, seen + len(labels)))
+                seen += len(labels)
+            given.append(np.concatenate(member.preds))
+        return out
+
+    monkeypatch.setattr(engine, "evaluate", evaluate)
+    return given
+
+
+def test_a_run_at_96_percent_one_class_is_flagged_collapsed(tiny_corpus, monkeypatch):
+    # one utterance in 25 answered "happy", every other "sad": below 100 %, above the 95 % threshold
+    given = predicting(monkeypatch, lambda labels, k: np.where(k % 25 == 0, 0, 1))
+    result = fit(quick(epochs=1), tiny_corpus)
+    share = float(np.mean(np.concatenate(given[-2:]) == 1))  # the epoch's validation and test answers
+    assert 0.95 <= share < 0.97
+    assert result.health == "collapsed"
+    assert f"{100 * share:.1f} % of validation and test predictions are sad" in result.health_note
+
+
+def test_a_corpus_whose_labels_are_95_percent_one_class_predicted_as_that_class_is_not_collapsed(tiny_corpus,
+                                                                                                  monkeypatch):
+    # the labels themselves are 96 % "sad": predicting "sad" everywhere is what they are, not a collapse
+    relabelled, seen = [], 0
+    for d in tiny_corpus.dialogues:
+        k = np.arange(seen, seen + len(d))
+        relabelled.append(dataclasses.replace(d, labels=np.where(k % 25 == 0, 0, 1).astype(d.labels.dtype)))
+        seen += len(d)
+    corpus = Corpus(dataset=tiny_corpus.dataset, dialogues=relabelled, source=tiny_corpus.source,
+                    sha256=tiny_corpus.sha256, n_speakers=tiny_corpus.n_speakers)
+    split = corpus.split(0.2, 0)
+    held_out = np.concatenate([corpus.dialogues[i].labels for i in split["valid"] + split["test"]])
+    assert 0.95 <= np.mean(held_out == 1) < 1.0
+    predicting(monkeypatch, lambda labels, k: np.ones_like(labels))
+    result = fit(quick(epochs=1), corpus)
+    assert (result.health, result.health_note) == ("ok", "")
+    # while the same answers on labels spread over six classes are one
+    assert fit(quick(epochs=1), tiny_corpus).health == "collapsed"
 
 
 def nan_at(monkeypatch, epoch: int, batch: int):

@@ -1,4 +1,6 @@
+import gzip
 import os
+import re
 
 import numpy as np
 import pytest
@@ -6,6 +8,7 @@ from conftest import DIMS, layout_tuple, tiny_fields, write_pickle
 
 from cmathlab.data import load_corpus, read_corpus
 from cmathlab.data.readers import detect_layout
+from cmathlab.data.safe_pickle import ALLOWED, load_pickle
 from cmathlab.errors import BadInput
 
 LAYOUTS = [("mmgcn", "iemocap"), ("mmgcn", "meld"), ("sdt", "iemocap"), ("sdt", "meld"),
@@ -143,6 +146,67 @@ def test_malicious_pickle_never_executes(tmp_path, monkeypatch):
     with pytest.raises(BadInput, match=r"evil\.pkl: not a feature pickle: refused to load (posix|os)\.system"):
         read_corpus(path)
     assert not (tmp_path / "PWNED").exists()
+
+
+# Each payload names its dangerous global first, so the unpickler meets it before anything else; loaded by plain
+# pickle, each creates PWNED in the working directory. Protocol 0 by hand, as an attacker would write them.
+_TOUCH = b"Vtouch PWNED\n"
+_PYTHON = b"V__import__('pathlib').Path('PWNED').touch()\n"
+EVIL = {
+    "builtins.eval": b"cbuiltins\neval\n(" + _PYTHON + b"tR.",
+    "builtins.exec": b"cbuiltins\nexec\n(" + _PYTHON + b"tR.",
+    # getattr(__import__('os'), 'system')('touch PWNED')
+    "builtins.getattr": b"cbuiltins\ngetattr\n(cbuiltins\n__import__\n(Vos\ntRVsystem\ntR(" + _TOUCH + b"tR.",
+    # the module first, kept in the memo; getattr after it
+    "builtins.__import__": b"cbuiltins\n__import__\n(Vos\ntRp0\n0cbuiltins\ngetattr\n(g0\nVsystem\ntR(" + _TOUCH + b"tR.",
+    "subprocess.Popen": b"csubprocess\nPopen\n((Vtouch\nVPWNED\nltR.",
+    "os.system": b"cos\nsystem\n(" + _TOUCH + b"tR.",
+    "posix.system": b"cposix\nsystem\n(" + _TOUCH + b"tR.",
+    # Python 2's name for builtins, which pickle maps for protocol < 3
+    "__builtin__.eval": b"c__builtin__\neval\n(" + _PYTHON + b"tR.",
+}
+# functools.partial(f, args)() over each of them
+EVIL.update({f"functools.partial({name})": b"cfunctools\npartial\n(c" + name.encode().replace(b".", b"\n") + b"\n"
+             + (b"(Vtouch\nVPWNED\nl" if name == "subprocess.Popen" else _PYTHON if "eval" in name or "exec" in name
+                else _TOUCH) + b"tR)R."
+             for name in ("builtins.eval", "builtins.exec", "subprocess.Popen", "os.system", "posix.system")})
+
+
+@pytest.mark.parametrize("name", sorted(EVIL))
+def test_a_pickle_through_any_dangerous_global_is_refused_and_runs_nothing(tmp_path, monkeypatch, name):
+    import pickle
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    loaded = pickle.loads(EVIL[name])  # the payload is real: plain pickle runs it
+    if hasattr(loaded, "wait"):
+        loaded.wait()
+    for _ in range(50):
+        if (tmp_path / "PWNED").exists():
+            break
+        time.sleep(0.02)
+    assert (tmp_path / "PWNED").exists(), "the payload does not do what it claims"
+    (tmp_path / "PWNED").unlink()
+
+    first = "functools.partial" if name.startswith("functools") else name  # the global the stream names first
+    path = tmp_path / "evil.pkl"
+    for raw in (EVIL[name], gzip.compress(EVIL[name])):
+        path.write_bytes(raw)
+        with pytest.raises(BadInput, match=rf"evil\.pkl: not a feature pickle: refused to load {re.escape(first)}$"):
+            load_pickle(str(path))
+        with pytest.raises(BadInput, match="refused to load"):
+            read_corpus(str(path))
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_the_unpickler_admits_exactly_containers_numpy_arrays_and_scalars():
+    assert {f"{module}.{name}" for module, names in ALLOWED.items() for name in names} == {
+        *(f"builtins.{n}" for n in ("set", "frozenset", "list", "dict", "tuple", "str", "int", "float", "complex",
+                                    "bool", "bytes", "bytearray")),
+        "collections.OrderedDict", "collections.defaultdict", "numpy.ndarray", "numpy.dtype", "_codecs.encode",
+        "numpy.core.multiarray._reconstruct", "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray._reconstruct", "numpy._core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer"}
 
 
 def test_python2_protocol_pickles_read(write_layout):

@@ -2,8 +2,10 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 
 from cmathlab.errors import BadInput
 from cmathlab.report import render
@@ -51,6 +53,25 @@ def test_dagger_marks_rows_that_differ_significantly_from_the_reference():
         assert cell.dagger == (expected.p < 0.05)
     assert t.cells["w/o MR", "test/acc"].dagger and not t.cells["w/o LLD", "test/acc"].dagger
     assert not any(t.cells["CMATH (full)", c].dagger for c in t.columns)  # the reference is never marked
+
+
+def test_a_dagger_is_the_paired_t_test_on_the_raw_numbers_not_welchs():
+    # one seed's luck moves both rows alike: the pairs differ by about one point every time, which the paired test
+    # sees (p < 0.05) and a test that ignores the pairing does not (Welch, p > 0.3)
+    reference = [70.0, 72.0, 74.0, 71.0]
+    worse = [68.9, 70.8, 73.1, 70.0]
+    seeds = (0, 1, 2, 3)
+    rows = [Row("w/o MR", {"test/acc": dict(zip(seeds, worse))}),
+            Row("CMATH (full)", {"test/acc": dict(zip(seeds, reference))}, reference=True)]
+    table = Table("components-iemocap", "Ablation", "iemocap", ["test/acc"], ["ACC"], rows).mark(Options())
+    paired = scipy.stats.ttest_rel(worse, reference)
+    assert paired.pvalue < 0.05 < scipy.stats.ttest_ind(worse, reference, equal_var=False).pvalue
+    cell = table.cells["w/o MR", "test/acc"]
+    assert cell.comparison.p == pytest.approx(paired.pvalue, rel=1e-9)
+    assert cell.comparison.diff == pytest.approx(np.mean(worse) - np.mean(reference))
+    ci = paired.confidence_interval(0.95)
+    assert (cell.comparison.ci_low, cell.comparison.ci_high) == pytest.approx((ci.low, ci.high))
+    assert cell.dagger and "paired t-test" in table.rule and "Welch" not in table.rule
 
 
 def test_holm_and_alpha_change_which_rows_get_a_dagger():
