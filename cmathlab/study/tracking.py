@@ -222,6 +222,8 @@ class Tracker(Callback):
                      **{f"bayes/{k}": v for k, v in (result["bayes"] or {}).items()}}
             metrics += [Metric(k, float(v), now, 0) for k, v in final.items()]
             tags += [RunTag("data_sha256", result["data"]["sha256"]), RunTag("data_source", result["data"]["source"]),
+                     *[RunTag(f"cmathlab.encoder.{m}", name[:5000])  # what made each modality's features
+                       for m, name in result["data"].get("encoders", {}).items()],
                      RunTag("cmathlab.label_names", json.dumps(result["label_names"])),
                      RunTag("device", result["device"]), RunTag("cmathlab.health", result["health"]),
                      RunTag("cmathlab.threads", str(result.get("threads", ""))),
