@@ -180,6 +180,7 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
                                        tune_config=tune_config(unit, spec), run_config=tune.RunConfig(
                                            name=unit.name, storage_path=os.path.dirname(path),
                                            failure_config=tune.FailureConfig(max_failures=unit.part.max_failures),
+                                           checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
                                            callbacks=[tracker], verbose=0))
                 board.unit(unit)
                 tuner.fit()

@@ -23,7 +23,8 @@ DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "ch
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
 _RESERVED = {"dataset", "seed", "epochs", "device", "features"}
 _TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric", "report",
-        "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources", "fuse", "fuse_max"}
+        "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources", "fuse", "fuse_max",
+        "checkpoint_every"}
 _PART_ONLY = {"grid", "search", "asha"}
 
 
@@ -45,6 +46,7 @@ class Part:
     resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
     fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (engine.fusion_key)
     fuse_max: int = 8  # members of one fused group at most: memory grows with it (36 ran out of 24 GB on real dims)
+    checkpoint_every: int = 5  # epochs between a trial's checkpoints (0: none): a trial whose worker dies goes on from its last
 
     @property
     def is_search(self) -> bool:
@@ -233,7 +235,7 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
     # what a composite sets wins over what its parts say
     inherited = inherited or {}
     settings = {k: raw[k] for k in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources", "fuse",
-                                    "fuse_max") if k in raw}
+                                    "fuse_max", "checkpoint_every") if k in raw}
     settings.update({k: v for k, v in inherited.items() if k != "fixed"})
     settings["fixed"] = {**flat(c.table("fixed")), **inherited.get("fixed", {})}
     if "include" in raw:
@@ -294,11 +296,15 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     fuse_max = s.get("fuse_max", 8)
     if not isinstance(fuse_max, int) or isinstance(fuse_max, bool) or fuse_max < 1:
         raise BadInput(f"{fuse_max!r} is not a positive integer", source=path, field="fuse_max")
+    checkpoint_every = s.get("checkpoint_every", 5)
+    if not isinstance(checkpoint_every, int) or isinstance(checkpoint_every, bool) or checkpoint_every < 0:
+        raise BadInput(f"{checkpoint_every!r} is not a non-negative integer (epochs; 0: no checkpoints)", source=path,
+                       field="checkpoint_every")
     if fuse == "auto" and "search" in raw:
         raise BadInput("fusion groups a grid's trials; a search samples them one at a time", source=path, field="fuse")
     common = dict(name=c.check("name", raw.get("name", _stem(path)), str), datasets=datasets, seeds=seeds,
                   epochs=epochs, metric=metric, max_failures=max_failures, fixed=fixed, resources=resources,
-                  fuse=fuse, fuse_max=fuse_max)
+                  fuse=fuse, fuse_max=fuse_max, checkpoint_every=checkpoint_every)
     if ("grid" in raw) == ("search" in raw):
         raise BadInput("needs exactly one of [grid] or [search] (or include = [...])", source=path)
     if "grid" in raw:

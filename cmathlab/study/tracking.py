@@ -9,9 +9,11 @@ batch when it ends; a retried or resumed trial reopens its run, so each trial ha
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -21,7 +23,7 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
-from cmathlab.study.trial import EMBEDDINGS_KEY, RESULT_KEY, decode_array, members, trial_config, trial_key
+from cmathlab.study.trial import CHECKPOINT_KEY, EMBEDDINGS_KEY, RESULT_KEY, decode_array, members, trial_config, trial_key
 
 PARENT = "mlflow.parentRunId"
 # per epoch: every loss term the model returns (loss_*), whatever its name, and these
@@ -181,7 +183,7 @@ class Tracker(Callback):
     def on_trial_result(self, iteration, trials, trial, result, **info):
         runs = self._runs(trial)
         payload = result.pop(RESULT_KEY, None)  # keep Tune's own records small
-        if result.get("skipped"):
+        if result.get("skipped") or result.get(CHECKPOINT_KEY) is not None:  # a checkpoint's report is no epoch
             return
         if payload is not None:
             payload = json.loads(payload)
@@ -199,6 +201,7 @@ class Tracker(Callback):
     def on_trial_complete(self, iteration, trials, trial, **info):
         for key, params in self._runs(trial):
             self._complete(trial, key, params)
+        _drop_checkpoints(trial)
 
     def _complete(self, trial, key: str, params: dict) -> None:
         known = self.known.get(key)
@@ -227,7 +230,9 @@ class Tracker(Callback):
                      RunTag("cmathlab.label_names", json.dumps(result["label_names"])),
                      RunTag("device", result["device"]), RunTag("cmathlab.health", result["health"]),
                      RunTag("cmathlab.threads", str(result.get("threads", ""))),
-                     RunTag("cmathlab.health_note", result["health_note"][:5000])]
+                     RunTag("cmathlab.health_note", result["health_note"][:5000]),
+                     *([RunTag("cmathlab.resumed_from_epoch", str(result["resumed_from_epoch"]))]
+                       if result.get("resumed_from_epoch") else [])]
             log_batch(self.client, run_id, metrics=metrics, tags=tags)
             self.client.log_dict(run_id, result, "result.json")
             self.client.log_dict(run_id, result["predictions"], "predictions.json")
@@ -274,6 +279,20 @@ class Tracker(Callback):
 
     def on_trial_error(self, iteration, trials, trial, **info):
         self._failed(trial, final=True)
+
+
+def _drop_checkpoints(trial) -> None:
+    """A tracked trial's checkpoints are not needed again, so the disk holds at most one per running trial. Their
+    folders stay, empty: a driver killed before Tune saved its state restores the trial from one, and the trial,
+    finished in the store, then ends at once without reading it."""
+    path = getattr(trial, "path", None)  # the trial's folder under the study's tune/
+    for directory in glob.glob(os.path.join(path, "checkpoint_*")) if path else ():
+        for name in os.listdir(directory):
+            target = os.path.join(directory, name)
+            if os.path.isdir(target):
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                os.remove(target)
 
 
 def _error_text(trial) -> str:

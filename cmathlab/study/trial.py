@@ -10,6 +10,8 @@ import base64
 import io
 import json
 import math
+import os
+import tempfile
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from cmathlab.config import Config
 from cmathlab.study.spec import data_key
 
 RESULT_KEY = "cmathlab_result"  # the final report's RunResult; the Tracker takes it out of Tune's records
+CHECKPOINT_KEY = "cmathlab_checkpoint"  # a report that carries a checkpoint (the epoch it follows), not an epoch
 EMBEDDINGS_KEY = "embeddings_npy"  # in that RunResult when the config keeps embeddings (for t-SNE)
 
 
@@ -78,15 +81,52 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
 
     configs = [trial_config(member) for member in flat]
     corpus = corpora[data_key(flat[0]["dataset"], configs[0].features)]
-    results = fit(configs, corpus, on_epoch=on_epoch) if len(configs) > 1 else [fit(configs[0], corpus, on_epoch=on_epoch)]
+    checkpoints = TuneCheckpoints(params.get("checkpoint_every", 0), last)
+    if len(configs) > 1:
+        results = fit(configs, corpus, on_epoch=on_epoch, checkpoints=checkpoints)
+    else:
+        results = [fit(configs[0], corpus, on_epoch=on_epoch, checkpoints=checkpoints)]
     payloads = []
     for result in results:
-        payload = {**result.to_dict(), "threads": torch.get_num_threads()}  # what `cmathlab rerun` must match
+        payload = {**result.to_dict(), "threads": torch.get_num_threads(),  # what `cmathlab rerun` must match
+                   "resumed_from_epoch": checkpoints.resumed_from}
         if result.embeddings is not None:  # the driver may be on another node: ship them, not a path
             payload[EMBEDDINGS_KEY] = encode_array(result.embeddings)
         payloads.append(payload)
     last.pop("member", None)
     tune.report({**last, RESULT_KEY: json.dumps(payloads if "group" in params else payloads[0])})
+
+
+class TuneCheckpoints:
+    """`fit`'s checkpoints through Ray Tune: each saved with a report of its own (CHECKPOINT_KEY, which the Tracker
+    does not count as an epoch), and found again by `tune.get_checkpoint()` when Tune restarts the trial."""
+
+    FILE = "state.pt"
+
+    def __init__(self, every: int, last: dict):
+        self.every, self.last = every, last
+        self.resumed_from = 0  # the epoch of the checkpoint this attempt started from
+
+    def load(self) -> dict | None:
+        import torch
+        from ray import tune
+
+        checkpoint = tune.get_checkpoint()
+        if checkpoint is None:
+            return None
+        with checkpoint.as_directory() as directory:  # written by this trial's own earlier attempt
+            state = torch.load(os.path.join(directory, self.FILE), map_location="cpu", weights_only=False)
+        self.resumed_from = state["epoch"]
+        return state
+
+    def save(self, state: dict) -> None:
+        import torch
+        from ray import tune
+
+        with tempfile.TemporaryDirectory() as directory:
+            torch.save(state, os.path.join(directory, self.FILE))
+            tune.report({**self.last, CHECKPOINT_KEY: state["epoch"]},
+                        checkpoint=tune.Checkpoint.from_directory(directory))
 
 
 def encode_array(array) -> str:

@@ -25,7 +25,7 @@ def units(spec: Spec) -> list[Unit]:
     out = []
     for part in spec.parts:
         fixed = dict(part.fixed, **({"epochs": part.epochs} if part.epochs else {}))
-        common = {"part": part.name, "metric": part.metric, "fixed": fixed}
+        common = {"part": part.name, "metric": part.metric, "fixed": fixed, "checkpoint_every": part.checkpoint_every}
         if not part.is_search and part.fuse == "auto":
             space = {**common, "unit": part.name, "search": False, "axes": list(part.grid),
                      "group": tune.grid_search(fused_groups(part))}
