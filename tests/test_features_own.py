@@ -295,3 +295,23 @@ def test_a_bad_file_named_by_the_side_file_names_the_side_files_row(tmp_path, ca
     assert features(folder, tmp_path / "x.pkl", tmp_path / "cache", "--dataset", "emorynlp", "--precomputed", side) == 2
     err = capsys.readouterr().err
     assert "visual.csv: line 18: field visual_features:" in err and "test_dia1_utt2.csv has no frame" in err, err
+
+
+def test_a_studys_runs_are_tagged_with_each_modalitys_encoder(tmp_path, ray_local):
+    from conftest import write_spec
+    from mlflow.tracking import MlflowClient
+
+    source, _ = write_calls(tmp_path)
+    data = tmp_path / "calls.pkl"
+    assert features(source, data, tmp_path / "cache", "--dataset", "calls", "--pool", "mean+std") == 0
+    spec = write_spec(tmp_path, 'name = "own"\nseeds = [0]\nepochs = 1\ndatasets = ["calls"]\n'
+                      f'[data]\ncalls = "{data}"\n[fixed]\ndim = 16\nmodalities = "tv"\n[grid]\nmodel = ["bigru"]\n')
+    assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
+    state = json.load(open(tmp_path / "study" / "study.json"))
+    client = MlflowClient(state["tracking_uri"])
+    runs = client.search_runs([state["experiment_id"]],
+                              filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
+    assert len(runs) == 1
+    tags = runs[0].data.tags
+    assert (tags["cmathlab.encoder.t"], tags["cmathlab.encoder.a"], tags["cmathlab.encoder.v"]) == \
+        ("npy", "npy:mean+std", "openface:mean+std")
