@@ -537,7 +537,8 @@ def cmd_features(args) -> int:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     cache = args.cache or os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
                                        "cmathlab", "features")
-    text = "text from text_features" if "text_features" in utterances.rows else f"text {args.text_encoder} on {device}"
+    precomputed_text = "text_features" in utterances.rows and utterances.rows["text_features"].notna().any()
+    text = "text from text_features" if precomputed_text else f"text {args.text_encoder} on {device}"
     console.print(f"[bold]cmathlab features[/] {utterances.dataset}: {len(utterances.rows)} utterances · "
                   f"{text} · cache {cache}")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
