@@ -164,14 +164,17 @@ def load_precomputed(paths: list[str], where: list[tuple[str, int]], field: str,
     header = header or check_files(paths, where, field)  # every row, before any file is read in full
     recorded = encoder_name(header.kind, header.framed, functionals)
     store = cache(f"{recorded}|{header.width}")
-    out = []
-    progress(0, len(paths))
-    for i, (path, (source, line)) in enumerate(zip(paths, where)):
+    keys = []
+    for path, (source, line) in zip(paths, where):
         try:
-            key = _sha(file_sha256(path))
+            keys.append(_sha(file_sha256(path)))
         except OSError as err:
             raise BadInput(f"cannot read {path} ({err.strerror})", source=source, line=line, field=field) from None
-        if key not in store.vectors:
+    todo = [i for i, key in enumerate(keys) if key not in store.vectors]
+    progress(0, len(todo))
+    for done, i in enumerate(todo, 1):
+        path, (source, line) = paths[i], where[i]
+        if keys[i] not in store.vectors:  # the same file twice is read once
             try:
                 values = read_frames(path, header)
             except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
@@ -179,8 +182,7 @@ def load_precomputed(paths: list[str], where: list[tuple[str, int]], field: str,
             if values.ndim == 2 and values.shape[1] != header.width:  # a ragged CSV row, a lying header
                 raise BadInput(f"{path} has {values.shape[1]} features, its header {header.width}", source=source,
                                line=line, field=field)
-            store.put(key, pool(values, functionals) if header.framed else values.astype(np.float32))
-        out.append(store.vectors[key])
-        progress(i + 1, len(paths))
+            store.put(keys[i], pool(values, functionals) if header.framed else values.astype(np.float32))
+        progress(done, len(todo))
     store.save()
-    return recorded, np.stack(out)
+    return recorded, np.stack([store.vectors[key] for key in keys])
