@@ -129,6 +129,13 @@ class Runs:
         return tuple(r if name in RUN_FIELDS and name in mine and name in theirs and x == mine[name]
                      and r == theirs[name] else x for name, x, r in zip(CONDITION, condition, ref))
 
+    def predictions(self, run: pd.Series) -> dict | None:
+        """A run's test predictions per dialogue (predictions.json), read from MLflow once per report."""
+        cache = self.__dict__.setdefault("_predictions", {})
+        if run["run_id"] not in cache:
+            cache[run["run_id"]] = load_artifact(run, "predictions.json")
+        return cache[run["run_id"]]
+
     def seeds_of(self, condition: tuple) -> pd.DataFrame:
         """The runs of one condition, one per seed, sorted by seed."""
         return self.frame[self.frame["condition"].map(lambda c: c == condition)].sort_values("seed")

@@ -1,4 +1,5 @@
-"""The paper's tables from tracked runs: mean ± std over seeds, bold / underline, and † by a t-test.
+"""The paper's tables from tracked runs: mean ± std over seeds, bold / underline, and † by the chosen test
+(the t-test over seeds, the paired bootstrap over test dialogues, or ASO; every one of them in the CSV).
 
 A `Table` holds the per-seed values of its measured rows and the paper's published rows; `mark`
 decides every cell's bold, underline and dagger once, and every output format renders that.
@@ -18,8 +19,11 @@ from sklearn.metrics import f1_score
 
 from cmathlab.datasets import DATASETS
 from cmathlab.errors import BadInput
-from cmathlab.report.runs import CONDITION, Runs, load_artifact
-from cmathlab.report.stats import Comparison, compare, holm
+from cmathlab.report.runs import CONDITION, Runs
+from cmathlab.report.stats import (ASO_COLUMNS, ASO_ITERATIONS, ASO_THRESHOLD, BOOTSTRAP_RESAMPLES, POWER, Aso,
+                                   Bootstrap, Comparison, aso, compare, holm, paired_bootstrap, seeds_needed)
+
+TESTS = ("t", "bootstrap", "aso")  # what drives the dagger (`report --test`)
 
 class _ModelNames(dict):
     def __missing__(self, model: str) -> str:  # each model's `title`, from its class (model/registry.py)
@@ -45,7 +49,9 @@ DATASET_NAMES = _Names({name: d.title for name, d in DATASETS.items()})
 @dataclass(frozen=True)
 class Options:
     alpha: float = 0.05
-    holm: bool = False
+    holm: bool = True  # Holm across the rows of a column where it tests two or more (ASO: Bonferroni, its authors')
+    test: str = "t"  # TESTS: which one decides the dagger
+    aso_iterations: int = ASO_ITERATIONS
     alternative: str = "two-sided"
     baseline: str = "bigru"  # the model the conversation-length figure measures improvement over
     published: str | bool = "auto"  # the paper's rows: "auto" (on the paper's corpora), "always", "never" (True/False)
@@ -60,6 +66,7 @@ class Row:
     reference: bool = False
     condition: tuple | None = None
     run_ids: dict[int, str] = field(default_factory=dict)  # seed -> its MLflow run, so every number has its run
+    predictions: dict[int, dict | None] = field(default_factory=dict)  # seed -> its test predictions, per dialogue
 
 
 @dataclass
@@ -72,6 +79,10 @@ class Cell:
     dagger: bool = False
     comparison: Comparison | None = None
     p_adjusted: float = math.nan
+    bootstrap: Bootstrap | None = None
+    bootstrap_p_adjusted: float = math.nan
+    aso: Aso | None = None
+    seeds_needed: float = math.nan
 
 
 @dataclass
@@ -86,6 +97,8 @@ class Table:
     rule: str = ""
     notes: list[str] = field(default_factory=list)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()  # the dataset's label names, so a per-class column can be bootstrapped
+    options: Options = field(default_factory=Options)
 
     @property
     def reference(self) -> Row | None:
@@ -111,16 +124,76 @@ class Table:
                 continue
             others = [r for r in self.rows if r is not ref]
             for row in others:
-                self.cells[row.name, column].comparison = compare(
-                    row.values.get(column, {}), ref.values.get(column, {}), options.alternative)
-            pvalues = [self.cells[r.name, column].comparison.p for r in others]
-            adjusted = holm(pvalues) if options.holm else pvalues
-            for row, p in zip(others, adjusted):
                 cell = self.cells[row.name, column]
-                cell.p_adjusted = p
-                cell.dagger = not math.isnan(p) and p < options.alpha
+                mine, theirs = row.values.get(column, {}), ref.values.get(column, {})
+                cell.comparison = compare(mine, theirs, options.alternative)
+                cell.bootstrap = self._bootstrap(row, ref, column, options)
+                cell.seeds_needed = seeds_needed(mine, theirs, options.alpha, POWER, options.alternative)
+            correct = options.holm and len(others) > 1
+            for attribute, p_of in (("p_adjusted", lambda c: c.comparison.p),
+                                    ("bootstrap_p_adjusted", lambda c: c.bootstrap.p if c.bootstrap else math.nan)):
+                pvalues = [p_of(self.cells[r.name, column]) for r in others]
+                for row, p in zip(others, holm(pvalues) if correct else pvalues):
+                    setattr(self.cells[row.name, column], attribute, p)
+            for row in others:
+                cell = self.cells[row.name, column]
+                if options.test == "aso":
+                    self.aso_of(row, column)
+                cell.dagger = self._significant(cell, options)
+        self.options = options
         self.rule = self._rule(options)
+        self._seeds_note(options)
         return self
+
+    def _bootstrap(self, row: Row, ref: Row, column: str, options: Options) -> Bootstrap | None:
+        """The paired bootstrap of one cell, where the column is a metric of the test predictions."""
+        metric = column.removeprefix("test/")
+        if metric.startswith("f1/"):
+            name = metric.split("/", 1)[1]
+            if name not in self.labels:
+                return None
+            metric = f"f1/{self.labels.index(name)}"
+        elif metric not in ("acc", "wf1"):
+            return None
+        if not self.labels or not row.predictions or not ref.predictions:
+            return None
+        seeds = set(row.values.get(column, {})) & set(ref.values.get(column, {}))
+        return paired_bootstrap({s: row.predictions.get(s) for s in seeds}, {s: ref.predictions.get(s) for s in seeds},
+                                metric, len(self.labels), options.alternative)
+
+    def aso_of(self, row: Row, column: str) -> Aso | None:
+        """ASO's ε_min both ways for one cell, computed once (it takes seconds): on ASO_COLUMNS only."""
+        cell = self.cells[row.name, column]
+        if cell.aso is None and column in ASO_COLUMNS and self.reference is not None:
+            family = sum(1 for r in self.rows if not r.reference) if self.options.holm else 1
+            cell.aso = aso(row.values.get(column, {}), self.reference.values.get(column, {}), comparisons=family,
+                           iterations=self.options.aso_iterations)
+        return cell.aso
+
+    @staticmethod
+    def _significant(cell: Cell, options: Options) -> bool:
+        if options.test == "t":
+            return not math.isnan(cell.p_adjusted) and cell.p_adjusted < options.alpha
+        if options.test == "bootstrap":
+            p = cell.bootstrap_p_adjusted
+            return cell.bootstrap is not None and not math.isnan(p) and p < options.alpha
+        if cell.aso is None:
+            return False
+        better, worse = cell.aso.row_over_ref < ASO_THRESHOLD, cell.aso.ref_over_row < ASO_THRESHOLD
+        return {"two-sided": better or worse, "greater": better, "less": worse}[options.alternative]
+
+    def _seeds_note(self, options: Options) -> None:
+        """One line naming the non-significant row whose W-F1 (else last column) difference needs most seeds."""
+        column = "test/wf1" if "test/wf1" in self.columns else self.columns[-1]
+        needs = [(self.cells[r.name, column].seeds_needed, r.name) for r in self.rows if not r.reference
+                 and not self.cells[r.name, column].dagger and not math.isnan(self.cells[r.name, column].seeds_needed)]
+        if needs:
+            n, name = max(needs)
+            diff = self.cells[name, column].comparison.diff
+            header = self.headers[self.columns.index(column)]
+            self.notes.append(f"Seeds needed: of the rows without †, {name} needs most: {n:.0f} seeds per row for a "
+                              f"t-test to detect its {header} difference of {diff:+.2f} at {POWER:.0%} power and "
+                              f"α = {options.alpha:g} (statsmodels, from the observed spread; every row's is in the CSV).")
 
     def _rule(self, options: Options) -> str:
         ref = self.reference
@@ -128,19 +201,50 @@ class Table:
         seeds = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
         text = f"Mean ± standard deviation over {seeds} seeds, in percent. Bold: best measured row; underlined: second best."
         if ref is not None:
-            tests = {c.comparison.test for c in self.cells.values() if c.comparison is not None}
-            how = {"paired": "paired t-test (the rows share their seeds)", "welch": "Welch's t-test",
-                   "none": "no test where a row has fewer than 2 seeds or no spread"}
-            used = "; ".join(how[t] for t in ("paired", "welch", "none") if t in tests) or "no test"
+            family = sum(1 for r in self.rows if not r.reference)
             side = {"two-sided": "two-sided", "greater": "one-sided (row > reference)",
                     "less": "one-sided (row < reference)"}[options.alternative]
-            text += (f" †: the row differs from {ref.name} at α = {options.alpha:g}, {side}, {used}"
-                     f"{', Holm-corrected across the rows of each column' if options.holm else ''}."
-                     f" p-values, Cohen's d and 95 % confidence intervals are in the CSV.")
+            if options.test == "t":
+                tests = {c.comparison.test for c in self.cells.values() if c.comparison is not None}
+                how = {"paired": "paired t-test (the rows share their seeds)", "welch": "Welch's t-test",
+                       "none": "no test where a row has fewer than 2 seeds or no spread"}
+                used = "; ".join(how[t] for t in ("paired", "welch", "none") if t in tests) or "no test"
+                text += f" †: the row differs from {ref.name} at α = {options.alpha:g}, {side}, {used}"
+            elif options.test == "bootstrap":
+                dialogues = sorted({c.bootstrap.n_dialogues for c in self.cells.values() if c.bootstrap})
+                text += (f" †: the row differs from {ref.name} at α = {options.alpha:g}, {side}, by the paired bootstrap "
+                         f"over {'/'.join(map(str, dialogues)) or 'no'} test dialogues ({BOOTSTRAP_RESAMPLES} resamples of "
+                         "whole dialogues, every run of both rows scored on each; the statistic is the difference of "
+                         "the seed means over the seeds both rows share; no † where a run kept no predictions)")
+            else:
+                way = {"two-sided": "in either direction", "greater": "row over reference",
+                       "less": "reference over row"}[options.alternative]
+                text += (f" †: Almost Stochastic Order over seeds (deepsig, {options.aso_iterations} bootstrap "
+                         f"iterations, 95 % confidence) finds ε_min < {ASO_THRESHOLD:g} {way}, the threshold Ulmer et "
+                         f"al. (2022) recommend (0.5 has a high false-positive rate); W-F1 only")
+            if options.holm and family > 1:
+                text += (f", Holm-corrected across the {family} rows of each column" if options.test != "aso" else
+                         f", the confidence Bonferroni-corrected across the {family} rows")
+            text += (". The CSV holds every test whichever drives †: the t-test's p, Cohen's d and 95 % interval, "
+                     "the dialogue bootstrap's p and 95 % interval, ASO's ε_min both ways, and the seeds each row "
+                     "needs.")
         if self.published:
             text += (" Published rows (italic) are numbers copied from the CMATH paper: other features, other splits,"
                      " epochs chosen as each row says; no seeds, so they take part in neither the marks nor the tests.")
         return text
+
+    def _more(self, row: Row, column: str) -> dict:
+        """The bootstrap's, ASO's and the power analysis's columns of one cell (ASO computed here if not yet)."""
+        cell = self.cells[row.name, column]
+        b = cell.bootstrap
+        a = self.aso_of(row, column) if not row.reference else None
+        return {"dagger_test": self.options.test, "bootstrap_diff": b.diff if b else math.nan,
+                "bootstrap_p": b.p if b else math.nan, "bootstrap_p_adjusted": cell.bootstrap_p_adjusted,
+                "bootstrap_ci95_low": b.ci_low if b else math.nan, "bootstrap_ci95_high": b.ci_high if b else math.nan,
+                "bootstrap_dialogues": b.n_dialogues if b else math.nan,
+                "aso_eps_min_row_over_ref": a.row_over_ref if a else math.nan,
+                "aso_eps_min_ref_over_row": a.ref_over_row if a else math.nan,
+                "seeds_needed": cell.seeds_needed}
 
     def frame(self) -> pd.DataFrame:
         """The long form the CSV holds: one line per row and column, with every statistic."""
@@ -157,6 +261,7 @@ class Table:
                     "test": c.test if c else "", "diff": c.diff if c else math.nan, "p": c.p if c else math.nan,
                     "p_adjusted": cell.p_adjusted, "cohens_d": c.cohens_d if c else math.nan,
                     "ci95_low": c.ci_low if c else math.nan, "ci95_high": c.ci_high if c else math.nan,
+                    **self._more(row, column),
                     "run_ids": " ".join(row.run_ids[s] for s in sorted(row.values.get(column, {})) if s in row.run_ids)})
         for name, values in self.published:
             for column, header in zip(self.columns, self.headers):
@@ -182,7 +287,8 @@ def _row(runs: Runs, condition: tuple, name: str, columns: list[str], reference:
     values = {c: {int(s): 100 * float(v) for s, v in zip(seeds["seed"], seeds[c]) if not math.isnan(v)}
               for c in columns if c in seeds}
     return Row(name=name, values=values, reference=reference, condition=condition,
-               run_ids={int(s): r for s, r in zip(seeds["seed"], seeds["run_id"])})
+               run_ids={int(s): r for s, r in zip(seeds["seed"], seeds["run_id"])},
+               predictions={int(run["seed"]): runs.predictions(run) for _, run in seeds.iterrows()})
 
 
 def _field(condition: tuple, name: str):
@@ -253,7 +359,7 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
             if len(rows) < minimum:
                 return
             tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,
-                                headers=headers, rows=rows, published=list(pub)).mark(options))
+                                headers=headers, rows=rows, published=list(pub), labels=tuple(labels)).mark(options))
 
         beside = mode == "always" or (mode == "auto" and runs.on_paper_corpus(dataset))
         cmath_ref = _field(ref, "model") == "cmath"  # the paper's Tables 4-5 are CMATH's: beside another model, none
@@ -315,7 +421,7 @@ def length_table(runs: Runs, dataset: str, ref: tuple, options: Options) -> Tabl
     for condition in models:
         values: dict[str, dict[int, float]] = {c: {} for c in columns}
         for _, run in runs.seeds_of(condition).iterrows():
-            predictions = load_artifact(run, "predictions.json")
+            predictions = runs.predictions(run)
             if predictions is None:
                 continue
             for column, (lo, hi) in zip(columns, buckets):
@@ -325,7 +431,7 @@ def length_table(runs: Runs, dataset: str, ref: tuple, options: Options) -> Tabl
                     pred = np.concatenate([p["pred"] for p in chosen])
                     values[column][int(run["seed"])] = 100 * float(f1_score(y, pred, average="weighted"))
         rows.append(Row(MODEL_NAMES[_field(condition, "model")], values, condition == ref, condition))
-    counts = _bucket_counts(runs.seeds_of(ref).iloc[0], buckets)
+    counts = _bucket_counts(runs, runs.seeds_of(ref).iloc[0], buckets)
     headers = [f"{n}: {k} dialogues" for n, k in zip(names, counts)]
     table = Table(key=f"lengths-{dataset}", title=f"W-F1 by conversation length on {DATASET_NAMES[dataset]} (Figure 5)",
                   dataset=dataset, columns=columns, headers=headers, rows=rows)
@@ -345,8 +451,8 @@ def length_table(runs: Runs, dataset: str, ref: tuple, options: Options) -> Tabl
     return table
 
 
-def _bucket_counts(run: pd.Series, buckets) -> list[int]:
-    predictions = load_artifact(run, "predictions.json") or {}
+def _bucket_counts(runs: Runs, run: pd.Series, buckets) -> list[int]:
+    predictions = runs.predictions(run) or {}
     lengths = [p["length"] for p in predictions.values()]
     return [sum(1 for n in lengths if n >= lo and (hi is None or n <= hi)) for lo, hi in buckets]
 
