@@ -8,12 +8,11 @@ an OpenFace CSV with a successful frame), so a bad row late in the CSV stops the
 
 from __future__ import annotations
 
-import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from cmathlab.errors import BadInput
 
@@ -65,7 +64,9 @@ class Header:
     kind: str
     framed: bool
     width: int
-    columns: tuple[str, ...] = ()  # an OpenFace CSV's feature columns
+    columns: tuple[str, ...] = ()  # an OpenFace CSV's columns, all of them
+    keep: tuple[int, ...] = ()  # the feature columns among them
+    success: int | None = None  # the column of OpenFace's success flag, if there is one
 
 
 def read_header(path: str) -> Header:
@@ -84,10 +85,10 @@ def read_header(path: str) -> Header:
         with open(path, encoding="utf-8") as f:
             first = f.readline()
         names = tuple(c.strip() for c in first.rstrip("\r\n").split(","))
-        columns = tuple(c for c in names if c not in OPENFACE_BOOKKEEPING)
-        if not first.strip() or not columns:
+        keep = tuple(i for i, c in enumerate(names) if c not in OPENFACE_BOOKKEEPING)
+        if not first.strip() or not keep:
             raise ValueError("has no header of feature columns")
-        return Header("openface", True, len(columns), columns)
+        return Header("openface", True, len(keep), names, keep, names.index("success") if "success" in names else None)
     raise ValueError("is neither a .npy nor an OpenFace .csv")
 
 
@@ -96,18 +97,19 @@ def read_frames(path: str, header: Header) -> np.ndarray:
     whose `success` is 0. ValueError says what is wrong with them."""
     if header.kind == "npy":
         values = np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
-    else:
-        frame = pd.read_csv(path, skipinitialspace=True, encoding="utf-8", low_memory=False)
-        frame.columns = [str(c).strip() for c in frame.columns]
-        if "success" in frame.columns:
-            frame = frame[pd.to_numeric(frame["success"], errors="coerce") != 0]
-            if frame.empty:
+    else:  # numpy's C parser: 5x pandas' on 700 columns (BENCHMARKS.md, "Your own features")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
+            values = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64, encoding="utf-8")
+        if values.size == 0:
+            raise ValueError("has no frames")
+        if values.shape[1] != len(header.columns):
+            raise ValueError(f"has {values.shape[1]} values a row, its header {len(header.columns)} columns")
+        if header.success is not None:
+            values = values[values[:, header.success] != 0]
+            if not len(values):
                 raise ValueError("has no frame with success = 1 (OpenFace found no face)")
-        features = frame[list(header.columns)]
-        text = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-        if text:
-            raise ValueError(f"column {text[0]!r} is not numeric")
-        values = features.to_numpy(dtype=np.float64)
+        values = values[:, header.keep]
     bad = ~np.isfinite(values)
     if bad.any():
         where = np.argwhere(bad)[0]
@@ -149,7 +151,7 @@ def _describe(header: Header) -> str:
 
 
 def _reason(err: Exception) -> str:
-    text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    text = str(err).splitlines()[0].split("; use `usecols`")[0][:200] if str(err) else type(err).__name__
     return text if text.startswith(("is ", "has ", "holds ")) else f"is not readable ({text})"
 
 
@@ -177,7 +179,7 @@ def load_precomputed(paths: list[str], where: list[tuple[str, int]], field: str,
         if keys[i] not in store.vectors:  # the same file twice is read once
             try:
                 values = read_frames(path, header)
-            except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
+            except (ValueError, OSError, UnicodeDecodeError) as err:
                 raise BadInput(f"{path} {_reason(err)}", source=source, line=line, field=field) from None
             if values.ndim == 2 and values.shape[1] != header.width:  # a ragged CSV row, a lying header
                 raise BadInput(f"{path} has {values.shape[1]} features, its header {header.width}", source=source,
