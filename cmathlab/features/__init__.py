@@ -83,6 +83,12 @@ def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, 
     headers = {m: check_files(paths, where, COLUMNS[m]) for m, (paths, where) in files.items()}  # before reading
     wavs = _media(rows, "audio") if "audio" in given else None
     encoders, vectors = {}, {}
+    for m, (paths, where) in files.items():  # your own files first: a bad one stops the run before any encoding
+        name = MODALITY_KEYS[m]
+        encoders[m], vectors[m] = load_precomputed(paths, where, COLUMNS[m], functionals,
+                                                   lambda recorded: Cache(cache_dir, recorded),
+                                                   lambda done, total, name=name: progress(name, done, total),
+                                                   header=headers[m])
     if "t" not in files:
         texts = [t.encode("ascii", "ignore").decode() if ascii_only else t for t in rows["text"]]
         encoders["t"], vectors["t"] = encode_texts(texts, text_encoder, device, cache_dir, batch_size,
@@ -92,12 +98,6 @@ def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, 
     if wavs:
         encoders["a"], vectors["a"] = encode_audio(wavs[0], audio_features, cache_dir, wavs[1],
                                                    lambda done, total: progress("audio", done, total))
-    for m, (paths, where) in files.items():
-        name = MODALITY_KEYS[m]
-        encoders[m], vectors[m] = load_precomputed(paths, where, COLUMNS[m], functionals,
-                                                   lambda recorded: Cache(cache_dir, recorded),
-                                                   lambda done, total, name=name: progress(name, done, total),
-                                                   header=headers[m])
     vectors = {m: vectors[m] for m in ("t", "a", "v") if m in vectors}
     encoders = {m: encoders[m] for m in vectors}
     names = MODALITY_KEYS
