@@ -132,6 +132,9 @@ class Config:
     min_epochs: int = knob(0, "epochs always run before early stopping may end training", low=0)
     bucket: int = knob(0, "k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); "
                           "0 = random", low=0)
+    precision: str = knob("fp32", "the forward pass's arithmetic; bf16 autocasts matrix products (weights and "
+                                  "optimizer stay fp32): a GPU speed option, its effect on W-F1 measured before use",
+                          choices=("fp32", "bf16"), since=AFTER)
 
     def __post_init__(self):
         for name, f in FIELDS.items():

@@ -115,7 +115,8 @@ class Solo:
         self.averaged.load(state["average"])
 
     def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
-        terms = self.model.loss_terms(self.model(batch, noise[0]), batch, self.weights)
+        with precision(self.member.config, batch):
+            terms = self.model.loss_terms(self.model(batch, noise[0]), batch, self.weights)
         self.optimizer.zero_grad(set_to_none=True)
         terms["total"].backward()
         if self.member.config.grad_clip:
@@ -130,8 +131,9 @@ class Solo:
         self.model.eval()
 
         def forward(batch):
-            out = self.model(batch)
-            return out.logits[None], out.embedding[None]
+            with precision(self.member.config, batch):
+                out = self.model(batch)
+            return out.logits[None].float(), out.embedding[None].float()
 
         with self.averaged.swapped_in():
             return evaluate(forward, split, batch_size, 1, embeddings)
@@ -194,8 +196,9 @@ class Stack:
     def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
         n = batch.labels.shape[-1]  # each member's noise was drawn for its own batch; pad to the group's
         stacked = torch.stack([torch.nn.functional.pad(e, (0, 0, 0, n - e.shape[1])) for e in noise])
-        terms = self.terms(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask,
-                           stacked, self.weights)
+        with precision(self.members[0].config, batch):
+            terms = self.terms(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask,
+                               stacked, self.weights)
         self.optimizer.zero_grad(set_to_none=True)
         terms["total"].sum().backward()
         if self.grad_clip:
@@ -219,10 +222,20 @@ class Stack:
         self.base.eval()
 
         def forward(batch):
-            return self.forward(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask)
+            with precision(self.members[0].config, batch):
+                logits, embedding = self.forward(self.params, self.buffers, batch.features, batch.speakers,
+                                                 batch.labels, batch.mask)
+            return logits.float(), embedding.float()
 
         with self.averaged.swapped_in():
             return evaluate(forward, split, batch_size, len(self.members), embeddings)
+
+
+def precision(cfg: Config, batch: Batch):
+    """The forward pass's arithmetic: fp32, or bf16 autocast (`precision = "bf16"`: matrix products and
+    convolutions in bfloat16, reductions and the loss in fp32, the weights and the optimizer kept in fp32)."""
+    device = next(iter(batch.features.values())).device.type
+    return torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
 
 @dataclass

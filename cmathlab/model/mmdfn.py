@@ -45,6 +45,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.errors import BadInput
+from cmathlab.model.mmgcn import angular  # the graph edge weight MM-DFN takes from MMGCN (the same 0.99999)
 from cmathlab.model.protocol import Component, Field, Model, Output, masked_cross_entropy
 
 # run_train_erc.py: the inverse class priors the code's focal loss takes as alpha with --class_weight
@@ -121,11 +122,6 @@ class ModalityEncoder(nn.Module):
                 c[m] = c[m] + self.gamma[m] * s_m  # context + gamma_m * speaker embedding
         keep = mask[..., None].to(u[self.modalities[0]].dtype)
         return torch.stack([c[m] * keep for m in self.modalities])  # (M, B, n, hidden)
-
-
-def angular(cos: torch.Tensor) -> torch.Tensor:
-    """Graph edge weight: 1 - arccos(sim) / pi (the code scales cos by 0.99999, keeping arccos' slope finite)."""
-    return 1 - torch.acos(cos * 0.99999) / math.pi
 
 
 def adjacency(x: torch.Tensor, mask: torch.Tensor, modal_weight: float) -> torch.Tensor:

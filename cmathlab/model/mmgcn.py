@@ -77,8 +77,9 @@ class TextEncoder(nn.Module):
 # ---- Graph Construction, Edge Weighting, Graph Learning -------------------------------------------------
 
 def angular(cos: torch.Tensor) -> torch.Tensor:
-    """1 - arccos(sim) / pi (Edge Weighting)."""
-    return 1 - torch.acos(cos * COS_SHRINK) / math.pi
+    """1 - arccos(sim) / pi (Edge Weighting), in fp32 under any autocast: in bf16, cos * 0.99999 rounds to 1,
+    where arccos' slope is infinite (and a cosine rounded past 1 has no arccos)."""
+    return 1 - torch.acos((cos.float() * COS_SHRINK).clamp(-COS_SHRINK, COS_SHRINK)) / math.pi
 
 
 def multimodal_adjacency(x: torch.Tensor, mask: torch.Tensor, gamma: float) -> torch.Tensor:
