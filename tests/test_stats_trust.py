@@ -155,3 +155,17 @@ def test_report_chooses_its_test_and_turns_holm_off_on_the_command_line(tmp_path
     assert main(["report", str(tmp_path), "--aso-iterations", "0", "--out", str(tmp_path / "r")]) == 2
     with pytest.raises(BadInput, match="--test"):
         build_parser().parse_args(["report", str(tmp_path), "--test", "wilcoxon"])
+
+
+def test_a_critical_difference_diagram_ranks_three_rows_over_two_data_sets_and_none_over_one(tmp_path):
+    from cmathlab.report.figures import rank_figures
+
+    def overall(dataset, shift):
+        rows = [Row(name, {"test/wf1": {s: base + shift + 0.3 * s for s in range(3)}}, name == "CMATH")
+                for name, base in (("CMATH", 60.0), ("BiGRU", 58.0), ("MLP", 50.0))]
+        return Table(f"overall-{dataset}", "Overall", dataset, ["test/wf1"], ["W-F1"], rows).mark(Options())
+
+    (figure,) = rank_figures([overall("iemocap", 0.0), overall("meld", -5.0)], str(tmp_path))
+    assert figure.key == "ranks-overall" and (tmp_path / "ranks-overall.png").stat().st_size > 1000
+    assert "6 blocks" in figure.caption and "Friedman test p = " in figure.caption and "Nemenyi" in figure.caption
+    assert rank_figures([overall("iemocap", 0.0)], str(tmp_path)) == []

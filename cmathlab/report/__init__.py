@@ -19,6 +19,7 @@ from cmathlab.report.tables import DATASET_NAMES, Options, build_tables
 FORMATS = ("md", "tex", "csv", "html")
 OUTPUTS = {"md": ("report.md", "figures"), "tex": ("tables.tex",), "csv": ("tables",), "html": ("index.html", "figures")}
 MARKER = ".cmathlab-report"  # marks a folder this command wrote, and so may replace
+ACROSS = "Across data sets"  # the section of the rank diagrams
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -73,8 +74,10 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
                                   "embeddings (set keep_embeddings = true in the spec's [fixed])")
             figures[dataset].append(tsne)
         figures = {d: [f for f in fs if f is not None] for d, fs in figures.items()}
+        step("rank diagrams")
+        across = fig.rank_figures(tables, figures_dir, options.alpha)  # over data sets: a section of their own
         step("writing")
-        written = _write(work, directories, runs, tables, figures, formats)
+        written = _write(work, directories, runs, tables, figures, formats, across)
         kept = _swap(work, out, formats)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -125,7 +128,7 @@ def _word(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _write(work, directories, runs, tables, figures, formats) -> dict[str, str]:
+def _write(work, directories, runs, tables, figures, formats, across=()) -> dict[str, str]:
     from cmathlab.report import render
 
     written = {}
@@ -143,6 +146,9 @@ def _write(work, directories, runs, tables, figures, formats) -> dict[str, str]:
             lines += [f"## {DATASET_NAMES[dataset]}", ""]
             lines += [render.markdown(t) for t in group]
             lines += [f"![{f.title}](figures/{f.key}.png)\n\n_{f.title}. {f.caption}_\n" for f in figures[dataset]]
+        if across:
+            lines += [f"## {ACROSS}", ""]
+            lines += [f"![{f.title}](figures/{f.key}.png)\n\n_{f.title}. {f.caption}_\n" for f in across]
         written["md"] = _text(work, "report.md", "\n".join(lines))
     if "tex" in formats:
         body = "\n".join(render.latex(t) for t in tables)
@@ -151,6 +157,7 @@ def _write(work, directories, runs, tables, figures, formats) -> dict[str, str]:
     if "html" in formats:
         sections = [(DATASET_NAMES[d], [render.html_table(t) for t in group]
                      + [render.html_figure(f) for f in figures[d]]) for d, group in by_dataset]
+        sections += [(ACROSS, [render.html_figure(f) for f in across])] if across else []
         written["html"] = _text(work, "index.html", render.page("cmathlab report", _header(directories, runs),
                                                                  runs.notes, sections))
     return written

@@ -161,3 +161,46 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
     return _save(fig, directory, f"tsne-{dataset}", f"t-SNE of CMATH's fused test embeddings on "
                  f"{DATASET_NAMES[dataset]} (Figure 3)", f"{len(keep)} test utterances, scikit-learn t-SNE "
                  "(perplexity 30, PCA start, seed 0), coloured by true emotion.")
+
+
+def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05) -> list[Figure]:
+    """Critical-difference diagrams (Demšar 2006) with autorank: per kind of table that holds three or more
+    rows named alike on two or more data sets, the rows' W-F1 ranked within each block (a data set and a seed
+    every row ran), the Friedman test over the blocks and Nemenyi's critical difference between mean ranks."""
+    import contextlib
+    import io
+    import warnings
+
+    import pandas as pd
+    from autorank import autorank, plot_stats
+
+    kinds: dict[str, list[Table]] = {}
+    for table in tables:
+        if "test/wf1" in table.columns and not table.key.startswith(("lengths-", "condition-")):
+            kinds.setdefault(table.key.rsplit("-", 1)[0], []).append(table)
+    figures = []
+    for kind, group in kinds.items():
+        names = set.intersection(*({r.name for r in t.rows} for t in group))
+        if len(group) < 2 or len(names) < 3:
+            continue
+        blocks = {}
+        for t in group:
+            rows = [r for r in t.rows if r.name in names]
+            shared = set.intersection(*(set(r.values.get("test/wf1", {})) for r in rows))
+            for seed in sorted(shared):
+                blocks[f"{t.dataset} seed {seed}"] = {r.name: r.values["test/wf1"][seed] for r in rows}
+        frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)]
+        if len(frame) < 2:
+            continue
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            result = autorank(frame, alpha=alpha, verbose=False, order="descending", force_mode="nonparametric")
+            fig, ax = plt.subplots(figsize=(6, 0.6 + 0.35 * len(names)))
+            plot_stats(result, ax=ax, allow_insignificant=True)
+        datasets = ", ".join(DATASET_NAMES[t.dataset] for t in group)
+        cd = f"Nemenyi's critical difference CD = {result.cd:.2f}" if result.cd else "no post-hoc test"
+        figures.append(_save(fig, directory, f"ranks-{kind}", f"Critical-difference diagram of the {kind} rows over "
+                             f"{datasets}", f"Mean rank of each row's test W-F1 within {len(frame)} blocks (a data set "
+                             f"and a seed every row ran; 1 is best); Friedman test p = {result.pvalue:.3g}; {cd} at "
+                             f"α = {alpha:g}: rows joined by a bar do not differ (autorank, Demšar 2006)."))
+    return figures
