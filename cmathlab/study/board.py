@@ -1,7 +1,7 @@
 """Live progress of a study with rich, in place of Ray's console tables.
 
 On a terminal: one bar over all trials (done / running / failed / left, elapsed, ETA, best so far
-per dataset). In a log: one line per trial that ends.
+per dataset, and this node's GPU memory and utilisation when it has GPUs). In a log: one line per trial that ends.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
+from cmathlab.study.gpus import gpu_line
 from cmathlab.study.spec import Spec
 from cmathlab.study.tracking import Known
 
@@ -40,10 +41,11 @@ class Board:
             self.progress = Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=self.console)
+                TimeRemainingColumn(), TextColumn("{task.fields[best]}"), TextColumn("{task.fields[gpu]}"),
+                console=self.console)
             self.progress.__enter__()
             self.task = self.progress.add_task("study", total=self.total, completed=self._ended(),
-                                               status="", best="")
+                                               status="", best="", gpu="")
             self._refresh()
         return self
 
@@ -100,4 +102,4 @@ class Board:
         status = f"running {c['running']} · failed {c['failed']} · flagged {len(self.flagged)} · left {left}"
         best = " ".join(f"{d} {100 * v:.2f}" for d, (v, _) in sorted(self.best.items()))
         self.progress.update(self.task, completed=self._ended(), status=status,
-                             best=f"best valid {best}" if best else "")
+                             best=f"best valid {best}" if best else "", gpu=gpu_line())
