@@ -169,3 +169,24 @@ def test_a_critical_difference_diagram_ranks_three_rows_over_two_data_sets_and_n
     assert figure.key == "ranks-overall" and (tmp_path / "ranks-overall.png").stat().st_size > 1000
     assert "6 blocks" in figure.caption and "Friedman test p = " in figure.caption and "Nemenyi" in figure.caption
     assert rank_figures([overall("iemocap", 0.0)], str(tmp_path)) == []
+
+
+def test_status_says_how_many_seeds_tell_the_best_condition_from_the_runner_up(tmp_path):
+    from types import SimpleNamespace
+
+    from cmathlab.study.spec import load_spec
+    from cmathlab.study.status import _seeds_line, conditions
+    from conftest import write_spec
+
+    def run(seed, value, lr):
+        return SimpleNamespace(info=SimpleNamespace(status="FINISHED"), data=SimpleNamespace(
+            tags={"cmathlab.part": "lr", "dataset": "iemocap", "cmathlab.health": "ok"},
+            params={"lr": str(lr), "seed": str(seed)}, metrics={"valid/wf1": value, "test/wf1": value}))
+
+    spec = load_spec(write_spec(tmp_path, 'name = "lr"\ndatasets = ["iemocap"]\nseeds = 3\n[grid]\nlr = [1e-3, 3e-3]\n'))
+    best, second = (0.610, 0.625, 0.604), (0.600, 0.612, 0.601)
+    runs = [run(s, v, 1e-3) for s, v in enumerate(best)] + [run(s, v, 3e-3) for s, v in enumerate(second)]
+    top = conditions(spec.parts[0], "iemocap", runs, "valid_wf1")[:2]
+    line = _seeds_line(top, "valid wf1")
+    expected = seeds_needed({s: 100 * v for s, v in enumerate(best)}, {s: 100 * v for s, v in enumerate(second)})
+    assert "lr=0.003" in line and f": {expected:.0f} per condition" in line and "80% power" in line

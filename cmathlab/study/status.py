@@ -63,12 +63,13 @@ def conditions(part: Part, dataset: str, found: list, metric: str) -> list[dict]
         if value is None:
             continue
         key = tuple(parse_value(params.get(a), TYPES.get(a, str)) for a in axes)  # MODEL.FIELD axes as text
-        groups[key].append((value, run.data.metrics.get("test/wf1", np.nan)))
+        groups[key].append((value, run.data.metrics.get("test/wf1", np.nan), params.get("seed")))
     out = []
     for key, scores in groups.items():
         values, tests = np.array([s[0] for s in scores]), np.array([s[1] for s in scores])
         out.append({"values": dict(zip(axes, key)), "n": len(values), "mean": values.mean(),
-                    "std": values.std(ddof=1) if len(values) > 1 else np.nan, "test_mean": np.nanmean(tests)})
+                    "std": values.std(ddof=1) if len(values) > 1 else np.nan, "test_mean": np.nanmean(tests),
+                    "seeds": {s[2]: 100 * s[0] for s in scores}})
     return sorted(out, key=lambda c: (-c["mean"], -c["n"]))
 
 
@@ -90,6 +91,19 @@ def rerun_lines(spec: Spec, part: Part, dataset: str, best: dict) -> list[str]:
     scale = f" --scale {spec.scale}" if data.startswith("synthetic:") and spec.scale != 1 else ""
     return [f"  cmathlab train --data {shlex.quote(data)}{scale}{epochs} {sets} --seed N",
             "  or a spec's block: [fixed] " + "; ".join(f"{_key(k)} = {_toml(v)}" for k, v in fixed.items())]
+
+
+def _seeds_line(top: list[dict], label: str) -> str:
+    """How many seeds a t-test needs to tell the best condition from the runner-up (the report's statistics)."""
+    from cmathlab.report.stats import POWER, seeds_needed
+
+    best, second = top
+    n = seeds_needed(best["seeds"], second["seeds"])
+    runner = ", ".join(f"{k}={v}" for k, v in second["values"].items() if best["values"].get(k) != v)
+    if np.isnan(n):
+        return f"seeds needed against the runner-up ({runner}): not estimable yet (fewer than 2 seeds, or no spread)"
+    return (f"seeds needed against the runner-up ({runner}, {100 * (best['mean'] - second['mean']):+.2f} {label}): "
+            f"{n:.0f} per condition for a t-test at {POWER:.0%} power, α = 0.05 (statsmodels, from the observed spread)")
 
 
 def _key(name: str) -> str:
@@ -141,6 +155,7 @@ def study_status(directory: str, console: Console | None = None) -> int:
             continue
         console.print(f"best of {part.name} on {dataset} ({n_conditions} conditions, by mean {label} over seeds): "
                       + ", ".join(f"{k}={v}" for k, v in best["values"].items()))
+        console.print("  " + _seeds_line(conditions(part, dataset, found, metric)[:2], label), markup=False)
         for line in rerun_lines(spec, part, dataset, best):
             console.print(line, soft_wrap=True, markup=False)
     sources = ", ".join(f"{key} = {file}" for key, file in sorted(data_files(spec).items()))
