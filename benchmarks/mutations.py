@@ -1,0 +1,249 @@
+"""The mutation check: one deliberate one-line bug at a time, and the tests that claim the behaviour run against it.
+
+Each mutation replaces one exact piece of one file (it must occur there once) in a COPY of the tree (cmathlab/,
+tests/, pyproject.toml in a temporary folder; the checkout is never touched), runs only the tests listed for it,
+and is `caught` when they fail, `survived` when they pass. Before any mutation the same tests run on the
+unmutated copy and must pass, or nothing after means anything.
+
+    python benchmarks/mutations.py                 # the working tree as it is
+    python benchmarks/mutations.py --ref HEAD      # a commit (git archive), e.g. to see a before and after
+    python benchmarks/mutations.py --only scaler-all-dialogues collapse-threshold-1.0
+    python benchmarks/mutations.py --list
+
+Prints a Markdown table; BENCHMARKS.md ("Mutation check") holds the one measured on our machines. A mutation
+whose text is no longer in its file is `stale` (edit its entry here); a test named here that the tree lacks is
+left out and counted in the table, so a suite from before a test existed can be checked too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from cmathlab.errors import BadInput  # noqa: E402
+
+COPIED = ("cmathlab", "tests", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    why: str  # the bug it stands for, in a few words
+    path: str
+    original: str  # exact text, once in the file
+    replacement: str
+    tests: tuple[str, ...]  # pytest node ids that must fail
+
+
+H, R, T, TR, CK = "tests/test_health.py::", "tests/test_readers.py::", "tests/test_report_tables.py::", \
+    "tests/test_train.py::", "tests/test_checkpoint.py::"
+PICKLE_TESTS = (R + "test_malicious_pickle_never_executes",
+                R + "test_a_pickle_through_any_dangerous_global_is_refused_and_runs_nothing",
+                R + "test_the_unpickler_admits_exactly_containers_numpy_arrays_and_scalars")
+SCALER_TESTS = (H + "test_fit_scales_every_split_with_the_training_dialogues_statistics_alone",
+                H + "test_fit_records_its_recipe_and_standardizes_only_when_asked")
+COLLAPSE_TESTS = (H + "test_a_run_predicting_one_class_is_flagged_collapsed",
+                  H + "test_a_run_at_96_percent_one_class_is_flagged_collapsed",
+                  H + "test_a_corpus_whose_labels_are_95_percent_one_class_predicted_as_that_class_is_not_collapsed")
+DAGGER_TESTS = (T + "test_dagger_marks_rows_that_differ_significantly_from_the_reference",
+                T + "test_a_dagger_is_the_paired_t_test_on_the_raw_numbers_not_welchs",
+                T + "test_holm_and_alpha_change_which_rows_get_a_dagger",
+                T + "test_the_rule_under_the_table_names_test_alpha_and_sidedness")
+SCALERS_CALL = 'feature_scalers(corpus, split["train"], first.modalities)'
+BUILTINS = '"builtins": frozenset({"set",'
+
+
+def allow(extra: str) -> str:
+    return '"builtins": frozenset({' + extra + ' "set",'
+
+
+MUTATIONS = [
+    # ---- leakage: statistics or selection that see held-out dialogues
+    Mutation("scaler-all-dialogues", "fit's scalers fitted on every dialogue", "cmathlab/train.py", SCALERS_CALL,
+             "feature_scalers(corpus, range(len(corpus.dialogues)), first.modalities)", SCALER_TESTS),
+    Mutation("scaler-train-and-valid", "fit's scalers fitted on training + validation", "cmathlab/train.py",
+             SCALERS_CALL, 'feature_scalers(corpus, split["train"] + split["valid"], first.modalities)', SCALER_TESTS),
+    Mutation("scaler-function-all", "feature_scalers ignores the dialogues it is given", "cmathlab/data/tensors.py",
+             "for i in indices]))", "for i in range(len(corpus.dialogues))]))",
+             (H + "test_standardization_statistics_come_from_the_training_dialogues_only",)),
+    Mutation("valid-inside-train", "validation dialogues also trained on", "cmathlab/data/corpus.py",
+             '{"train": [i for i in train if i not in in_valid],', '{"train": train,',
+             (R + "test_validation_split_is_a_seeded_fifth_of_training",)),
+    Mutation("select-on-test", "the epoch selected on test W-F1", "cmathlab/train.py",
+             "if valid.wf1 > self.best_wf1:", "if test.wf1 > self.best_wf1:",
+             (TR + "test_test_numbers_come_from_the_best_validation_epoch_never_the_best_test_epoch",)),
+    # ---- the unpickler: one more global admitted, or none refused
+    Mutation("unpickler-eval", "builtins.eval admitted", "cmathlab/data/safe_pickle.py", BUILTINS,
+             allow('"eval",'), PICKLE_TESTS),
+    Mutation("unpickler-getattr", "builtins.getattr admitted", "cmathlab/data/safe_pickle.py", BUILTINS,
+             allow('"getattr",'), PICKLE_TESTS),
+    Mutation("unpickler-exec", "builtins.exec admitted", "cmathlab/data/safe_pickle.py", BUILTINS,
+             allow('"exec",'), PICKLE_TESTS),
+    Mutation("unpickler-import", "builtins.__import__ admitted", "cmathlab/data/safe_pickle.py", BUILTINS,
+             allow('"__import__",'), PICKLE_TESTS),
+    Mutation("unpickler-os-system", "os.system and posix.system admitted", "cmathlab/data/safe_pickle.py",
+             '"numpy": frozenset({"ndarray", "dtype"}),',
+             '"numpy": frozenset({"ndarray", "dtype"}), "os": frozenset({"system"}), "posix": frozenset({"system"}),',
+             PICKLE_TESTS),
+    Mutation("unpickler-popen", "subprocess.Popen admitted", "cmathlab/data/safe_pickle.py",
+             '"numpy": frozenset({"ndarray", "dtype"}),',
+             '"numpy": frozenset({"ndarray", "dtype"}), "subprocess": frozenset({"Popen"}),', PICKLE_TESTS),
+    Mutation("unpickler-partial", "functools.partial admitted", "cmathlab/data/safe_pickle.py",
+             '"numpy": frozenset({"ndarray", "dtype"}),',
+             '"numpy": frozenset({"ndarray", "dtype"}), "functools": frozenset({"partial"}),', PICKLE_TESTS),
+    Mutation("unpickler-open", "every global admitted", "cmathlab/data/safe_pickle.py",
+             "if name in ALLOWED.get(module, ()):", "if True:", PICKLE_TESTS),
+    # ---- run health
+    Mutation("collapse-threshold-1.0", "collapse only at 100 % one class", "cmathlab/train.py",
+             "COLLAPSE_SHARE = 0.95", "COLLAPSE_SHARE = 1.0", COLLAPSE_TESTS),
+    Mutation("collapse-no-exemption", "concentrated labels no longer exempt", "cmathlab/train.py",
+             "if share >= COLLAPSE_SHARE and true_share < COLLAPSE_SHARE:", "if share >= COLLAPSE_SHARE:",
+             COLLAPSE_TESTS),
+    # ---- statistics through the tables
+    Mutation("paired-to-welch", "the paired t-test computed as Welch's", "cmathlab/report/stats.py",
+             "result = stats.ttest_rel(x, y, alternative=alternative)",
+             "result = stats.ttest_ind(x, y, equal_var=False, alternative=alternative)", DAGGER_TESTS),
+    Mutation("never-paired", "rows sharing their seeds not paired", "cmathlab/report/stats.py",
+             "if sorted(row) == sorted(ref):", "if False:", DAGGER_TESTS),
+    Mutation("holm-ignored", "Holm's correction asked for, not applied", "cmathlab/report/tables.py",
+             "adjusted = holm(pvalues) if options.holm else pvalues", "adjusted = pvalues", DAGGER_TESTS),
+    Mutation("alpha-ignored", "the dagger at 0.05 whatever alpha is asked", "cmathlab/report/tables.py",
+             "cell.dagger = not math.isnan(p) and p < options.alpha", "cell.dagger = not math.isnan(p) and p < 0.05",
+             DAGGER_TESTS),
+    # ---- nothing lost: a resumed run
+    Mutation("resume-loses-order-rng", "a resumed run redraws its data order", "cmathlab/train.py",
+             'm.order_rng.bit_generator.state = saved["order_rng"]', "pass",
+             (CK + "test_a_run_killed_after_a_checkpoint_ends_as_one_never_stopped",)),
+]
+
+
+def copy_tree(ref: str | None, into: str) -> None:
+    """cmathlab/, tests/ and pyproject.toml of the working tree, or of commit `ref`, into `into`."""
+    if ref is None:
+        for name in COPIED:
+            source = os.path.join(ROOT, name)
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(into, name),
+                                ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+            else:
+                shutil.copy2(source, into)
+        return
+    archive = subprocess.run(["git", "-C", ROOT, "archive", ref, *COPIED], capture_output=True)
+    if archive.returncode != 0:
+        raise BadInput(f"git archive cannot read {ref!r}: {archive.stderr.decode().strip().splitlines()[-1]}",
+                       field="--ref")
+    subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
+
+
+def present(tree: str, tests: tuple[str, ...]) -> tuple[str, ...]:
+    """The node ids whose test function the copy has (a suite from before a test was written lacks it)."""
+    out = []
+    for node in tests:
+        path, name = node.split("::")
+        with open(os.path.join(tree, path)) as handle:
+            if re.search(rf"^def {re.escape(name)}\(", handle.read(), re.M):
+                out.append(node)
+    return tuple(out)
+
+
+def pytest(tree: str, tests: tuple[str, ...], timeout: float) -> tuple[int, float, str]:
+    """Run `tests` in the copy, importing its cmathlab; (exit status, seconds, the summary line)."""
+    env = {**os.environ, "PYTHONPATH": tree, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+                              cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return -1, time.perf_counter() - started, f"timed out after {timeout:.0f} s"
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    failed = next((line.split()[1].split("::")[-1] for line in lines if line.startswith("FAILED ")), "")
+    summary = lines[-1] if lines else done.stderr.strip()[-200:]
+    return done.returncode, time.perf_counter() - started, f"{summary}; first failed: {failed}" if failed else summary
+
+
+def check(mutations: list[Mutation], ref: str | None, timeout: float) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="cmathlab-mutations-") as tree:
+        copy_tree(ref, tree)
+        where = subprocess.run([sys.executable, "-c", "import cmathlab; print(cmathlab.__file__)"], cwd=tree,
+                               env={**os.environ, "PYTHONPATH": tree}, capture_output=True, text=True).stdout
+        if not where.startswith(tree):  # an installed cmathlab would make every mutation `survived`
+            raise SystemExit(f"the copy imports cmathlab from {where.strip()}, not from {tree}")
+        every = tuple(dict.fromkeys(t for m in mutations for t in present(tree, m.tests)))
+        rc, seconds, summary = pytest(tree, every, timeout * 2)
+        if rc != 0:
+            raise SystemExit(f"the unmutated tests do not pass ({summary}); fix them before checking mutations")
+        print(f"unmutated: {len(every)} tests pass ({seconds:.0f} s)", file=sys.stderr)
+        rows = []
+        for m in mutations:
+            path = os.path.join(tree, m.path)
+            with open(path) as handle:
+                text = handle.read()
+            tests = present(tree, m.tests)
+            row = {"mutation": m, "tests": len(tests), "listed": len(m.tests), "seconds": 0.0, "summary": ""}
+            if text.count(m.original) != 1:
+                row["result"] = f"stale ({text.count(m.original)} matches)"
+            elif not tests:
+                row["result"] = "survived (no test)"
+            else:
+                with open(path, "w") as handle:
+                    handle.write(text.replace(m.original, m.replacement))
+                try:
+                    rc, row["seconds"], row["summary"] = pytest(tree, tests, timeout)
+                finally:
+                    with open(path, "w") as handle:
+                        handle.write(text)
+                row["result"] = {0: "survived", 1: "caught"}.get(rc, f"error (pytest exit {rc})")
+                row["by"] = row["summary"].partition("first failed: ")[2]
+            print(f"{m.name}: {row['result']} {row['summary']}", file=sys.stderr)
+            rows.append(row)
+        return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| mutation | the bug | file | tests run | result | first test to fail |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        m = row["mutation"]
+        run = f"{row['tests']}" + (f" of {row['listed']}" if row["tests"] != row["listed"] else "")
+        lines.append(f"| `{m.name}` | {m.why} | `{m.path.removeprefix('cmathlab/')}` | {run} | {row['result']} | {row.get('by', '')} |")
+    caught = sum(r["result"] == "caught" for r in rows)
+    lines.append(f"\n{caught} of {len(rows)} caught.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ref", help="a commit to check instead of the working tree")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="these mutations only")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per mutation's tests (default 600)")
+    parser.add_argument("--list", action="store_true", help="list the mutations and their tests, run nothing")
+    args = parser.parse_args(argv)
+    try:
+        names = {m.name for m in MUTATIONS}
+        unknown = sorted(set(args.only or ()) - names)
+        if unknown:
+            raise BadInput(f"no mutation named {', '.join(unknown)}; --list shows them", field="--only")
+        chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
+        if args.list:
+            for m in chosen:
+                print(f"{m.name}  {m.path}: {m.original!r} -> {m.replacement!r}\n    " + "\n    ".join(m.tests))
+            return 0
+        print(table(check(chosen, args.ref, args.timeout)))
+    except BadInput as err:
+        print(f"mutations.py: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
