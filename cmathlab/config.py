@@ -45,12 +45,15 @@ class Config:
     options: tuple = knob((), "the model's own fields as sorted (name, value) pairs; MODEL.FIELD in specs, "
                               "`opts` in code", since=AFTER)
     modalities: str = knob("tav", "any non-empty subset of t, a, v", source="Section 5.6")
-    seed: int = knob(0, "weights, batch order, dropout and eq. 17's noise (not the validation split)")
+    seed: int = knob(0, "weights, batch order, dropout and eq. 17's noise (and the validation split if split = seed)")
     epochs: int = knob(60, "at most; early stopping on validation W-F1 usually ends a run sooner", low=1)
     patience: int = knob(15, "epochs without a better validation W-F1 before stopping", low=0)
     val_fraction: float = knob(0.2, "of the training dialogues, the paper's protocol (Ma et al., 2022)",
                                above=0, below=1, source="Section 5.2")
     split_seed: int = knob(0, "fixed across seeds so every seed validates on the same dialogues")
+    split: str = knob("fixed", "the validation dialogues: fixed (by split_seed, the same for every seed) or seed (drawn "
+                               "by each run's seed, so a condition's spread includes the split's); official_valid "
+                               "ids stay as they are", choices=("fixed", "seed"), since=AFTER)
     official_valid: bool = knob(False, "use the validation ids a file carries (COSMIC) instead")
     features: str = knob("", "which of a dataset's feature files a study's [data] table names (an encoder); "
                              "\"\" = the one", since=AFTER)

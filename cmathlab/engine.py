@@ -32,6 +32,8 @@ def fusion_key(config: Config) -> tuple:
     (w/o LLD, w/o HLD, w/o HD) share the full model's weights and train with a zero weight."""
     values = {k: v for k, v in config.to_dict().items() if k not in FUSABLE}
     values["architecture"] = config.architecture
+    if config.split == "seed":  # each seed validates on its own dialogues: members share one split, so no fusing
+        values["seed"] = config.seed
     return tuple(values.items())
 
 

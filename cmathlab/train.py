@@ -91,7 +91,8 @@ def fit(config: Config | Sequence[Config], corpus: Corpus, on_epoch: Callable[[d
                        f"--modalities {''.join(m for m in first.modalities if m not in constant) or '...'}, "
                        "or pass --allow-constant (allow_constant = true)", source=corpus.source, field="modalities")
     device = resolve_device(first.device)
-    split = corpus.split(first.val_fraction, first.split_seed, first.official_valid)
+    split = corpus.split(first.val_fraction, first.seed if first.split == "seed" else first.split_seed,
+                         first.official_valid)
     if not split["valid"]:
         raise BadInput("no validation dialogues", source=corpus.source)
     # statistics from the training dialogues only: validation and test are scaled by them, never seen

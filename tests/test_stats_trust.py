@@ -2,6 +2,7 @@
 dialogues (scipy), ASO (deepsig's README), Holm (statsmodels) and seeds needed (statsmodels' power solver);
 and a table that says which test drew its daggers. Tiny numbers, no training."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -190,3 +191,32 @@ def test_status_says_how_many_seeds_tell_the_best_condition_from_the_runner_up(t
     line = _seeds_line(top, "valid wf1")
     expected = seeds_needed({s: 100 * v for s, v in enumerate(best)}, {s: 100 * v for s, v in enumerate(second)})
     assert "lr=0.003" in line and f": {expected:.0f} per condition" in line and "80% power" in line
+
+
+def test_the_split_field_draws_validation_by_the_seed_and_a_rerun_reads_it_back(tiny_corpus, monkeypatch):
+    from cmathlab.config import Config
+    from cmathlab.engine import fusion_key
+    from cmathlab.study.rerun import recorded_config
+
+    fixed = [Config.for_dataset("iemocap", seed=s) for s in (0, 1)]
+    drawn = [Config.for_dataset("iemocap", seed=s, split="seed") for s in (0, 1)]
+    assert fusion_key(fixed[0]) == fusion_key(fixed[1])  # one split: the seeds may train fused
+    assert fusion_key(drawn[0]) != fusion_key(drawn[1])  # a split each: never one stacked model
+    # a rerun rebuilds the config from the run's params; a run recorded before the field ran with the split fixed
+    params = {k: str(v) for k, v in drawn[1].to_dict().items() if k != "options"}
+    assert recorded_config(params).split == "seed"
+    assert recorded_config({k: v for k, v in params.items() if k != "split"}).split == "fixed"
+
+    class Split(Exception):
+        pass
+
+    def spy(self, fraction, seed, official=False):  # what fit splits by, then stop before any training
+        raise Split(seed)
+
+    from cmathlab.train import fit
+
+    monkeypatch.setattr(type(tiny_corpus), "split", spy)
+    for config, expected in ((drawn[1], 1), (fixed[1], 0), (Config.for_dataset("iemocap", seed=3, split="seed"), 3)):
+        with pytest.raises(Split) as seen:
+            fit(dataclasses.replace(config, modalities="t", dim=8, heads=1, epochs=1), tiny_corpus)
+        assert seen.value.args == (expected,)

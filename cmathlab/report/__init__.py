@@ -115,13 +115,26 @@ def _header(directories: list[str], runs) -> list[str]:
                 f"{len(differ)} fields, paper → here: {', '.join(differ)}")
 
     refs = "; ".join(f"{DATASET_NAMES[d]}: {named(d, ref)}" for d, ref in runs.references.items() if ref is not None)
+    protocol = {"fixed": "fixed across seeds (split_seed): every seed validates on the same dialogues, so a row's "
+                         "spread leaves out the split's luck",
+                "seed": "drawn by each run's seed: a row's spread includes the split's"}
+    splits = "; ".join(f"{DATASET_NAMES[d]}: " + ("the file's official ids" if _value(ref, "official_valid")
+                                                   else protocol[_value(ref, "split")])
+                       for d, ref in runs.references.items() if ref is not None)
     model = [x for d, ref in runs.references.items() if ref is not None and (x := departures(d, ref))]
     return [f"Studies: {', '.join(directories)}. {len(runs.frame)} finished runs. Data: {sources}.",
             f"Reference condition (every † is a test against it): {refs}.",
+            f"Validation split of the reference (`split`): {splits}.",
             *([f"The reference's model: {'; '.join(model)} (`cmathlab config --diff paper` says why each)."]
               if model else []),
             f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
             "test numbers are those of each run's best validation epoch."]
+
+
+def _value(condition: tuple, name: str):
+    from cmathlab.report.runs import CONDITION
+
+    return condition[CONDITION.index(name)]
 
 
 def _word(value) -> str:
