@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -243,3 +244,96 @@ def test_two_feature_files_of_one_dataset_are_an_axis_of_the_study_and_a_table_o
     assert main(["report", str(tmp_path / "study"), "--format", "md", "--include-flagged"]) == 0
     report = (tmp_path / "study" / "report" / "report.md").read_text()
     assert "Feature files (encoders) on IEMOCAP" in report and "| small" in report and "| wide" in report
+
+
+def _mlflow_server(tmp_path, port: int) -> subprocess.Popen:
+    """`mlflow server` on 127.0.0.1:port over tmp_path's store (the same store each time it is started)."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{tmp_path}/server.db", "--artifacts-destination", str(tmp_path / "art")],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    import urllib.request
+
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.25)
+    _stop(server)
+    pytest.fail("mlflow server did not start")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    server.wait(timeout=30)
+
+
+def test_a_tracking_server_that_blinks_is_waited_for_and_one_gone_too_long_stops_the_study_losing_nothing(
+        tmp_path, capsys, monkeypatch):
+    import threading
+
+    from cmathlab.study import tracking
+
+    monkeypatch.setenv("CMATHLAB_TRACKING_WAIT", "180")  # the blink, with a slow machine's restart of the server
+    port = _free_port()
+    uri = f"http://127.0.0.1:{port}"
+    servers = [_mlflow_server(tmp_path, port)]
+    spec = write_spec(tmp_path, 'name = "blink"\nseeds = [0, 1]\nepochs = 3\n' + TINY +
+                      "[grid]\ngamma1 = [1.0, 1.5, 2.0]\n")
+    study = tmp_path / "study"
+    behind = MlflowClient(f"sqlite:///{tmp_path}/server.db")  # the server's own store, read while it is down
+    seen: dict = {}
+
+    def finished() -> int:
+        runs = behind.search_runs([e.experiment_id for e in behind.search_experiments()],
+                                  filter_string="tags.`cmathlab.trial_key` != ''")
+        return sum(r.info.status == "FINISHED" for r in runs)
+
+    def blink_then_go() -> None:
+        deadline = time.time() + 120
+        while finished() < 1 and time.time() < deadline:
+            time.sleep(0.2)
+        _stop(servers[-1])  # a blink: 10 s away, then the same store again
+        time.sleep(10)
+        servers.append(_mlflow_server(tmp_path, port))
+        seen["blink"] = finished()
+        while finished() < seen["blink"] + 1 and time.time() < deadline:
+            time.sleep(0.2)
+        seen["gone"] = finished()
+        tracking.ACTIVE.client.wait = 5  # the study's patience, shortened for the second outage
+        _stop(servers[-1])  # and now away for longer than the study waits
+
+    watcher = threading.Thread(target=blink_then_go)
+    watcher.start()
+    try:
+        code = main(["study", "run", spec, "--out", str(study), "--tracking-uri", uri])
+        watcher.join()
+        out = capsys.readouterr().out
+        assert code == 130, out
+        assert f"waiting for the tracking server at {uri}" in out and "answers again after" in out, out
+        assert "has not answered for 5 s (connection refused" in out and "cmathlab study resume" in out, out
+        assert 1 <= seen["blink"] < seen["gone"] < 6  # both outages came mid-study
+        servers.append(_mlflow_server(tmp_path, port))
+        assert main(["study", "resume", str(study)]) == 0
+        client, parent, runs = runs_of(study)  # and it asserts one run per trial
+        assert len(runs) == 6 and parent.info.status == "FINISHED"
+        assert not (study / "pending").exists() or not os.listdir(study / "pending")  # written, then dropped
+        series = {}  # every epoch's metrics, each once
+        for key, run in runs.items():
+            assert run.info.status == "FINISHED"
+            for name in run.data.metrics:
+                if name in tracking.EPOCH_METRICS or name.startswith("loss_"):
+                    series[key, name] = sorted(m.step for m in client.get_metric_history(run.info.run_id, name))
+        names = {name for _, name in series}
+        assert {"valid_wf1", "test_wf1", "loss_total"} <= names and len(series) == 6 * len(names)
+        assert all(steps == [1, 2, 3] for steps in series.values())
+        away = re.search(r"answers again after (\d+) s", out).group(1)
+        print(f"blink: the server away {away} s, waited for; then away past the wait: stopped, resumed. "
+              f"{len(runs)} trials, {len(runs)} runs, {len(series)} metric series of 3 epochs, 0 lost")
+    finally:
+        watcher.join()
+        _stop(servers[-1])

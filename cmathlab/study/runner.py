@@ -3,6 +3,8 @@
 A study directory holds `study.json` (the resolved spec, the tracking store and the parent run),
 `mlflow.db` and `artifacts/` (the default store), `tune/` (Ray Tune's experiments, one per part,
 which `resume` restores) and `ray.log`. Each part of a spec runs as one Tune experiment, in order.
+A tracking server that stops answering is waited for (CMATHLAB_TRACKING_WAIT seconds, default 300); past that
+the study stops, keeping in `pending/` what the store did not take, and `resume` writes it first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from rich.console import Console
 
 from cmathlab.config import BEFORE
-from cmathlab.study.store import probe, tracking_call
+from cmathlab.study.store import Patient, StoreAway, probe, tracking_call, tracking_wait
 from cmathlab.errors import BadInput
 from cmathlab.study.spec import Spec, data_files, taken_defaults
 from cmathlab.study.state import check_new_study, read_state, write_state
@@ -74,6 +76,7 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
     console = console or Console()
     check_new_study(directory)
     check_data(spec)
+    tracking_wait()  # a bad CMATHLAB_TRACKING_WAIT is one line before anything starts
     if tracking_uri:
         probe(tracking_uri)
     corpora = load_corpora(spec, console)  # bad data fails here, before anything is written
@@ -103,9 +106,10 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
     """Continue a study whose driver stopped or died; finished trials are neither rerun nor relogged."""
     from mlflow.tracking import MlflowClient
 
-    from cmathlab.study.tracking import known_trials
+    from cmathlab.study import tracking
 
     console = console or Console()
+    tracking_wait()
     state = read_state(directory)
     spec = Spec.from_dict(state["spec"])
     change = defaults_change(state.get("defaults"), taken_defaults(spec))
@@ -121,8 +125,14 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
     _logs_to(directory)
     probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    known = tracking_call(state["tracking_uri"], lambda: known_trials(
+    known = tracking_call(state["tracking_uri"], lambda: tracking.known_trials(
         client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric))
+    kept = tracking.pending_records(os.path.join(directory, "pending"))
+    if kept:  # what the store did not take when it went away last time, written before anything runs
+        tracker = tracking.Tracker(client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric,
+                                   _study_tags(spec, state), known, pending=os.path.join(directory, "pending"))
+        tracking_call(state["tracking_uri"], lambda: tracker.replay(kept))
+        console.print(f"wrote {len(kept)} trial record(s) kept while the tracking server was away")
     client.update_run(state["parent_run_id"], status="RUNNING")
     return _execute(directory, state, spec, corpora, client, known, address, True, console, retry_failed)
 
@@ -144,6 +154,11 @@ def defaults_change(recorded: dict | None, now: dict) -> str | None:
     return None
 
 
+def _study_tags(spec: Spec, state: dict) -> dict:
+    return {"cmathlab.study": spec.name, "cmathlab.study_run": state["parent_run_id"],
+            "cmathlab.git_commit": state["git_commit"]}
+
+
 def _execute(directory, state, spec, corpora, client, known, address, restoring, console, retry_failed=False) -> int:
     import ray
     from ray import tune
@@ -157,8 +172,14 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     started_ray = _start_ray(directory, address)
     state["driver"] = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
     write_state(directory, state)
-    tags = {"cmathlab.study": spec.name, "cmathlab.study_run": state["parent_run_id"],
-            "cmathlab.git_commit": state["git_commit"]}
+    tags = _study_tags(spec, state)
+    if state["tracking_uri"].startswith(("http://", "https://")):
+        # the driver waits for a server that went away itself, saying so, not in MLflow's silent retries
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        client = Patient(client, state["tracking_uri"], tracking_wait(),
+                         say=lambda line: console.print(f"[yellow]{line}[/]"))
+    pending = os.path.join(directory, "pending")
+    trackers = []
     finished = {k: v.value for k, v in known.items() if tracking.done(v)}
     board = Board(console, spec, known)
     interrupted = False
@@ -166,7 +187,8 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
         with board:
             for unit in units(spec):
                 tracker = tracking.Tracker(client, state["experiment_id"], state["parent_run_id"],
-                                           unit.part.metric, tags, known, board.event)
+                                           unit.part.metric, tags, known, board.event, pending)
+                trackers.append(tracker)
                 tracking.ACTIVE = tracker  # a restored Tuner unpickles its callback as this one
                 trainable = tune.with_resources(
                     tune.with_parameters(run_trial, corpora=corpora, finished=finished),
@@ -196,10 +218,20 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
         if started_ray:
             ray.shutdown()
     counts = board.counts()
-    client.set_tag(state["parent_run_id"], "cmathlab.trials_failed", str(counts["failed"]))
-    client.set_terminated(state["parent_run_id"], "KILLED" if interrupted else "FINISHED")
+    away = next((t.away for t in trackers if t.away), None)
+    if away is None:
+        try:
+            client.set_tag(state["parent_run_id"], "cmathlab.trials_failed", str(counts["failed"]))
+            client.set_terminated(state["parent_run_id"], "KILLED" if interrupted else "FINISHED")
+        except StoreAway as err:  # every trial is written; only the study's own run waits for `resume`
+            away, interrupted = str(err), True
     state["driver"] = None
     write_state(directory, state)
+    if away is not None:  # nothing more to the store: it is not there
+        kept = len(tracking.pending_records(pending))
+        console.print(f"[red]stopped[/]: {away}. {kept} finished trial record(s) kept in {pending}; the running trials "
+                      f"are Tune's to resume. Once the server answers: `cmathlab study resume {directory}`")
+        return 130
     from cmathlab.study.status import study_status
 
     study_status(directory, console)

@@ -4,25 +4,34 @@ The driver is the only process that writes the store, through a Tune `Callback`:
 node report to the driver, so a sqlite file works for a local Ray and for a cluster alike, and
 no two processes race on a fresh database. A trial's epochs are buffered and written in one
 batch when it ends; a retried or resumed trial reopens its run, so each trial has exactly one.
+
+A tracking server that stops answering is waited for (store.Patient); one that stays away longer than the study
+waits stops the study as Ctrl-C would, and what the Tracker held for finished trials is kept in the study's
+`pending/` folder, which `study resume` writes to the store first. Every record carries the time it was made, so
+a record written twice is the same record (MLflow keeps identical metrics once).
 """
 
 from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
+from cmathlab.study.store import Patient, StoreAway
 from cmathlab.study.trial import CHECKPOINT_KEY, EMBEDDINGS_KEY, RESULT_KEY, decode_array, members, trial_config, trial_key
 
 PARENT = "mlflow.parentRunId"
@@ -129,15 +138,38 @@ class Tracker(Callback):
         # the resuming driver's tracker (live client, fresh view of the store), not a stale copy.
         return (_active, ())
 
-    def __init__(self, client: MlflowClient, experiment_id: str, parent_run_id: str, metric: str,
-                 study_tags: dict, known: dict[str, Known], events=None):
+    def __init__(self, client: MlflowClient | Patient, experiment_id: str, parent_run_id: str, metric: str,
+                 study_tags: dict, known: dict[str, Known], events=None, pending: str | None = None):
         self.client, self.experiment_id, self.parent = client, experiment_id, parent_run_id
         self.metric = metric
         self.study_tags, self.known = study_tags, known
         self.events = events  # gets (event, key, detail) for the progress display
         self.epochs: dict[str, list[dict]] = {}
         self.payload: dict[str, dict] = {}
+        self.ended_ms: dict[str, int] = {}  # when each trial's result arrived: its final metrics' timestamp
         self.node: dict[str, str] = {}
+        self.pending = pending  # the folder for what a store that stays away could not take
+        self.away: str | None = None  # why the store was given up on, once it was
+
+    def _guard(self, work, held: list[dict] = ()) -> None:
+        """`work()`, which writes the store. When the store stays away past the study's wait (or already has), the
+        records in `held` go to the pending folder and Tune is stopped as by Ctrl-C: its running trials stay
+        unfinished, for `study resume` to run again."""
+        if self.away is None:
+            try:
+                work()
+                return
+            except StoreAway as err:
+                if self.pending is None:
+                    raise
+                self.away = str(err)
+                stop = True
+        else:
+            stop = False
+        for record in held:
+            keep_pending(self.pending, record)
+        if stop:  # after the records are safe: without Tune's handler, SIGINT raises KeyboardInterrupt here
+            signal.raise_signal(signal.SIGINT)
 
     def _runs(self, trial) -> list[tuple[str, dict]]:
         """(trial key, flat params) of each run the trial trains: one, or each member of a fused group."""
@@ -149,7 +181,7 @@ class Tracker(Callback):
 
     def on_trial_start(self, iteration, trials, trial, **info):
         for key, params in self._runs(trial):
-            self._start(trial, key, params)
+            self._guard(lambda: self._start(trial, key, params))  # a run not created then is created on resume
 
     def _start(self, trial, key: str, params: dict) -> None:
         self.epochs[key], self.node[key] = [], ""
@@ -164,6 +196,7 @@ class Tracker(Callback):
             known.status = "RUNNING"
             self.client.update_run(known.run_id, status="RUNNING")
             self.client.set_tag(known.run_id, "cmathlab.attempts", str(known.attempts))
+            self._params_once(known.run_id, params)
         self._emit("start", key)
 
     def _create(self, trial, key: str, p: dict) -> Known:
@@ -175,10 +208,27 @@ class Tracker(Callback):
                 "mlflow.runName": key, **({"cmathlab.fused_group": trial.trial_id,
                                            "cmathlab.fused_members": str(len(p["group"]["members"]))}
                                           if "group" in p else {})}
-        run = self.client.create_run(self.experiment_id, run_name=key, tags=tags)
+        if isinstance(self.client, Patient):  # a create whose answer was lost is found, not made twice
+            run = self.client.call(self.client.raw.create_run, self.experiment_id, run_name=key, tags=tags,
+                                   recover=lambda: self._find(key))
+        else:
+            run = self.client.create_run(self.experiment_id, run_name=key, tags=tags)
         log_batch(self.client, run.info.run_id,
                   params=[Param(k, str(v)) for k, v in config.to_dict().items()])
         return Known(run.info.run_id, "RUNNING", 1, None, p["part"], config.dataset)
+
+    def _params_once(self, run_id: str, p: dict) -> None:
+        """The config as params on a reopened run the store holds none for (the store went away right after
+        creating it)."""
+        if not self.client.get_run(run_id).data.params:
+            log_batch(self.client, run_id, params=[Param(k, str(v)) for k, v in trial_config(p).to_dict().items()])
+
+    def _find(self, key: str):
+        """The run the store already holds for `key` under this study, if any."""
+        client = self.client.raw if isinstance(self.client, Patient) else self.client
+        found = client.search_runs([self.experiment_id], max_results=2, filter_string=(
+            f"tags.`{PARENT}` = '{self.parent}' and tags.`cmathlab.trial_key` = '{key}'"))
+        return found[0] if found else None
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
         runs = self._runs(trial)
@@ -188,19 +238,22 @@ class Tracker(Callback):
         if payload is not None:
             payload = json.loads(payload)
             for (key, _), one in zip(runs, payload if "group" in trial.config else [payload]):
-                self.payload[key] = one
+                self.payload[key], self.ended_ms[key] = one, int(time.time() * 1000)
         elif "epoch" in result:
             key = runs[result.get("member", 0)][0]
             self.epochs.setdefault(key, []).append({k: result[k] for k in result
                                                     if k in EPOCH_METRICS or k.startswith("loss_")})
-            self.epochs[key][-1]["epoch"] = result["epoch"]
+            self.epochs[key][-1].update(epoch=result["epoch"], ms=int(time.time() * 1000))
             if not self.node.get(key) and key in self.known:  # where it runs, while it runs
                 self.node[key] = result.get("node", "")
-                self.client.set_tag(self.known[key].run_id, "cmathlab.node", self.node[key])
+                self._guard(lambda: self.client.set_tag(self.known[key].run_id, "cmathlab.node", self.node[key]))
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         for key, params in self._runs(trial):
-            self._complete(trial, key, params)
+            held = {"kind": "complete", "key": key, "trial_id": trial.trial_id, "params": params,
+                    "epochs": self.epochs.get(key, []), "payload": self.payload.get(key),
+                    "ended_ms": self.ended_ms.get(key)}
+            self._guard(lambda: self._complete(trial, key, params), [held])
         _drop_checkpoints(trial)
 
     def _complete(self, trial, key: str, params: dict) -> None:
@@ -209,15 +262,15 @@ class Tracker(Callback):
             self._emit("skipped", key)
             return
         run_id = known.run_id
-        epochs = self.epochs.pop(key, [])
-        payload = self.payload.pop(key, None)
-        metrics = [Metric(k, float(r[k]), int(time.time() * 1000), int(r["epoch"]))
-                   for r in epochs for k in r if k != "epoch"]
+        epochs = self.epochs.get(key, [])
+        payload = self.payload.get(key)
+        now = self.ended_ms.get(key) or int(time.time() * 1000)
+        metrics = [Metric(k, float(r[k]), r.get("ms", now), int(r["epoch"]))
+                   for r in epochs for k in r if k not in ("epoch", "ms")]
         tags = []
         if payload is not None:
-            result = payload
+            result = dict(payload)
             embeddings = result.pop(EMBEDDINGS_KEY, None)
-            now = int(time.time() * 1000)
             final = {"best_epoch": result["best_epoch"], "valid/acc": result["valid"]["acc"],
                      "valid/wf1": result["valid"]["wf1"], "test/acc": result["test"]["acc"],
                      "test/wf1": result["test"]["wf1"], "seconds_per_epoch": result["seconds_per_epoch"],
@@ -250,22 +303,25 @@ class Tracker(Callback):
                                      "health_note": result["health_note"]})
         else:  # the scheduler (ASHA) stopped it early: a complete record of a partial run
             best = max((r[self.metric] for r in epochs), default=float("nan"))
-            now = int(time.time() * 1000)
             metrics += [Metric("stopped_at_epoch", float(len(epochs)), now, 0), Metric(f"best_{self.metric}", best, now, 0)]
             log_batch(self.client, run_id, metrics=metrics, tags=tags + [RunTag("cmathlab.stopped_by", "scheduler")])
             known.status, known.stopped, known.value = "KILLED", True, best
             self.client.set_terminated(run_id, "KILLED")
             self._emit("stopped", key)
+        for held in (self.epochs, self.payload, self.ended_ms):  # written: not needed again
+            held.pop(key, None)
 
     def _failed(self, trial, final: bool) -> None:
-        for key, _ in self._runs(trial):
-            self._failed_run(trial, key, final)
-
-    def _failed_run(self, trial, key: str, final: bool) -> None:
-        known = self.known.get(key)
-        self.epochs.pop(key, None)
-        self.payload.pop(key, None)
         error = _error_text(trial)
+        for key, params in self._runs(trial):
+            held = {"kind": "failed", "key": key, "trial_id": trial.trial_id, "params": params, "error": error,
+                    "final": final}
+            self._guard(lambda: self._failed_run(key, error, final), [held])
+
+    def _failed_run(self, key: str, error: str, final: bool) -> None:
+        known = self.known.get(key)
+        for held in (self.epochs, self.payload, self.ended_ms):
+            held.pop(key, None)
         line = _last_line(error)
         if known is not None and not done(known):
             self.client.log_text(known.run_id, error, f"errors/attempt-{known.attempts}.txt")
@@ -279,6 +335,53 @@ class Tracker(Callback):
 
     def on_trial_error(self, iteration, trials, trial, **info):
         self._failed(trial, final=True)
+
+    def replay(self, records: list[dict]) -> None:
+        """Write what a driver kept in `pending/` when its store went away, as it would have then."""
+        for record in records:
+            key, params = record["key"], record["params"]
+            self.metric = params["metric"]
+            known = self.known.get(key)
+            if known is None:
+                self.known[key] = self._create(SimpleNamespace(trial_id=record["trial_id"]), key, params)
+            elif not done(known):
+                self._params_once(known.run_id, params)
+            if record["kind"] == "complete":
+                self.epochs[key], self.payload[key] = record["epochs"], record["payload"]
+                if record["ended_ms"]:
+                    self.ended_ms[key] = record["ended_ms"]
+                self._complete(None, key, params)
+            else:
+                self._failed_run(key, record["error"], record["final"])
+            drop_pending(self.pending, key)
+
+
+def _pending_file(folder: str, key: str) -> str:
+    return os.path.join(folder, hashlib.sha1(key.encode()).hexdigest()[:16] + ".json")
+
+
+def keep_pending(folder: str, record: dict) -> None:
+    """One trial's records, written whole or not at all (a later record of the same trial replaces it)."""
+    os.makedirs(folder, exist_ok=True)
+    path = _pending_file(folder, record["key"])
+    with open(path + ".part", "w") as handle:
+        json.dump(record, handle)
+    os.replace(path + ".part", path)
+
+
+def pending_records(folder: str) -> list[dict]:
+    """What a driver kept when its store went away, oldest first."""
+    paths = sorted(glob.glob(os.path.join(folder, "*.json")), key=os.path.getmtime)
+    out = []
+    for path in paths:
+        with open(path) as handle:
+            out.append(json.load(handle))
+    return out
+
+
+def drop_pending(folder: str | None, key: str) -> None:
+    if folder is not None and os.path.exists(_pending_file(folder, key)):
+        os.remove(_pending_file(folder, key))
 
 
 def _drop_checkpoints(trial) -> None:
