@@ -47,6 +47,7 @@ class Mutation:
 
 H, R, T, TR, CK = "tests/test_health.py::", "tests/test_readers.py::", "tests/test_report_tables.py::", \
     "tests/test_train.py::", "tests/test_checkpoint.py::"
+AWAY = "tests/test_store_away.py::"
 PICKLE_TESTS = (R + "test_malicious_pickle_never_executes",
                 R + "test_a_pickle_through_any_dangerous_global_is_refused_and_runs_nothing",
                 R + "test_the_unpickler_admits_exactly_containers_numpy_arrays_and_scalars")
@@ -124,6 +125,17 @@ MUTATIONS = [
     Mutation("resume-loses-order-rng", "a resumed run redraws its data order", "cmathlab/train.py",
              'm.order_rng.bit_generator.state = saved["order_rng"]', "pass",
              (CK + "test_a_run_killed_after_a_checkpoint_ends_as_one_never_stopped",)),
+    # ---- nothing lost: a tracking server that goes away
+    Mutation("store-not-waited-for", "a silent tracking server fails the study at once", "cmathlab/study/store.py",
+             "if not unavailable(err):", "if True:",
+             (AWAY + "test_a_call_waits_for_a_store_that_went_away_says_so_and_gives_up_past_its_limit",)),
+    Mutation("store-away-drops-records", "a finished trial's records dropped when the store stays away",
+             "cmathlab/study/tracking.py", "            keep_pending(self.pending, record)", "            pass",
+             (AWAY + "test_what_a_store_gone_too_long_could_not_take_is_kept_and_written_once_on_resume",)),
+    Mutation("records-stamped-when-written", "a record written twice is two records (stamped at writing)",
+             "cmathlab/study/tracking.py", 'Metric(k, float(r[k]), r.get("ms", now), int(r["epoch"]))',
+             'Metric(k, float(r[k]), int(time.time() * 1000), int(r["epoch"]))',
+             (AWAY + "test_what_a_store_gone_too_long_could_not_take_is_kept_and_written_once_on_resume",)),
 ]
 
 
