@@ -172,7 +172,6 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05) -> li
     import warnings
 
     import pandas as pd
-    from autorank import autorank, plot_stats
 
     kinds: dict[str, list[Table]] = {}
     for table in tables:
@@ -192,6 +191,8 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05) -> li
         frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)]
         if len(frame) < 2:
             continue
+        from autorank import autorank, plot_stats  # seconds to import: only where a diagram is drawn
+
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             result = autorank(frame, alpha=alpha, verbose=False, order="descending", force_mode="nonparametric")
