@@ -109,7 +109,7 @@ def main() -> None:
     settings = [("null: same condition, seed spread", 0.0, args.seed_sd),
                 ("null: same condition, no seed spread", 0.0, 0.0),
                 (f"power: row better by {args.delta:g} skill", args.delta, args.seed_sd)]
-    print(f"| setting | test | daggers | rate | 95 % CI | t-test analytical |\n|---|---|---|---|---|---|")
+    print("| setting | test | daggers | rate | 95 % CI | t-test analytical |\n|---|---|---|---|---|---|")
     for i, (name, delta, seed_sd) in enumerate(settings):
         if args.setting is not None and i != args.setting:
             continue
