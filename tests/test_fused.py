@@ -37,7 +37,9 @@ def test_with_dropout_off_each_member_is_its_solo_run(tiny_corpus):
                 elif key != "seconds":
                     assert a[key] == b[key], key
         assert member.test == solo.test and member.predictions == solo.predictions
-        np.testing.assert_allclose(member.embeddings, solo.embeddings, rtol=1e-4, atol=1e-5)
+        # a vmapped matmul and a plain one round apart on some CPUs, and epochs of updates carry it: CI's CPU
+        # measured 7e-4 apart, where a member that trained on another's data would be tenths apart
+        np.testing.assert_allclose(member.embeddings, solo.embeddings, rtol=0, atol=2e-3)
 
 
 def test_with_dropout_on_fused_and_solo_runs_are_the_same_distribution(tiny_corpus):

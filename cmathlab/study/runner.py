@@ -230,7 +230,8 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     if away is not None:  # nothing more to the store: it is not there
         kept = len(tracking.pending_records(pending))
         console.print(f"[red]stopped[/]: {away}. {kept} finished trial record(s) kept in {pending}; the running trials "
-                      f"are Tune's to resume. Once the server answers: `cmathlab study resume {directory}`")
+                      f"are Tune's to resume. Once the server answers:")
+        console.print(f"  cmathlab study resume {directory}", soft_wrap=True)  # one line, to copy
         return 130
     from cmathlab.study.status import study_status
 
@@ -238,7 +239,7 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     if state["tracking_uri"].startswith("sqlite:"):
         console.print(f"browse every run: mlflow ui --backend-store-uri {state['tracking_uri']}")
     if interrupted:
-        console.print(f"[yellow]interrupted[/]: continue with `cmathlab study resume {directory}`")
+        console.print(f"[yellow]interrupted[/]: continue with `cmathlab study resume {directory}`", soft_wrap=True)
         return 130
     return 1 if counts["failed"] else 0
 
