@@ -242,6 +242,22 @@ def test_a_study_varying_a_plain_field_gets_its_table_against_the_reference_give
     assert chosen.reference.name == "reference: lr = 0.001"
 
 
+def test_a_table_of_the_paper_is_one_tablespec(monkeypatch):
+    from cmathlab.report import paper
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([("a", 0, 0.50, {"lr": 1e-3}), ("b", 1, 0.52, {"lr": 1e-3}),
+                ("c", 0, 0.60, {"lr": 3e-3}), ("d", 1, 0.61, {"lr": 3e-3})])
+    (plain,) = build_tables(_load(monkeypatch, raw), Options(published=False))
+    assert plain.key == "vary-lr-meld"  # no table of the paper varies lr: a table of its own
+    rates = paper.TableSpec("rates", ("lr",), "Learning rates on {ds}", lambda c, ref: f"lr {paper.value(c, 'lr')}",
+                            lambda c, ref: paper.value(c, "lr"))
+    monkeypatch.setattr(paper, "PAPER_TABLES", (*paper.PAPER_TABLES, rates))  # the one place a table is added
+    (table,) = build_tables(_load(monkeypatch, raw), Options(published=False))
+    assert table.key == "rates-meld" and table.title == "Learning rates on MELD"
+    assert [r.name for r in table.rows] == ["lr 0.001", "lr 0.003"] and table.rows[0].reference
+
+
 def test_a_baselines_only_study_reports_against_the_condition_with_most_runs(monkeypatch):
     from cmathlab.report.tables import Options, build_tables
 

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 from cmathlab.errors import BadInput
-from cmathlab.report.tables import DATASET_NAMES, Options, build_tables
+from cmathlab.report.paper import DATASET_NAMES
+from cmathlab.report.tables import Options, build_tables
 
 FORMATS = ("md", "tex", "csv", "html")
 OUTPUTS = {"md": ("report.md", "figures"), "tex": ("tables.tex",), "csv": ("tables",), "html": ("index.html", "figures")}
@@ -88,7 +89,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
 
 def _header(directories: list[str], runs) -> list[str]:
     from cmathlab.config import Config
-    from cmathlab.report.runs import CONDITION, NOT_CONDITION
+    from cmathlab.report.paper import CONDITION, NOT_CONDITION
 
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
 
@@ -132,7 +133,7 @@ def _header(directories: list[str], runs) -> list[str]:
 
 
 def _value(condition: tuple, name: str):
-    from cmathlab.report.runs import CONDITION
+    from cmathlab.report.paper import CONDITION
 
     return condition[CONDITION.index(name)]
 

@@ -15,8 +15,9 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
-from cmathlab.report.runs import CONDITION, Runs, load_artifact  # noqa: E402
-from cmathlab.report.tables import DATASET_NAMES, MODEL_NAMES, Table  # noqa: E402
+from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES  # noqa: E402
+from cmathlab.report.runs import Runs, load_artifact  # noqa: E402
+from cmathlab.report.tables import Table  # noqa: E402
 
 DPI = 90
 TSNE_POINTS = 2000  # at most this many test utterances in the t-SNE plot, drawn with a fixed seed

@@ -1,13 +1,11 @@
 """Finished runs of one or more studies, read back from MLflow into one typed DataFrame.
 
-A *condition* is a run's config without its seed (and without what cannot change a number:
-device, whether embeddings were kept). Runs of the same condition are the seeds of one table row;
+A *condition* is a run's config without its seed (report/paper.py's CONDITION). Runs of the same condition are the seeds of one table row;
 the same condition and seed tracked twice (two parts of a study can share a grid point) counts once.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import tempfile
@@ -19,17 +17,12 @@ import pandas as pd
 from cmathlab.config import Config
 from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
+from cmathlab.report import paper
+from cmathlab.report.paper import CONDITION
 from cmathlab.study.records import normalise  # noqa: F401 - the report's reader of tracked runs
 from cmathlab.study.records import search_runs as _search
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the report has its own progress
-
-NOT_CONDITION = {"seed", "device", "keep_embeddings"}
-CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
-# the axes a table of the paper varies around the full model; everything else stays equal
-# (a model's own fields, `options`, go with the model)
-AXES = {"overall": ("model", "options"), "components": ("variant",), "modalities": ("modalities",), "dims": ("dim",),
-        "gammas": ("gamma1", "gamma2"), "features": ("features",)}
 
 
 @dataclass
@@ -81,7 +74,7 @@ class Runs:
         others = list(conditions.itertuples(index=False, name=None))
 
         def neighbours(candidate: tuple) -> tuple[int, int]:
-            count = sum(1 for other in others if _differs_only_in(candidate, other, _ANY_AXIS))
+            count = sum(1 for other in others if _differs_only_in(candidate, other, _any_axis()))
             seeds = int(frame["condition"].map(lambda c: c == candidate).sum())
             return count, seeds
 
@@ -107,7 +100,7 @@ class Runs:
             return []
         frame = self.frame[self.frame["dataset"] == dataset]
         conditions = frame[CONDITION].drop_duplicates().itertuples(index=False, name=None)
-        axes = {CONDITION.index(a) for a in AXES[table]}
+        axes = {CONDITION.index(a) for a in _axes()[table]}
         if table != "overall":
             return [c for c in conditions if c == ref or _differs_only_in(ref, c, axes)]
         # a model trains with its authors' settings (its class's `settings`: lr, batch size, ...): a field at
@@ -141,14 +134,20 @@ class Runs:
         return self.frame[self.frame["condition"].map(lambda c: c == condition)].sort_values("seed")
 
 
-_ANY_AXIS = {CONDITION.index(a) for axes in AXES.values() for a in axes}
+def _axes() -> dict[str, tuple[str, ...]]:
+    """Each paper table's axes, read from its `TableSpec` (report/paper.py)."""
+    return {spec.key: spec.axes for spec in paper.PAPER_TABLES}
+
+
+def _any_axis() -> set[int]:
+    return {CONDITION.index(a) for axes in _axes().values() for a in axes}
 
 
 def _differs_only_in(a: tuple, b: tuple, allowed: set[int]) -> bool:
     differ = {i for i, (x, y) in enumerate(zip(a, b)) if x != y}
     if not differ or not differ <= allowed:
         return False
-    axes_touched = [name for name, axes in AXES.items() if differ & {CONDITION.index(x) for x in axes}]
+    axes_touched = [name for name, axes in _axes().items() if differ & {CONDITION.index(x) for x in axes}]
     return len(axes_touched) == 1  # one table's axes, not a mix (a baseline with another d is no row)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -17,34 +16,14 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from cmathlab.datasets import DATASETS
-from cmathlab.errors import BadInput
-from cmathlab.report.runs import CONDITION, Runs
+from cmathlab.report import paper
+from cmathlab.report.paper import CONDITION, DATASET_NAMES, LENGTH_BUCKETS, MODEL_NAMES, PAPER_TABLE_NUMBER
+from cmathlab.report.paper import value as _field
+from cmathlab.report.runs import Runs
 from cmathlab.report.stats import (ASO_COLUMNS, ASO_ITERATIONS, ASO_THRESHOLD, BOOTSTRAP_RESAMPLES, POWER, Aso,
                                    Bootstrap, Comparison, aso, compare, holm, paired_bootstrap, seeds_needed)
 
 TESTS = ("t", "bootstrap", "aso")  # what drives the dagger (`report --test`)
-
-class _ModelNames(dict):
-    def __missing__(self, model: str) -> str:  # each model's `title`, from its class (model/registry.py)
-        from cmathlab.model.registry import title
-
-        return self.setdefault(model, title(model))
-
-
-MODEL_NAMES = _ModelNames()
-MODALITY_ORDER = ("t", "a", "v", "ta", "tv", "av", "tav")
-MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", "tv": "Text+Visual",
-                  "av": "Audio+Visual", "tav": "CMATH (text+audio+visual)"}
-# Section 5.8: test conversations grouped by their number of utterances (the dataset table)
-LENGTH_BUCKETS = {name: d.length_buckets for name, d in DATASETS.items()}
-class _Names(dict):
-    def __missing__(self, dataset: str) -> str:  # a dataset from a feature file goes by its own name
-        return dataset
-
-
-DATASET_NAMES = _Names({name: d.title for name, d in DATASETS.items()})
-
 
 @dataclass(frozen=True)
 class Options:
@@ -291,46 +270,6 @@ def _row(runs: Runs, condition: tuple, name: str, columns: list[str], reference:
                predictions={int(run["seed"]): runs.predictions(run) for _, run in seeds.iterrows()})
 
 
-def _field(condition: tuple, name: str):
-    return condition[CONDITION.index(name)]
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One of the paper's tables, as data: the axes it varies around the reference (runs.AXES[key]), its
-    title, how a row is named and ordered, its columns and the published section beside it."""
-
-    key: str
-    title: str  # {ds}: the dataset's name; {n}: the paper's table number for the dataset
-    name: Callable[[tuple, bool], str]  # (condition, is the reference) -> the row's name
-    order: Callable[[tuple, bool], object]
-    per_class: bool = False  # per-class F1 columns before ACC and W-F1
-    published: str | None = None  # the section of published.toml shown beside it
-    published_name: Callable[[str], str] = str  # a published row's name in published.toml -> as shown
-
-
-PAPER_TABLES = (
-    TableSpec("overall", "Overall performance on {ds} (Table {n}); per-class columns are F1",
-              lambda c, ref: MODEL_NAMES[_field(c, "model")], lambda c, ref: (ref, _field(c, "model")),
-              per_class=True, published="overall"),
-    TableSpec("components", "Ablation of {model}'s components on {ds} (Table 4)",
-              lambda c, ref: f"{MODEL_NAMES[_field(c, 'model')]} (full)" if ref else _field(c, "variant"),
-              lambda c, ref: 99 if ref else _component_order(_field(c, "model"), _field(c, "variant")),
-              published="components", published_name=lambda n: n.replace("full", "CMATH (full)")),
-    TableSpec("modalities", "Modality subsets on {ds} (Table 5)", lambda c, ref: MODALITY_NAMES[_field(c, "modalities")],
-              lambda c, ref: MODALITY_ORDER.index(_field(c, "modalities")),
-              published="modalities", published_name=lambda n: MODALITY_NAMES[n]),
-    TableSpec("dims", "Embedding size d on {ds} (Figure 4)", lambda c, ref: f"d = {_field(c, 'dim')}",
-              lambda c, ref: _field(c, "dim")),
-    TableSpec("gammas", "Distillation weights γ1 × γ2 on {ds} (Figure 6)",
-              lambda c, ref: f"γ1 = {_field(c, 'gamma1'):.1f}, γ2 = {_field(c, 'gamma2'):.1f}",
-              lambda c, ref: (_field(c, "gamma1"), _field(c, "gamma2"))),
-    TableSpec("features", "Feature files (encoders) on {ds}: the same settings on each",
-              lambda c, ref: _field(c, "features") or "(the one file)", lambda c, ref: _field(c, "features")),
-)
-PAPER_TABLE_NUMBER = {name: d.table for name, d in DATASETS.items() if d.table}
-
-
 def build_tables(runs: Runs, options: Options) -> list[Table]:
     """Every table the runs can fill, per dataset: the paper's (PAPER_TABLES, in its order), the length
     figure's, then one per set of fields the remaining conditions vary, so that every condition shows."""
@@ -363,7 +302,7 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
 
         beside = mode == "always" or (mode == "auto" and runs.on_paper_corpus(dataset))
         cmath_ref = _field(ref, "model") == "cmath"  # the paper's Tables 4-5 are CMATH's: beside another model, none
-        for spec in PAPER_TABLES:
+        for spec in paper.PAPER_TABLES:
             shown = [(f"{spec.published_name(name)} (published; {protocol.get(name, 'protocol unknown')})",
                       _metric_columns(values))
                      for name, values in published.get(spec.published, {}).get(dataset, {}).items()
@@ -393,16 +332,6 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
             table("condition", f"The one condition on {ds}", [ref], lambda c: _describe(c, ("model", "variant")),
                   lambda c: 0, *per_class, minimum=1)
     return tables
-
-
-def _component_order(model: str, variant: str) -> int:
-    """A variant's place in its model's `components` (Table 4's order for CMATH)."""
-    from cmathlab.model.registry import resolve
-
-    try:
-        return [c.variant for c in resolve(model).components].index(variant)
-    except (BadInput, ValueError):
-        return 98
 
 
 def _describe(condition: tuple, fields: tuple) -> str:
