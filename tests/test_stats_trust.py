@@ -140,6 +140,19 @@ def test_the_rule_under_a_table_explains_the_test_that_drew_its_daggers(test, wo
     assert frame[frame.metric == "test/acc"].aso_eps_min_row_over_ref.isna().all()  # ASO: W-F1 only
 
 
+def test_seeds_needed_never_grows_as_the_effect_grows():
+    # statsmodels' power is NaN at some large noncentralities (d_z 8 at 3 seeds, measured on Table 4 of real MELD
+    # text): read as "not shown", a bigger effect needed more seeds (6) than a smaller one (3)
+    spread = np.array([0.3, -0.2, 0.1, -0.4, 0.2])
+    needed = []
+    for gap in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0):
+        row = {s: 50.0 + gap + x for s, x in enumerate(spread)}
+        needed.append(seeds_needed(row, {s: 50.0 for s in range(5)}))
+    assert needed == sorted(needed, reverse=True) and needed[-1] == 2, needed
+    with_nan = {s: 57.11 + x for s, x in enumerate([0.1, -0.2, 0.15, 0.05, -0.1])}
+    assert seeds_needed(with_nan, {s: 58.60 + x for s, x in enumerate([-0.05, 0.2, 0.1, -0.3, 0.05])}) <= 3
+
+
 def test_holm_is_on_by_default_and_the_seeds_needed_line_names_the_row_that_needs_most():
     corrected, plain = _table("bootstrap"), _table("bootstrap", holm=False)
     cell, raw = corrected.cells["w/o HD", "test/wf1"], plain.cells["w/o HD", "test/wf1"]

@@ -201,10 +201,25 @@ def seeds_needed(row: dict[int, float], ref: dict[int, float], alpha: float = 0.
     effect = abs(c.cohens_d) if side == "two-sided" else c.cohens_d
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # a large effect: the first whole number of seeds with the power (the solver's bracket starts above 2 and
-        # scipy's noncentral t is NaN for a huge noncentrality at 2, so a NaN there counts as not shown)
+        # a large effect: the first whole number of seeds with the power (the solver's bracket starts above 2)
         for n in range(2, 11):
-            if solver.power(effect, n, alpha, alternative=side) >= power:
+            if _power(solver, effect, n, alpha, side) >= power:
                 return float(n)
         n = float(np.squeeze(solver.solve_power(effect_size=effect, alpha=alpha, power=power, alternative=side)))
     return float(math.ceil(n)) if math.isfinite(n) else math.nan
+
+
+def _power(solver, effect: float, n: int, alpha: float, side: str) -> float:
+    """statsmodels' power of the t-test; where that is NaN (its noncentral t's lower tail fails at a large
+    noncentrality: d_z 8 at 3 seeds gave NaN while 2 and 6 seeds gave 0.63 and 1.0), scipy's upper tail alone,
+    the lower one being below 1e-20 there."""
+    from statsmodels.stats.power import TTestPower
+
+    value = float(np.squeeze(solver.power(effect, n, alpha, alternative=side)))
+    if math.isfinite(value):
+        return value
+    paired = isinstance(solver, TTestPower)
+    df = n - 1 if paired else 2 * n - 2
+    noncentrality = abs(effect) * math.sqrt(n if paired else n / 2)
+    critical = stats.t.isf(alpha / 2 if side == "two-sided" else alpha, df)
+    return float(stats.nct.sf(critical, df, noncentrality))
