@@ -89,6 +89,24 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
     assert "test/f1/happy" in set(overall.metric)
 
 
+def test_a_synthetic_corpus_puts_each_row_against_its_exact_bayes_limit(study):
+    """Issue 31's measure: test accuracy as a fraction of the Bayes-optimal decision's, per run, in every table."""
+    runs = [r for r in finished_runs(study) if r.data.params["model"] == "cmath" and r.data.params["variant"] == "full"
+            and r.data.params["modalities"] == "tav" and r.data.params["gamma2"] == "1.8"]
+    fractions = {r.data.tags["seed"]: 100 * r.data.metrics["test/acc"] / r.data.metrics["bayes/test_acc"] for r in runs}
+    assert len(fractions) == 2 and all(0 < f < 100 for f in fractions.values())
+    for table in ("overall", "components", "modalities", "gammas"):
+        frame = pd.read_csv(study / "report" / "tables" / f"{table}-iemocap.csv")
+        row = frame[(frame.reference == True) & (frame.metric == "test/acc_of_bayes")].iloc[0]  # noqa: E712
+        assert row.column == "ACC / Bayes" and row["mean"] == pytest.approx(np.mean(list(fractions.values())))
+    md = (study / "report" / "report.md").read_text()
+    limits = {r.data.params["modalities"]: 100 * r.data.metrics["bayes/test_acc"] for r in finished_runs(study)}
+    assert len(limits) == 2 and limits["t"] < limits["tav"]  # text alone has a lower ceiling
+    # the note under the modalities table names each subset's ceiling; the other tables' the one they use
+    assert f"(its ACC: {limits['t']:.2f} on t, {limits['tav']:.2f} on tav)" in md
+    assert md.count(f"(its ACC: {limits['tav']:.2f}).") == 3
+
+
 def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_a_foreign_folder(
         study, tmp_path, capsys, monkeypatch):
     report = study / "report"

@@ -23,6 +23,8 @@ from cmathlab.study.records import normalise  # noqa: F401 - the report's reader
 from cmathlab.study.records import search_runs as _search
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the report has its own progress
+BAYES_LIMIT = "bayes/test_acc"  # the Bayes-optimal decision's test accuracy, logged by runs on a synthetic corpus
+OF_BAYES = "test/acc_of_bayes"  # a run's test accuracy over that limit (same dialogues, same modalities)
 
 
 @dataclass
@@ -202,6 +204,8 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
         raise BadInput("every finished run is collapsed or diverged (see --include-flagged)",
                        source=", ".join(directories))
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
+    if BAYES_LIMIT in frame:  # synthetic corpora know their ceiling: each run's accuracy as a fraction of it
+        frame[OF_BAYES] = frame["test/acc"] / frame[BAYES_LIMIT]
     sources = {d: ", ".join(dict.fromkeys(s)) for d, s in frame.groupby("dataset")["data_source"]}  # every file
     return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared)
 

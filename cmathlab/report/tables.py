@@ -17,9 +17,10 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 from cmathlab.report import paper
-from cmathlab.report.paper import CONDITION, DATASET_NAMES, LENGTH_BUCKETS, MODEL_NAMES, PAPER_TABLE_NUMBER
+from cmathlab.report.paper import (CONDITION, DATASET_NAMES, LENGTH_BUCKETS, MODALITY_ORDER, MODEL_NAMES,
+                                   PAPER_TABLE_NUMBER)
 from cmathlab.report.paper import value as _field
-from cmathlab.report.runs import Runs
+from cmathlab.report.runs import BAYES_LIMIT, OF_BAYES, Runs
 from cmathlab.report.stats import (ASO_COLUMNS, ASO_ITERATIONS, ASO_THRESHOLD, BOOTSTRAP_RESAMPLES, POWER, Aso,
                                    Bootstrap, Comparison, aso, compare, holm, paired_bootstrap, seeds_needed)
 
@@ -286,6 +287,9 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         labels = runs.label_names(dataset)
         ds = DATASET_NAMES[dataset]
         two = (["test/acc", "test/wf1"], ["ACC", "W-F1"])
+        bayes = _bayes_limit(runs, dataset)
+        if bayes:  # a synthetic corpus: how close each row comes to the exact ceiling (issue 31's measure)
+            two = (two[0] + [OF_BAYES], two[1] + ["ACC / Bayes"])
         per_class = ([f"test/f1/{n}" for n in labels] + two[0], [n.capitalize() for n in labels] + two[1])
 
         def table(key, title, conditions, name_of, order, columns, headers, pub=(), minimum=2):
@@ -299,6 +303,11 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
                 return
             tables.append(Table(key=f"{key}-{dataset}", title=title, dataset=dataset, columns=columns,
                                 headers=headers, rows=rows, published=list(pub), labels=tuple(labels)).mark(options))
+            if OF_BAYES in columns:
+                tables[-1].notes.append(
+                    f"ACC / Bayes: test accuracy as a percentage of the Bayes-optimal decision's on the same test "
+                    f"dialogues and modalities, the synthetic corpus's exact ceiling (its ACC: "
+                    f"{_bayes_limit(runs, dataset, conditions)}).")
 
         beside = mode == "always" or (mode == "auto" and runs.on_paper_corpus(dataset))
         cmath_ref = _field(ref, "model") == "cmath"  # the paper's Tables 4-5 are CMATH's: beside another model, none
@@ -332,6 +341,21 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
             table("condition", f"The one condition on {ds}", [ref], lambda c: _describe(c, ("model", "variant")),
                   lambda c: 0, *per_class, minimum=1)
     return tables
+
+
+def _bayes_limit(runs: Runs, dataset: str, conditions: list[tuple] | None = None) -> str:
+    """The Bayes-optimal test accuracy of a synthetic dataset's runs (of `conditions`, else all), per modality
+    subset; "" where a run has none (real data)."""
+    frame = runs.frame[runs.frame["dataset"] == dataset]
+    if conditions is not None:
+        frame = frame[frame["condition"].isin(conditions)]
+    if BAYES_LIMIT not in frame or frame[BAYES_LIMIT].isna().any():
+        return ""
+    limits = frame.groupby("modalities")[BAYES_LIMIT].mean()
+    if len(limits) == 1:
+        return f"{100 * limits.iloc[0]:.2f}"
+    order = {m: i for i, m in enumerate(MODALITY_ORDER)}  # Table 5's order
+    return ", ".join(f"{100 * v:.2f} on {m}" for m, v in sorted(limits.items(), key=lambda kv: order.get(kv[0], 99)))
 
 
 def _describe(condition: tuple, fields: tuple) -> str:
