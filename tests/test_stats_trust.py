@@ -183,6 +183,14 @@ def test_a_critical_difference_diagram_ranks_three_rows_over_two_data_sets_and_n
     assert figure.key == "ranks-overall" and (tmp_path / "ranks-overall.png").stat().st_size > 1000
     assert "6 blocks" in figure.caption and "Friedman test p = " in figure.caption and "Nemenyi" in figure.caption
     assert rank_figures([overall("iemocap", 0.0)], str(tmp_path)) == []
+    # two data sets of two seeds are 4 blocks, fewer than autorank takes: no diagram, and a note that says why
+    for table in (few := [overall("iemocap", 0.0), overall("meld", -5.0)]):
+        for row in table.rows:
+            row.values["test/wf1"].pop(2)
+    notes = []
+    assert rank_figures(few, str(tmp_path), notes=notes) == []
+    assert notes == ["No critical-difference diagram of the overall rows: 4 block(s) (a data set and a seed that "
+                     "every row ran), autorank needs 5"]
 
 
 def test_status_says_how_many_seeds_tell_the_best_condition_from_the_runner_up(tmp_path):

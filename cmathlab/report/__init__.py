@@ -76,7 +76,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
             figures[dataset].append(tsne)
         figures = {d: [f for f in fs if f is not None] for d, fs in figures.items()}
         step("rank diagrams")
-        across = fig.rank_figures(tables, figures_dir, options.alpha)  # over data sets: a section of their own
+        across = fig.rank_figures(tables, figures_dir, options.alpha, runs.notes)  # over data sets: a section of their own
         step("writing")
         written = _write(work, directories, runs, tables, figures, formats, across)
         kept = _swap(work, out, formats)

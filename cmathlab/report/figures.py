@@ -164,10 +164,15 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
                  "(perplexity 30, PCA start, seed 0), coloured by true emotion.")
 
 
-def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05) -> list[Figure]:
+RANK_BLOCKS = 5  # autorank's least number of blocks (performance estimations)
+
+
+def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
+                 notes: list[str] | None = None) -> list[Figure]:
     """Critical-difference diagrams (Demšar 2006) with autorank: per kind of table that holds three or more
     rows named alike on two or more data sets, the rows' W-F1 ranked within each block (a data set and a seed
-    every row ran), the Friedman test over the blocks and Nemenyi's critical difference between mean ranks."""
+    every row ran), the Friedman test over the blocks and Nemenyi's critical difference between mean ranks.
+    A kind with fewer than RANK_BLOCKS blocks gets no diagram, and a line in `notes` saying so."""
     import contextlib
     import io
     import warnings
@@ -190,7 +195,10 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05) -> li
             for seed in sorted(shared):
                 blocks[f"{t.dataset} seed {seed}"] = {r.name: r.values["test/wf1"][seed] for r in rows}
         frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)]
-        if len(frame) < 2:
+        if len(frame) < RANK_BLOCKS:
+            if notes is not None:
+                notes.append(f"No critical-difference diagram of the {kind} rows: {len(frame)} block(s) (a data set "
+                             f"and a seed that every row ran), autorank needs {RANK_BLOCKS}")
             continue
         from autorank import autorank, plot_stats  # seconds to import: only where a diagram is drawn
 
