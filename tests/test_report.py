@@ -107,6 +107,15 @@ def test_a_synthetic_corpus_puts_each_row_against_its_exact_bayes_limit(study):
     assert md.count(f"(its ACC: {limits['tav']:.2f}).") == 3
 
 
+def test_a_report_against_another_model_names_that_model_on_its_figures(study, tmp_path):
+    out = tmp_path / "against-mlp"
+    assert main(["report", str(study), "--reference", "model=mlp", "--format", "md", "--out", str(out),
+                 "--include-flagged"]) == 0
+    md = (out / "report.md").read_text()
+    assert "t-SNE of MLP's test embeddings on IEMOCAP (Figure 3)" in md and "Confusion matrix of MLP on IEMOCAP" in md
+    assert "CMATH's fused" not in md
+
+
 def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_a_foreign_folder(
         study, tmp_path, capsys, monkeypatch):
     report = study / "report"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from cmathlab.errors import BadInput
-from cmathlab.report.paper import DATASET_NAMES
+from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES
 from cmathlab.report.tables import Options, build_tables
 
 FORMATS = ("md", "tex", "csv", "html")
@@ -71,7 +71,8 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
             step(f"t-SNE {dataset}")
             tsne = fig.tsne_figure(runs, dataset, figures_dir)
             if tsne is None:
-                runs.notes.append(f"{DATASET_NAMES[dataset]}: no t-SNE; no run of the full model kept its "
+                model = MODEL_NAMES[runs.reference(dataset)[CONDITION.index("model")]].split(" (")[0]
+                runs.notes.append(f"{DATASET_NAMES[dataset]}: no t-SNE; no run of the reference ({model}) kept its "
                                   "embeddings (set keep_embeddings = true in the spec's [fixed])")
             figures[dataset].append(tsne)
         figures = {d: [f for f in fs if f is not None] for d, fs in figures.items()}
@@ -89,7 +90,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
 
 def _header(directories: list[str], runs) -> list[str]:
     from cmathlab.config import Config
-    from cmathlab.report.paper import CONDITION, NOT_CONDITION
+    from cmathlab.report.paper import NOT_CONDITION
 
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
 

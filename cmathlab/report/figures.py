@@ -134,7 +134,7 @@ def confusion_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
 
 
 def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
-    """Figure 3: t-SNE of the full model's fused test embeddings H'_x, coloured by true emotion."""
+    """Figure 3: t-SNE of the reference's test embeddings (CMATH's fused H'_x), coloured by true emotion."""
     ref = runs.reference(dataset)
     for _, run in runs.seeds_of(ref).iterrows():  # the lowest seed that kept its embeddings
         embeddings = load_artifact(run, "embeddings.npy")
@@ -158,9 +158,12 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
     ax.legend(fontsize=7, markerscale=2)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"{DATASET_NAMES[dataset]}: fused embeddings, seed {int(run['seed'])}")
-    return _save(fig, directory, f"tsne-{dataset}", f"t-SNE of CMATH's fused test embeddings on "
-                 f"{DATASET_NAMES[dataset]} (Figure 3)", f"{len(keep)} test utterances, scikit-learn t-SNE "
+    model = ref[CONDITION.index("model")]
+    what = "fused embeddings" if model == "cmath" else "embeddings"  # CMATH's are H'_x; another model's its own
+    ax.set_title(f"{DATASET_NAMES[dataset]}: {what}, seed {int(run['seed'])}")
+    title = (f"t-SNE of {MODEL_NAMES[model].split(' (')[0]}'s {what.replace('embeddings', 'test embeddings')} on "
+             f"{DATASET_NAMES[dataset]} (Figure 3)")
+    return _save(fig, directory, f"tsne-{dataset}", title, f"{len(keep)} test utterances, scikit-learn t-SNE "
                  "(perplexity 30, PCA start, seed 0), coloured by true emotion.")
 
 
