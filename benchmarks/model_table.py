@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/model_table.py runs/synthetic-baselines [runs/synthetic-cmath ...]
 
 One Markdown row per data set and model: seeds, valid and test W-F1, test ACC, ACC / Bayes on a synthetic
-corpus, fear and disgust F1 on MELD (mean ± std over seeds), the median seconds per epoch, each seed's epochs
+corpus, fear and disgust F1 on MELD (mean ± std over seeds), the seconds per epoch (each run's mean, the median over seeds), each seed's epochs
 run (best epoch) and health. Flagged runs are shown, not averaged away: their health says so.
 """
 
@@ -30,7 +30,7 @@ def main(directories: list[str]) -> None:
     bayes = OF_BAYES in runs and runs[OF_BAYES].notna().all()
     meld = "test/f1/fear" in runs
     head = ["data set", "model", "seeds", "valid W-F1", "test W-F1", "test ACC"] + (["ACC / Bayes"] if bayes else []) \
-        + (["fear F1", "disgust F1"] if meld else []) + ["s/epoch (median of seeds)", "epochs run (best)", "health"]
+        + (["fear F1", "disgust F1"] if meld else []) + ["s/epoch (run mean, median of seeds)", "epochs run (best)", "health"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for (dataset, model), group in runs.sort_values("seed").groupby(["dataset", "model"], sort=True):
         epochs = []
