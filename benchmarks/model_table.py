@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/model_table.py runs/synthetic-baselines [runs/synthetic-cmath ...]
 
 One Markdown row per data set and model: seeds, valid and test W-F1, test ACC, ACC / Bayes on a synthetic
-corpus, fear and disgust F1 on MELD (mean ± std over seeds), the seconds per epoch (each run's mean, the median over seeds), each seed's epochs
-run (best epoch) and health. Flagged runs are shown, not averaged away: their health says so.
+corpus, fear and disgust F1 on MELD (mean ± std over seeds), the seconds per epoch (each run's mean, the median
+over seeds), each seed's epochs run (best epoch) and health. Flagged runs are shown, not averaged away: their
+health says so.
 """
 
 from __future__ import annotations
