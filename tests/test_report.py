@@ -192,7 +192,8 @@ def test_the_html_page_shows_every_table_and_figure_in_a_real_browser(study, tmp
     _check_page(report, tmp_path)
 
 
-@pytest.mark.parametrize("example", ["", "meld-encoders", "meld-text-components", "meld-text-baselines"])
+@pytest.mark.parametrize("example", ["", "meld-encoders", "meld-text-components", "meld-text-baselines",
+                                     "synthetic-baselines"])
 def test_the_committed_example_reports_show_every_table_and_figure_in_a_real_browser(example, tmp_path):
     """reports/examples/: the demo's report, a non-paper study's (issue 11) and Table 4 on real MELD text (issue 10), as committed."""
     report = pathlib.Path(__file__).resolve().parents[1] / "reports" / "examples" / example
