@@ -5,7 +5,7 @@ A simulated table is two rows of 5 seeds each, scored on a fresh test set of dia
 right with probability skill + the dialogue's difficulty (shared by every run), else a random other label; a run's
 skill is its condition's plus seed noise (half of it shared by the two rows' runs of one seed, as a seed fixes the
 initialisation and data order for both). Null: both rows the same condition, so every dagger is a false positive.
-Power: the row's condition is better by `--delta`. Each test is run as `cmathlab report` runs it (report/stats.py);
+Power: the row's condition is better by `--delta`. Each test is run as `cmathlab report` runs it (cmathlab/stats.py);
 the t-test's analytical power is statsmodels' at the true d_z of the per-seed differences (from 5,000 pairs).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/stats_calibration.py --tables 1000 --aso-tables 1000
@@ -21,7 +21,7 @@ import numpy as np
 from statsmodels.stats.power import TTestPower
 from statsmodels.stats.proportion import proportion_confint
 
-from cmathlab.report.stats import ASO_THRESHOLD, aso, compare, metric_of_confusion, paired_bootstrap
+from cmathlab.stats import ASO_THRESHOLD, aso, compare, metric_of_confusion, paired_bootstrap
 
 CLASSES = np.array([0.4, 0.25, 0.2, 0.15])  # label shares (MELD-like: one dominant class)
 SEEDS = 5

@@ -14,6 +14,8 @@ from rich.table import Table
 from cmathlab.config import parse_sets
 from cmathlab.data.corpus import MODALITY_NAMES
 from cmathlab.errors import BadInput
+from cmathlab.report.significance import DIFFERENCE_TESTS
+from cmathlab.stats import PRIMARIES
 
 
 
@@ -128,14 +130,19 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="report directory (default STUDY_DIR/report of the first study)")
     p.add_argument("--format", default="md,tex,csv,html", help="any of md,tex,csv,html (default all)")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level of the dagger (default 0.05)")
-    p.add_argument("--test", default="t", choices=("t", "bootstrap", "aso"),
-                   help="what decides the dagger: t (the t-test over seeds, default), bootstrap (the paired bootstrap "
-                        "over test dialogues) or aso (Almost Stochastic Order, ε_min < 0.2); the CSV holds all three")
-    p.add_argument("--holm", action="store_true", default=True, help=argparse.SUPPRESS)  # the default now
+    p.add_argument("--test", default="t", choices=DIFFERENCE_TESTS,
+                   help="what decides the dagger: t (the t-test over seeds, default), bootstrap (the seeds × test-"
+                        "dialogues bootstrap: seed and test-set variance) or aso (Almost Stochastic Order, ε_min < 0.2)")
     p.add_argument("--no-holm", dest="holm", action="store_false",
                    help="no Holm correction across a column's rows (by default on where a table tests 2+ rows)")
     p.add_argument("--aso-iterations", type=int, default=200,
                    help="deepsig's bootstrap iterations per ASO comparison (default 200; each costs ~20 ms)")
+    p.add_argument("--sesoi", type=float,
+                   help="the smallest effect of interest in metric points: rows within it are 'equivalent' by TOST, "
+                        "and the seeds planned detect it (default: the spec's [report] sesoi, else 1.0)")
+    p.add_argument("--primary", choices=PRIMARIES,
+                   help="the primary metric, whose rows are the tested family and carry the verdict (default: the "
+                        "spec's [report] primary, else wf1)")
     p.add_argument("--alternative", default="two-sided", choices=("two-sided", "greater", "less"),
                    help="sidedness of the tests, for row - reference (default two-sided)")
     p.add_argument("--baseline", default="bigru", help="the model Figure 5's relative improvement is over")
@@ -421,10 +428,12 @@ def cmd_report(args, console: Console | None = None) -> int:
             raise BadInput("is not a directory", source=directory)
     out = args.out or os.path.join(args.directories[0], "report")
     check_report_out(out)
+    if args.sesoi is not None and not 0 < args.sesoi < 100:
+        raise BadInput(f"{args.sesoi} is not a number of metric points in (0, 100)", field="--sesoi")
     if args.aso_iterations < 1:
         raise BadInput(f"{args.aso_iterations} is not a positive number of iterations", field="--aso-iterations")
     options = Options(alpha=args.alpha, holm=args.holm, test=args.test, aso_iterations=args.aso_iterations,
-                      alternative=args.alternative, baseline=args.baseline,
+                      alternative=args.alternative, sesoi=args.sesoi, primary=args.primary, baseline=args.baseline,
                       published="never" if args.no_published else args.published, include_flagged=args.include_flagged,
                       reference=_reference(args.reference))
     return write_report(args.directories, out, formats, options, console)

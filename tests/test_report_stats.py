@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cmathlab.report.stats import compare, holm
+from cmathlab.stats import compare, holm
 
 ROW = {0: 74.1, 1: 73.2, 2: 75.0, 3: 73.9, 4: 74.6}
 REF = {0: 72.0, 1: 72.9, 2: 73.1, 3: 71.8, 4: 72.6}

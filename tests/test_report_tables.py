@@ -10,7 +10,7 @@ import scipy.stats
 from cmathlab.errors import BadInput
 from cmathlab.report import render
 from cmathlab.report.runs import normalise
-from cmathlab.report.stats import compare
+from cmathlab.stats import compare
 from cmathlab.report.tables import Options, Row, Table, _published
 
 SEEDS = (0, 1, 2)
@@ -50,8 +50,8 @@ def test_dagger_marks_rows_that_differ_significantly_from_the_reference():
         cell = t.cells[name, "test/acc"]
         expected = compare(t.rows[[r.name for r in t.rows].index(name)].values["test/acc"],
                            t.reference.values["test/acc"])
-        assert cell.comparison.test == "paired"
-        assert cell.comparison.p == pytest.approx(expected.p)
+        assert cell.stat("test") == "paired"
+        assert cell.stat("p") == pytest.approx(expected.p)
         assert cell.dagger == (expected.p < 0.05)
     assert t.cells["w/o MR", "test/acc"].dagger and not t.cells["w/o LLD", "test/acc"].dagger
     assert not any(t.cells["CMATH (full)", c].dagger for c in t.columns)  # the reference is never marked
@@ -69,16 +69,16 @@ def test_a_dagger_is_the_paired_t_test_on_the_raw_numbers_not_welchs():
     paired = scipy.stats.ttest_rel(worse, reference)
     assert paired.pvalue < 0.05 < scipy.stats.ttest_ind(worse, reference, equal_var=False).pvalue
     cell = table.cells["w/o MR", "test/acc"]
-    assert cell.comparison.p == pytest.approx(paired.pvalue, rel=1e-9)
-    assert cell.comparison.diff == pytest.approx(np.mean(worse) - np.mean(reference))
+    assert cell.stat("p") == pytest.approx(paired.pvalue, rel=1e-9)
+    assert cell.stat("diff") == pytest.approx(np.mean(worse) - np.mean(reference))
     ci = paired.confidence_interval(0.95)
-    assert (cell.comparison.ci_low, cell.comparison.ci_high) == pytest.approx((ci.low, ci.high))
+    assert (cell.stat("ci95_low"), cell.stat("ci95_high")) == pytest.approx((ci.low, ci.high))
     assert cell.dagger and "paired t-test" in table.rule and "Welch" not in table.rule
 
 
 def test_holm_and_alpha_change_which_rows_get_a_dagger():
     plain, corrected = ablation(), ablation(holm=True)
-    p = plain.cells["w/o HD", "test/acc"].comparison.p
+    p = plain.cells["w/o HD", "test/acc"].stat("p")
     assert 0.05 / 3 < p < 0.05, "the fixed numbers put w/o HD between the Holm and the plain threshold"
     assert plain.cells["w/o HD", "test/acc"].dagger and not corrected.cells["w/o HD", "test/acc"].dagger
     assert corrected.cells["w/o MR", "test/acc"].dagger
@@ -224,7 +224,7 @@ def test_a_study_varying_a_plain_field_gets_its_table_against_the_reference_give
     assert table.key == "vary-lr-meld" and [r.name for r in table.rows] == ["reference: lr = 0.003", "lr = 0.001"]
     cell = table.cells["lr = 0.001", "test/wf1"]
     assert cell.n == 3 and cell.mean == pytest.approx(51.0) and cell.dagger  # paired on seeds 0-2
-    assert cell.comparison.n == 3
+    assert cell.stat("seeds_paired") == 3
     # by default the reference is CMATH's full model; both conditions are, with as many runs: the first
     (default,) = build_tables(_load(monkeypatch, raw), Options(published=False))
     assert [r.name for r in default.rows] == ["reference: lr = 0.001", "lr = 0.003"]

@@ -1,23 +1,29 @@
-"""The tests beside the t-test, checked against the libraries' own examples: the paired bootstrap over test
-dialogues (scipy), ASO (deepsig's README), Holm (statsmodels) and seeds needed (statsmodels' power solver);
-and a table that says which test drew its daggers. Tiny numbers, no training."""
+"""The marks a reviewer reads, checked so that they can fail: each test's false-positive rate on simulated tables
+in every cell of the grid (report/calibration.py), the seeds × dialogues bootstrap against a plain loop, ASO's
+sides and options, TOST, the verdicts, the plan, and the critical-difference diagram. Tiny numbers, no training."""
 
 import dataclasses
 import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import stats as scipy_stats
 from sklearn.metrics import f1_score
-from statsmodels.stats.power import TTestIndPower, TTestPower
+from statsmodels.stats.power import TTestPower
 
+from cmathlab import stats
 from cmathlab.cli import build_parser, main
 from cmathlab.errors import BadInput
-from cmathlab.report.stats import (aso, dialogue_confusions, metric_of_confusion, paired_bootstrap,
-                                   seeds_needed)
+from cmathlab.report import render
+from cmathlab.report.calibration import Cell, null_grid, rates, sesoi_shift
+from cmathlab.report.significance import TESTS, Settings
 from cmathlab.report.tables import Options, Row, Table
+from cmathlab.stats import aso, dialogue_confusions, metric_of_confusion, seed_dialogue_bootstrap
 
 LABELS = ("neutral", "happy", "sad", "angry")
+LOW, HIGH = 0.02, 0.08  # where a test that claims α = 0.05 must land, over 400 tables (the binomial 99.5 % band)
+TABLES = 400
+FAST = Settings(resamples=200)  # the report draws 1000; 200 keep the grid in seconds
 
 
 def predictions(rng, dialogues: int, skill: float, sizes=(3, 12)) -> dict:
@@ -42,38 +48,80 @@ def test_a_confusion_gives_scikit_learns_accuracy_weighted_f1_and_per_class_f1()
         assert metric_of_confusion(confusion, f"f1/{k}") == pytest.approx(100 * per_class[k])
 
 
-def test_the_bootstrap_draws_whole_dialogues_and_matches_scipys_on_one_utterance_dialogues():
-    # one utterance per dialogue and one seed: the ACC difference is the mean of per-dialogue differences in
-    # correctness, so scipy's own bootstrap of that mean (same draws, same seed) is the known answer
+# -- calibration: a † at its stated rate, in every cell ---------------------------------------------------
+
+@pytest.mark.parametrize("cell", null_grid(), ids=lambda c: c.describe())
+def test_the_t_test_and_the_bootstrap_hold_alpha_in_every_null_cell(cell):
+    # noise shared by both rows or not, seed spreads 0.01-0.05, one seed missing: a † is a false positive
+    found = rates(["t", "bootstrap"], cell, TABLES, seed=null_grid().index(cell), settings=FAST)
+    for test, rate in found.items():
+        assert LOW <= rate <= HIGH, (test, rate)
+
+
+def test_the_bootstrap_holds_alpha_where_the_test_set_favours_a_row_and_the_t_test_does_not():
+    # each dialogue favours one row and costs the other alike, zero on average over test sets: on one test set
+    # the seeds agree on a difference that a new test set would not repeat. The t-test over seeds reads it as
+    # real; the bootstrap, carrying the test set's variance, keeps its rate
+    found = rates(["t", "bootstrap"], Cell(profile=0.2), TABLES, seed=21, settings=FAST)
+    assert LOW <= found["bootstrap"] <= HIGH and found["t"] > 0.2, found
+
+
+def test_both_tests_find_a_real_difference_more_often_than_alpha():
+    found = rates(["t", "bootstrap"], Cell(delta=0.05, seed_sd=0.015), 200, seed=22, settings=FAST)
+    assert found["t"] > 0.3 and found["bootstrap"] > 0.3, found
+
+
+@pytest.mark.parametrize("cell", [Cell(seed_sd=0.01), Cell(seed_sd=0.03, shared=0.0), Cell(seed_sd=0.01,
+                                                                                          missing=True)],
+                         ids=lambda c: c.describe())
+def test_tost_declares_equivalence_at_most_alpha_of_the_time_at_a_true_difference_of_the_sesoi(cell):
+    settings = Settings(sesoi=5.0)  # a SESOI TOST can reach at 5 seeds of 40 dialogues (W-F1 sd ~3 points)
+    above = rates(["tost"], sesoi_shift(cell, settings), TABLES, seed=23, settings=settings)["tost"]
+    below = rates(["tost"], sesoi_shift(cell, Settings(sesoi=-5.0)), TABLES, seed=24, settings=settings)["tost"]
+    inside = rates(["tost"], cell, 200, seed=25, settings=settings)["tost"]
+    assert above <= HIGH and below <= HIGH and inside > 2 * HIGH, (above, below, inside)
+
+
+# -- the bootstrap against a plain loop -------------------------------------------------------------------
+
+def test_the_seed_dialogue_bootstrap_matches_a_plain_loop_over_the_same_draws():
     rng = np.random.default_rng(1)
-    row, ref = (predictions(rng, 60, skill, sizes=(1, 2)) for skill in (0.7, 0.4))
-    correct = {name: np.array([run[d]["label"][0] == run[d]["pred"][0] for d in sorted(run)], float)
-               for name, run in (("row", row), ("ref", ref))}  # dialogues in the order they are drawn from
-    b = paired_bootstrap({0: row}, {0: ref}, "acc", len(LABELS), resamples=999, seed=3)
-    expected = stats.bootstrap((100 * (correct["row"] - correct["ref"]),), np.mean, n_resamples=999, batch=200,
-                               method="percentile", random_state=3)
-    assert b.diff == pytest.approx(100 * (correct["row"].mean() - correct["ref"].mean()))
-    assert (b.ci_low, b.ci_high) == pytest.approx((expected.confidence_interval.low, expected.confidence_interval.high))
-    assert b.n_dialogues == 60 and b.seeds == 1 and b.p < 0.05
+    seeds, dialogues, resamples = 4, 25, 300
+    row = [predictions(rng, dialogues, 0.55 + 0.03 * s) for s in range(seeds)]
+    ref = [predictions(rng, dialogues, 0.5 + 0.02 * s) for s in range(seeds)]
+    names = [f"d{d}" for d in range(dialogues)]
+    stack = [np.stack([dialogue_confusions(r, names, len(LABELS)) for r in runs]) for runs in (row, ref)]
+    b = seed_dialogue_bootstrap(*stack, "wf1", resamples=resamples, seed=7)
+
+    def wf1(run, chosen):  # scikit-learn on the utterances of the chosen dialogues, repeats included
+        y = np.concatenate([run[names[i]]["label"] for i in chosen])
+        p = np.concatenate([run[names[i]]["pred"] for i in chosen])
+        return 100 * f1_score(y, p, average="weighted")
+
+    d = np.array([wf1(row[s], range(dialogues)) - wf1(ref[s], range(dialogues)) for s in range(seeds)])
+    draws = np.random.default_rng(7).integers(0, dialogues, (resamples, dialogues))
+    drawn = np.array([[wf1(row[s], draw) - wf1(ref[s], draw) for s in range(seeds)] for draw in draws])
+    v_seeds = d.var(ddof=1) / seeds
+    v_test = max(0.0, (seeds * drawn.mean(1).var(ddof=1) - drawn.var(0, ddof=1).mean()) / (seeds - 1))
+    df = (v_seeds + v_test) ** 2 / (v_seeds ** 2 / (seeds - 1) + v_test ** 2 / (dialogues - 1))
+    t = d.mean() / math.sqrt(v_seeds + v_test)
+    assert b.diff == pytest.approx(d.mean()) and b.df == pytest.approx(df)
+    assert b.p == pytest.approx(2 * scipy_stats.t.sf(abs(t), df))
+    assert b.sd_seeds == pytest.approx(math.sqrt(v_seeds)) and b.sd_test_set == pytest.approx(math.sqrt(v_test))
+    half = scipy_stats.t.ppf(0.975, df) * math.sqrt(v_seeds + v_test)
+    assert (b.ci_low, b.ci_high) == pytest.approx((d.mean() - half, d.mean() + half))
 
 
-def test_a_corpus_whose_dialogues_are_all_copies_of_one_gives_a_zero_width_interval():
-    rng = np.random.default_rng(2)
-    one_row, one_ref = predictions(rng, 1, 0.8, sizes=(8, 9))["d0"], predictions(rng, 1, 0.3, sizes=(8, 9))["d0"]
-    row = {s: {f"d{d}": one_row for d in range(25)} for s in (0, 1)}
-    ref = {s: {f"d{d}": one_ref for d in range(25)} for s in (0, 1)}
-    b = paired_bootstrap(row, ref, "wf1", len(LABELS), resamples=200)
-    assert b.ci_low == pytest.approx(b.diff) and b.ci_high == pytest.approx(b.diff) and b.diff != 0
-
-
-def test_the_bootstrap_pools_only_the_seeds_both_rows_share_and_finds_no_difference_in_a_row_with_itself():
+def test_the_bootstrap_finds_no_difference_in_a_row_with_itself_and_needs_two_seeds():
     rng = np.random.default_rng(4)
-    runs = {s: predictions(rng, 20, 0.5) for s in range(3)}
-    same = paired_bootstrap(runs, runs, "wf1", len(LABELS), resamples=200)
-    assert same.diff == 0 and same.p == 1.0 and same.ci_low == pytest.approx(0, abs=1e-9)
-    shared = paired_bootstrap(runs, {1: runs[1], 2: runs[2], 7: runs[0]}, "wf1", len(LABELS), resamples=200)
-    assert shared.seeds == 2 and shared.diff == 0  # seed 7 is not seed 0: neither is pooled
+    runs = np.stack([dialogue_confusions(r, list(r), len(LABELS)) for r in
+                     (predictions(rng, 20, 0.5) for _ in range(3))])
+    same = seed_dialogue_bootstrap(runs, runs, "wf1", resamples=100)
+    assert same.diff == 0 and math.isnan(same.p)  # no variance at all: no test, never a †
+    assert math.isnan(seed_dialogue_bootstrap(runs[:1], runs[:1], "wf1").p)
 
+
+# -- ASO: its sides, its options ----------------------------------------------------------------------------
 
 def test_aso_reproduces_deepsigs_readme_example_in_both_directions():
     # deepsig's README, "Scenario 1": N = 5 seeds, np.random.seed(1234), min_eps = 0.225 (1000 iterations; 200 here
@@ -85,23 +133,7 @@ def test_aso_reproduces_deepsigs_readme_example_in_both_directions():
     assert result.ref_over_row > 0.5  # the other way round, the baseline is not better
 
 
-def test_seeds_needed_is_statsmodels_power_solver_rounded_up():
-    row = {0: 74.1, 1: 73.2, 2: 75.0, 3: 73.9, 4: 74.6}
-    ref = {0: 74.0, 1: 73.9, 2: 73.1, 3: 73.8, 4: 74.0}
-    d = np.array([row[s] - ref[s] for s in row])
-    effect = d.mean() / d.std(ddof=1)
-    expected = math.ceil(TTestPower().solve_power(effect_size=effect, alpha=0.05, power=0.8))
-    assert seeds_needed(row, ref) == expected
-    # Cohen's (1988) medium effect d = 0.5 needs 33.4 pairs at 80 % power: the solver's known answer
-    assert TTestPower().solve_power(effect_size=0.5, alpha=0.05, power=0.8) == pytest.approx(33.37, abs=0.01)
-    other = {10 + k: v for k, v in ref.items()}  # no shared seeds: Welch's case, per row
-    a, b = np.array(list(row.values())), np.array(list(ref.values()))
-    d_av = (a.mean() - b.mean()) / math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
-    assert seeds_needed(row, other) == math.ceil(TTestIndPower().solve_power(effect_size=d_av, alpha=0.05, power=0.8))
-    assert math.isnan(seeds_needed({0: 1.0}, ref))  # one seed: no spread to size an effect by
-
-
-def _table(test: str, holm: bool = True) -> Table:
+def _table(test: str, holm: bool = True, **options) -> Table:
     rng = np.random.default_rng(5)
     seeds = (0, 1, 2)
     rows = []
@@ -114,86 +146,193 @@ def _table(test: str, holm: bool = True) -> Table:
             values["test/wf1"][s] = float(metric_of_confusion(confusion, "wf1"))
         rows.append(Row(name, values, reference, predictions=runs))
     return Table("components-iemocap", "Ablation", "iemocap", ["test/acc", "test/wf1"], ["ACC", "W-F1"], rows,
-                 labels=LABELS).mark(Options(test=test, holm=holm, aso_iterations=20))
+                 labels=LABELS).mark(Options(test=test, holm=holm, aso_iterations=20, **options))
+
+
+def test_aso_is_two_sided_at_alpha_over_both_directions_and_honours_holm_alpha_and_iterations(monkeypatch):
+    seen = []
+
+    def spy(row, ref, confidence=0.95, iterations=200, seed=0):
+        seen.append((confidence, iterations))
+        return stats.Aso(0.5, 0.05)  # the reference dominates
+
+    monkeypatch.setattr(stats, "aso", spy)
+    table = _table("aso")
+    assert seen == [(1 - 0.05 / 4, 20)] * 2  # two sides x two rows, Bonferroni; W-F1 only
+    assert "0.9875 confidence" in table.rule and "20 bootstrap iterations" in table.rule
+    assert table.cells["w/o MR", "test/wf1"].dagger and table.cells["w/o MR", "test/wf1"].verdict == "worse"
+    assert not table.cells["w/o MR", "test/acc"].dagger  # ASO runs on the primary column only
+    seen.clear()
+    plain = _table("aso", holm=False, alpha=0.1)
+    assert seen == [(1 - 0.1 / 2, 20)] * 2 and "0.95 confidence" in plain.rule and "Bonferroni" not in plain.rule
+    seen.clear()
+    _table("aso", alternative="less")
+    assert seen == [(1 - 0.05 / 2, 20)] * 2  # one side: α over the rows only
+
+
+def test_aso_marks_the_direction_of_a_row_that_dominates():
+    table = _table("aso")
+    mr = table.cells["w/o MR", "test/wf1"]
+    assert mr.stat("aso_eps_min_ref_over_row") < 0.2 < mr.stat("aso_eps_min_row_over_ref")
+    assert mr.dagger and mr.verdict == "worse"
+    greater = _table("aso", alternative="greater")  # the row over the reference only: not this row
+    assert not greater.cells["w/o MR", "test/wf1"].dagger
+
+
+def test_the_report_computes_aso_and_the_bootstrap_only_when_chosen(monkeypatch):
+    called = []
+    monkeypatch.setattr(stats, "aso", lambda *a, **k: called.append("aso") or stats.NO_ASO)
+    monkeypatch.setattr(stats, "seed_dialogue_bootstrap", lambda *a, **k: called.append("b") or stats.NO_BOOTSTRAP)
+    frame = _table("t").frame()
+    assert called == [] and frame["aso_eps_min_row_over_ref"].isna().all() and frame["bootstrap_p"].isna().all()
+    assert frame[~frame.reference]["tost_p"].notna().all()  # TOST and the t-test cost little: always in the CSV
 
 
 @pytest.mark.parametrize("test, words", [
     ("t", ("paired t-test", "Holm-corrected across the 2 rows")),
-    ("bootstrap", ("paired bootstrap over 30 test dialogues", "resamples of whole dialogues", "Holm-corrected")),
+    ("bootstrap", ("seeds × test-dialogues bootstrap", "30 test dialogues", "Welch-Satterthwaite", "Holm")),
     ("aso", ("Almost Stochastic Order", "ε_min < 0.2", "Ulmer", "Bonferroni-corrected across the 2 rows")),
 ])
 def test_the_rule_under_a_table_explains_the_test_that_drew_its_daggers(test, words):
     table = _table(test)
     for word in words:
         assert word in table.rule
-    assert "The CSV holds every test" in table.rule
+    assert "W-F1 is the primary metric" in table.rule and "secondary" in table.rule
     frame = table.frame()
     assert (frame["dagger_test"] == test).all()
-    mr = frame[(frame.row == "w/o MR") & (frame.metric == "test/wf1")].iloc[0]
-    # whichever test drives the dagger, the CSV holds all of them; w/o MR is far below by the bootstrap and ASO
-    assert mr.bootstrap_p < 0.05 and mr.bootstrap_ci95_high < 0 and mr.bootstrap_dialogues == 30
-    assert mr.aso_eps_min_ref_over_row < 0.2 and mr.aso_eps_min_row_over_ref > 0.5 and mr.p > 0
     for _, line in frame[~frame.reference].iterrows():
-        rule = {"t": line.p_adjusted < 0.05, "bootstrap": line.bootstrap_p_adjusted < 0.05,
-                "aso": min(line.aso_eps_min_row_over_ref, line.aso_eps_min_ref_over_row) < 0.2}[test]
-        assert line.dagger == bool(rule), (line.row, line.metric)
-    assert frame[frame.metric == "test/acc"].aso_eps_min_row_over_ref.isna().all()  # ASO: W-F1 only
+        adjusted = {"t": line.p_adjusted, "bootstrap": line.bootstrap_p_adjusted}.get(test)
+        if adjusted is not None:
+            assert line.dagger == (adjusted < 0.05), (line.row, line.metric)
 
 
-def test_seeds_needed_never_grows_as_the_effect_grows():
+# -- pairing, verdicts, planning ------------------------------------------------------------------------
+
+def test_a_missing_seed_drops_that_seed_from_the_pairing_instead_of_switching_to_welch():
+    row = {0: 70.1, 1: 71.3, 2: 69.9, 3: 70.8}  # seed 4 flagged or unfinished
+    ref = {0: 70.0, 1: 71.0, 2: 69.5, 3: 70.5, 4: 75.0}
+    c = stats.compare(row, ref)
+    x, y = [row[s] for s in range(4)], [ref[s] for s in range(4)]
+    assert c.test == "paired" and c.paired == 4 and c.dropped == 1 and c.d_kind == "d_z"
+    assert c.p == pytest.approx(scipy_stats.ttest_rel(x, y).pvalue) and c.p < 0.05
+    assert c.diff == pytest.approx(np.mean(np.subtract(x, y)))
+    other = stats.compare(row, {10 + s: v for s, v in ref.items()})  # no seed in common: Welch, d_av
+    assert other.test == "welch" and other.d_kind == "d_av" and other.paired == 0
+
+
+def test_tost_says_equivalent_for_rows_that_agree_and_not_for_a_shift_of_twice_the_sesoi():
+    ref = {s: 60.0 + x for s, x in enumerate([0.3, -0.2, 0.1, -0.4, 0.2])}
+    close = {s: v + x for (s, v), x in zip(ref.items(), [0.05, -0.1, 0.08, 0.0, -0.04])}
+    far = {s: v + 2.0 for s, v in close.items()}
+    assert stats.tost(close, ref, 1.0) < 0.05 < stats.tost(far, ref, 1.0)
+    assert stats.verdict(False, 0, stats.tost(close, ref, 1.0) < 0.05) == "equivalent"
+    assert stats.verdict(False, 0, False) == "inconclusive" and stats.verdict(True, -1, False) == "worse"
+
+
+def test_every_row_gets_a_verdict_shown_beside_its_cells():
+    table = _table("t", holm=False, sesoi=10.0)  # a SESOI of 10 points: the close row is equivalent, the far one worse
+    assert table.cells["w/o MR", "test/wf1"].verdict == "worse"
+    assert table.cells["w/o HD", "test/wf1"].verdict == "equivalent"
+    assert _table("t").cells["w/o HD", "test/wf1"].verdict == "inconclusive"  # 1 point at 3 seeds: not shown
+    md = render.markdown(table)
+    assert "vs reference (W-F1)" in md and "| equivalent" in md and "| reference" in md
+    assert "TOST" in table.rule and "smallest effect of interest" in table.rule
+
+
+def test_seeds_planned_are_one_number_per_table_from_the_pooled_spread_not_each_rows_p():
+    table = _table("t")
+    frame = table.frame()
+    planned = frame[(frame.metric == "test/wf1") & ~frame.reference]["seeds_planned"]
+    assert planned.nunique() == 1
+    ref = table.reference.values["test/wf1"]
+    diffs = [np.array([r.values["test/wf1"][s] - ref[s] for s in ref]) for r in table.rows if not r.reference]
+    pooled = math.sqrt(sum(((d - d.mean()) ** 2).sum() for d in diffs) / sum(len(d) - 1 for d in diffs))
+    expected = math.ceil(TTestPower().solve_power(effect_size=1.0 / pooled, alpha=0.05, power=0.8))
+    assert table.plan.sd == pytest.approx(pooled) and planned.iloc[0] == max(2, expected)
+    assert table.plan.low <= table.plan.seeds <= table.plan.high
+    assert "Planning:" in table.rule and f"needs {table.plan.seeds:.0f} seeds per row" in table.rule
+    # Cohen's (1988) medium effect d = 0.5 needs 33.4 pairs at 80 % power: the solver's known answer
+    assert stats.seeds_for(0.5) == 34
+
+
+def test_seeds_for_never_grows_as_the_effect_grows():
     # statsmodels' power is NaN at some large noncentralities (d_z 8 at 3 seeds, measured on Table 4 of real MELD
     # text): read as "not shown", a bigger effect needed more seeds (6) than a smaller one (3)
-    spread = np.array([0.3, -0.2, 0.1, -0.4, 0.2])
-    needed = []
-    for gap in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0):
-        row = {s: 50.0 + gap + x for s, x in enumerate(spread)}
-        needed.append(seeds_needed(row, {s: 50.0 for s in range(5)}))
+    needed = [stats.seeds_for(d) for d in (0.3, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)]
     assert needed == sorted(needed, reverse=True) and needed[-1] == 2, needed
-    with_nan = {s: 57.11 + x for s, x in enumerate([0.1, -0.2, 0.15, 0.05, -0.1])}
-    assert seeds_needed(with_nan, {s: 58.60 + x for s, x in enumerate([-0.05, 0.2, 0.1, -0.3, 0.05])}) <= 3
 
 
-def test_holm_is_on_by_default_and_the_seeds_needed_line_names_the_row_that_needs_most():
-    corrected, plain = _table("bootstrap"), _table("bootstrap", holm=False)
-    cell, raw = corrected.cells["w/o HD", "test/wf1"], plain.cells["w/o HD", "test/wf1"]
-    assert cell.bootstrap_p_adjusted >= raw.bootstrap_p_adjusted == raw.bootstrap.p
-    assert "Holm" not in plain.rule
-    (line,) = [n for n in corrected.notes if n.startswith("Seeds needed")]
-    assert "w/o HD needs most" in line and f"{cell.seeds_needed:.0f} seeds" in line and "80%" in line
-
-
-def test_report_chooses_its_test_and_turns_holm_off_on_the_command_line(tmp_path):
-    args = build_parser().parse_args(["report", str(tmp_path), "--test", "aso", "--no-holm"])
-    assert args.test == "aso" and args.holm is False
+def test_report_chooses_its_test_sesoi_and_primary_on_the_command_line(tmp_path):
+    args = build_parser().parse_args(["report", str(tmp_path), "--test", "aso", "--no-holm", "--sesoi", "0.5",
+                                      "--primary", "acc"])
+    assert args.test == "aso" and args.holm is False and args.sesoi == 0.5 and args.primary == "acc"
     assert build_parser().parse_args(["report", str(tmp_path)]).holm is True
     assert main(["report", str(tmp_path), "--aso-iterations", "0", "--out", str(tmp_path / "r")]) == 2
+    assert main(["report", str(tmp_path), "--sesoi", "-1", "--out", str(tmp_path / "r")]) == 2
     with pytest.raises(BadInput, match="--test"):
         build_parser().parse_args(["report", str(tmp_path), "--test", "wilcoxon"])
+    assert set(TESTS) == {"t", "bootstrap", "aso", "tost"}
 
 
-def test_a_critical_difference_diagram_ranks_three_rows_over_two_data_sets_and_none_over_one(tmp_path):
+def test_the_primary_metric_decides_the_verdict_column_and_the_plan():
+    table = _table("t", primary="acc")
+    assert "ACC is the primary metric" in table.rule and "vs reference (ACC)" in render.markdown(table)
+    frame = table.frame()
+    assert frame[frame.primary]["metric"].unique().tolist() == ["test/acc"]
+
+
+def test_a_spec_declares_its_primary_metric_and_sesoi(tmp_path):
+    from cmathlab.study.spec import load_spec
+    from conftest import write_spec
+
+    base = 'name = "x"\ndatasets = ["iemocap"]\nseeds = 2\n[grid]\nlr = [1e-3]\n[report]\n'
+    spec = load_spec(write_spec(tmp_path, base + 'primary = "acc"\nsesoi = 0.5\n'))
+    assert spec.report == {"primary": "acc", "sesoi": 0.5}
+    for bad, field in (('primary = "f1"\n', "report.primary"), ("sesoi = 0\n", "report.sesoi"),
+                       ("sesoi = true\n", "report.sesoi"), ("alpha = 0.1\n", "report")):
+        with pytest.raises(BadInput) as err:
+            load_spec(write_spec(tmp_path, base + bad))
+        assert err.value.field == field
+
+
+# -- the critical-difference diagram ------------------------------------------------------------------------
+
+def _overall(dataset, shift, seeds=(0, 1, 2), order=(60.0, 58.0, 50.0, 55.0)):
+    rows = [Row(name, {"test/wf1": {s: base + shift + 0.3 * i for i, s in enumerate(seeds)}}, name == "CMATH")
+            for name, base in zip(("CMATH", "BiGRU", "MLP", "MMGCN"), order)]
+    return Table(f"overall-{dataset}", "Overall", dataset, ["test/wf1"], ["W-F1"], rows).mark(Options())
+
+
+def test_a_critical_difference_diagram_blocks_on_data_sets_and_ignores_how_seeds_are_numbered(tmp_path, monkeypatch):
+    from cmathlab.report import figures
+    from cmathlab.report.paper import DATASET_NAMES
+
+    for name in ("a", "b", "c", "d", "e", "f"):
+        monkeypatch.setitem(DATASET_NAMES, name, name.upper())
+    names = ("a", "b", "c", "d", "e", "f")
+    tables = [_overall(d, -i) for i, d in enumerate(names)]
+    (figure,) = figures.rank_figures(tables, str(tmp_path))
+    assert "within each of 6 data sets" in figure.caption and "Friedman test p = " in figure.caption
+    renumbered = [_overall(d, -i, seeds=(7, 3, 11)) for i, d in enumerate(names)]
+    (again,) = figures.rank_figures(renumbered, str(tmp_path))
+    assert again.caption == figure.caption
+    # the same rows in another order on every data set: Friedman does not reject, no bars are drawn, a note says so
+    mixed = [_overall(d, 0.0, order=np.roll([60.0, 58.0, 50.0, 55.0], i)) for i, d in enumerate(names[:5])]
+    notes = []
+    assert figures.rank_figures(mixed, str(tmp_path), notes=notes) == []
+    assert "Friedman's test over 5 data sets finds no difference" in notes[0]
+
+
+def test_no_critical_difference_diagram_over_fewer_than_five_data_sets():
     from cmathlab.report.figures import rank_figures
 
-    def overall(dataset, shift):
-        rows = [Row(name, {"test/wf1": {s: base + shift + 0.3 * s for s in range(3)}}, name == "CMATH")
-                for name, base in (("CMATH", 60.0), ("BiGRU", 58.0), ("MLP", 50.0))]
-        return Table(f"overall-{dataset}", "Overall", dataset, ["test/wf1"], ["W-F1"], rows).mark(Options())
-
-    (figure,) = rank_figures([overall("iemocap", 0.0), overall("meld", -5.0)], str(tmp_path))
-    assert figure.key == "ranks-overall" and (tmp_path / "ranks-overall.png").stat().st_size > 1000
-    assert "6 blocks" in figure.caption and "Friedman test p = " in figure.caption and "Nemenyi" in figure.caption
-    assert rank_figures([overall("iemocap", 0.0)], str(tmp_path)) == []
-    # two data sets of two seeds are 4 blocks, fewer than autorank takes: no diagram, and a note that says why
-    for table in (few := [overall("iemocap", 0.0), overall("meld", -5.0)]):
-        for row in table.rows:
-            row.values["test/wf1"].pop(2)
     notes = []
-    assert rank_figures(few, str(tmp_path), notes=notes) == []
-    assert notes == ["No critical-difference diagram of the overall rows: 4 block(s) (a data set and a seed that "
-                     "every row ran), autorank needs 5"]
+    assert rank_figures([_overall("iemocap", 0.0), _overall("meld", -5.0)], "/nonexistent", notes=notes) == []
+    assert notes == ["No critical-difference diagram of the overall rows: 2 data set(s); its blocks are data sets "
+                     "(Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs 5 or more"]
 
 
-def test_status_says_how_many_seeds_tell_the_best_condition_from_the_runner_up(tmp_path):
+def test_status_judges_the_best_condition_against_the_runner_up_as_the_report_would(tmp_path):
     from types import SimpleNamespace
 
     from cmathlab.study.spec import load_spec
@@ -210,8 +349,13 @@ def test_status_says_how_many_seeds_tell_the_best_condition_from_the_runner_up(t
     runs = [run(s, v, 1e-3) for s, v in enumerate(best)] + [run(s, v, 3e-3) for s, v in enumerate(second)]
     top = conditions(spec.parts[0], "iemocap", runs, "valid_wf1")[:2]
     line = _seeds_line(top, "valid wf1")
-    expected = seeds_needed({s: 100 * v for s, v in enumerate(best)}, {s: 100 * v for s, v in enumerate(second)})
-    assert "lr=0.003" in line and f": {expected:.0f} per condition" in line and "80% power" in line
+    d = 100 * np.array(best) - 100 * np.array(second)
+    p = scipy_stats.ttest_rel(100 * np.array(best), 100 * np.array(second)).pvalue
+    planned = stats.seeds_for(1.0 / d.std(ddof=1))
+    assert "lr=0.003" in line and f"p = {p:.3g}" in line and "inconclusive" in line
+    assert f"needs {planned:.0f} seeds per condition" in line and "80% power" in line
+    wide = _seeds_line(top, "valid wf1", sesoi=5.0)
+    assert ": equivalent at a smallest effect of interest of 5" in wide
 
 
 def test_the_split_field_draws_validation_by_the_seed_and_a_rerun_reads_it_back(tiny_corpus, monkeypatch):

@@ -79,7 +79,7 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
         step("rank diagrams")
         across = fig.rank_figures(tables, figures_dir, options.alpha, runs.notes)  # over data sets: a section of their own
         step("writing")
-        written = _write(work, directories, runs, tables, figures, formats, across)
+        written = _write(work, directories, runs, tables, figures, formats, across, tables[0].options)
         kept = _swap(work, out, formats)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -88,7 +88,17 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
     return {**paths, "kept": ", ".join(kept)} if kept else paths
 
 
-def _header(directories: list[str], runs) -> list[str]:
+def _statistics(options: Options) -> str:
+    """The report's statistical choices, once at the top (each table's rule repeats what applied to it)."""
+    from cmathlab.report.significance import TESTS
+
+    return (f"Statistics: † by {TESTS[options.test].title} at α = {options.alpha:g} ({options.alternative}"
+            f"{', Holm across each column' if options.holm else ', no Holm correction'}); primary metric "
+            f"{options.primary}; smallest effect of interest (SESOI) {options.settings.sesoi:g} point(s): a row "
+            "without † is 'equivalent' only where TOST shows its difference within it, else 'inconclusive'.")
+
+
+def _header(directories: list[str], runs, options: Options | None = None) -> list[str]:
     from cmathlab.config import Config
     from cmathlab.report.paper import NOT_CONDITION
 
@@ -129,6 +139,7 @@ def _header(directories: list[str], runs) -> list[str]:
             f"Validation split of the reference (`split`): {splits}.",
             *([f"The reference's model: {'; '.join(model)} (`cmathlab config --diff paper` says why each)."]
               if model else []),
+            *([_statistics(options)] if options is not None else []),
             f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
             "test numbers are those of each run's best validation epoch."]
 
@@ -143,7 +154,7 @@ def _word(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _write(work, directories, runs, tables, figures, formats, across=()) -> dict[str, str]:
+def _write(work, directories, runs, tables, figures, formats, across=(), options=None) -> dict[str, str]:
     from cmathlab.report import render
 
     written = {}
@@ -155,7 +166,7 @@ def _write(work, directories, runs, tables, figures, formats, across=()) -> dict
             table.frame().to_csv(os.path.join(work, "tables", f"{table.key}.csv"), index=False)
         written["csv"] = os.path.join(work, "tables")
     if "md" in formats:
-        lines = ["# cmathlab report", "", *_header(directories, runs), ""]
+        lines = ["# cmathlab report", "", *_header(directories, runs, options), ""]
         lines += [f"- {n}" for n in runs.notes] + [""]
         for dataset, group in by_dataset:
             lines += [f"## {DATASET_NAMES[dataset]}", ""]
@@ -173,7 +184,7 @@ def _write(work, directories, runs, tables, figures, formats, across=()) -> dict
         sections = [(DATASET_NAMES[d], [render.html_table(t) for t in group]
                      + [render.html_figure(f) for f in figures[d]]) for d, group in by_dataset]
         sections += [(ACROSS, [render.html_figure(f) for f in across])] if across else []
-        written["html"] = _text(work, "index.html", render.page("cmathlab report", _header(directories, runs),
+        written["html"] = _text(work, "index.html", render.page("cmathlab report", _header(directories, runs, options),
                                                                  runs.notes, sections))
     return written
 

@@ -167,15 +167,15 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
                  "(perplexity 30, PCA start, seed 0), coloured by true emotion.")
 
 
-RANK_BLOCKS = 5  # autorank's least number of blocks (performance estimations)
+RANK_BLOCKS = 5  # autorank's least number of blocks; Demšar (2006) counts data sets, so at least five of them
 
 
 def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
                  notes: list[str] | None = None) -> list[Figure]:
-    """Critical-difference diagrams (Demšar 2006) with autorank: per kind of table that holds three or more
-    rows named alike on two or more data sets, the rows' W-F1 ranked within each block (a data set and a seed
-    every row ran), the Friedman test over the blocks and Nemenyi's critical difference between mean ranks.
-    A kind with fewer than RANK_BLOCKS blocks gets no diagram, and a line in `notes` saying so."""
+    """Critical-difference diagrams (Demšar 2006) with autorank: per kind of table whose rows, named alike, are
+    three or more, ranked by W-F1 within each data set (a block is a data set; a row's seeds are averaged within
+    it, so seeds are never matched across rows by their labels). Drawn only where there are RANK_BLOCKS data sets
+    or more and Friedman's test rejects at `alpha`; otherwise a line in `notes` says why there is none."""
     import contextlib
     import io
     import warnings
@@ -187,33 +187,38 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
         if "test/wf1" in table.columns and not table.key.startswith(("lengths-", "condition-")):
             kinds.setdefault(table.key.rsplit("-", 1)[0], []).append(table)
     figures = []
+
+    def note(text: str) -> None:
+        if notes is not None:
+            notes.append(text)
+
     for kind, group in kinds.items():
         names = set.intersection(*({r.name for r in t.rows} for t in group))
-        if len(group) < 2 or len(names) < 3:
+        if len(names) < 3:
             continue
-        blocks = {}
-        for t in group:
-            rows = [r for r in t.rows if r.name in names]
-            shared = set.intersection(*(set(r.values.get("test/wf1", {})) for r in rows))
-            for seed in sorted(shared):
-                blocks[f"{t.dataset} seed {seed}"] = {r.name: r.values["test/wf1"][seed] for r in rows}
-        frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)]
+        blocks = {DATASET_NAMES[t.dataset]: {r.name: t.cells[r.name, "test/wf1"].mean for r in t.rows
+                                             if r.name in names} for t in group}
+        frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)].dropna()
         if len(frame) < RANK_BLOCKS:
-            if notes is not None:
-                notes.append(f"No critical-difference diagram of the {kind} rows: {len(frame)} block(s) (a data set "
-                             f"and a seed that every row ran), autorank needs {RANK_BLOCKS}")
+            note(f"No critical-difference diagram of the {kind} rows: {len(frame)} data set(s); its blocks are data "
+                 f"sets (Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs "
+                 f"{RANK_BLOCKS} or more")
             continue
-        from autorank import autorank, plot_stats  # seconds to import: only where a diagram is drawn
+        from autorank import autorank, plot_stats  # seconds to import: only where a diagram may be drawn
 
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             result = autorank(frame, alpha=alpha, verbose=False, order="descending", force_mode="nonparametric")
+            if result.pvalue >= alpha:
+                note(f"No critical-difference diagram of the {kind} rows: Friedman's test over {len(frame)} data "
+                     f"sets finds no difference in their ranks (p = {result.pvalue:.3g} ≥ α = {alpha:g})")
+                continue
             fig, ax = plt.subplots(figsize=(6, 0.6 + 0.35 * len(names)))
-            plot_stats(result, ax=ax, allow_insignificant=True)
-        datasets = ", ".join(DATASET_NAMES[t.dataset] for t in group)
-        cd = f"Nemenyi's critical difference CD = {result.cd:.2f}" if result.cd else "no post-hoc test"
+            plot_stats(result, ax=ax)
+        datasets = ", ".join(frame.index)
         figures.append(_save(fig, directory, f"ranks-{kind}", f"Critical-difference diagram of the {kind} rows over "
-                             f"{datasets}", f"Mean rank of each row's test W-F1 within {len(frame)} blocks (a data set "
-                             f"and a seed every row ran; 1 is best); Friedman test p = {result.pvalue:.3g}; {cd} at "
-                             f"α = {alpha:g}: rows joined by a bar do not differ (autorank, Demšar 2006)."))
+                             f"{datasets}", f"Mean rank of each row's test W-F1 (its mean over seeds) within each of "
+                             f"{len(frame)} data sets (1 is best); Friedman test p = {result.pvalue:.3g} < α = "
+                             f"{alpha:g}; Nemenyi's critical difference CD = {result.cd:.2f}: rows joined by a bar "
+                             "are not found to differ (autorank, Demšar 2006)."))
     return figures

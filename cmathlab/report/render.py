@@ -62,6 +62,13 @@ def grid(table: Table, fmt: str) -> pd.DataFrame:
         index.append(italic(name(label)))
         records.append([_published_cell(values.get(c), fmt) for c in table.columns])
     headers = [name(h) for h in table.headers]
+    primary = table.primary_column(table.options) if table.reference is not None else None
+    if primary is not None:  # the verdict of each row on the primary metric, in words
+        headers.append(name(f"vs reference ({table.headers[table.columns.index(primary)]})"))
+        for record, row in zip(records, table.rows):
+            record.append("reference" if row.reference else table.cells[row.name, primary].verdict)
+        for record in records[len(table.rows):]:
+            record.append("")
     return pd.DataFrame(records, index=pd.Index(index, name=""), columns=headers)
 
 

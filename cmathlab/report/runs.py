@@ -33,6 +33,7 @@ class Runs:
     sources: dict[str, str]  # dataset -> data source of its runs
     notes: list[str] = field(default_factory=list)  # what was left out, and why
     declared_reference: dict | None = None  # a spec's [report] reference, used when --reference is not given
+    declared: dict = field(default_factory=dict)  # the first study's [report] (sesoi, primary), under the options
 
     def datasets(self) -> list[str]:
         """The paper's datasets first, in its order, then any other in name order."""
@@ -158,10 +159,11 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     listed in the notes and, unless `include_flagged`, left out of the frame."""
     from cmathlab.study.state import read_state
 
-    frames, notes, declared = [], [], None
+    frames, notes, declared, report = [], [], None, None
     for directory in directories:
         state = read_state(directory)
         declared = declared or state.get("spec", {}).get("report", {}).get("reference")  # the first study's [report]
+        report = report if report is not None else state.get("spec", {}).get("report", {})
         raw = _search(state, directory)
         unfinished = raw[raw["status"] != "FINISHED"] if len(raw) else raw
         if len(unfinished):
@@ -207,7 +209,8 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     if BAYES_LIMIT in frame:  # synthetic corpora know their ceiling: each run's accuracy as a fraction of it
         frame[OF_BAYES] = frame["test/acc"] / frame[BAYES_LIMIT]
     sources = {d: ", ".join(dict.fromkeys(s)) for d, s in frame.groupby("dataset")["data_source"]}  # every file
-    return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared)
+    return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared,
+                declared=report or {})
 
 
 def load_artifact(run: pd.Series, name: str):

@@ -1,12 +1,14 @@
-"""The paper's tables from tracked runs: mean ± std over seeds, bold / underline, and † by the chosen test
-(the t-test over seeds, the paired bootstrap over test dialogues, or ASO; every one of them in the CSV).
+"""The paper's tables from tracked runs: mean ± std over seeds, bold / underline, a † by the chosen test and a
+verdict per row (better, worse, equivalent, inconclusive) on the table's primary metric.
 
 A `Table` holds the per-seed values of its measured rows and the paper's published rows; `mark`
-decides every cell's bold, underline and dagger once, and every output format renders that.
+decides every cell's bold, underline, dagger and verdict once, and every output format renders that. The
+tests themselves are classes in `significance.py`: this module names none of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -21,22 +23,31 @@ from cmathlab.report.paper import (CONDITION, DATASET_NAMES, LENGTH_BUCKETS, MOD
                                    PAPER_TABLE_NUMBER)
 from cmathlab.report.paper import value as _field
 from cmathlab.report.runs import BAYES_LIMIT, OF_BAYES, Runs
-from cmathlab.report.stats import (ASO_COLUMNS, ASO_ITERATIONS, ASO_THRESHOLD, BOOTSTRAP_RESAMPLES, POWER, Aso,
-                                   Bootstrap, Comparison, aso, compare, holm, paired_bootstrap, seeds_needed)
+from cmathlab.report.significance import EQUIVALENCE, TESTS, Outcome, Pair, Settings, computed, csv_columns, verdict
+from cmathlab.stats import ASO_ITERATIONS, NO_PLAN, POWER, Plan, dialogue_confusions, holm, plan
 
-TESTS = ("t", "bootstrap", "aso")  # what drives the dagger (`report --test`)
+SESOI = 1.0  # the smallest effect of interest by default: one point of the primary metric (W-F1)
+PRIMARY = "wf1"  # the primary metric by default: the paper's headline column
+
 
 @dataclass(frozen=True)
 class Options:
     alpha: float = 0.05
-    holm: bool = True  # Holm across the rows of a column where it tests two or more (ASO: Bonferroni, its authors')
-    test: str = "t"  # TESTS: which one decides the dagger
+    holm: bool = True  # Holm across the rows of a column where it tests two or more (ASO: Bonferroni inside)
+    test: str = "t"  # significance.DIFFERENCE_TESTS: which one decides the dagger
     aso_iterations: int = ASO_ITERATIONS
     alternative: str = "two-sided"
+    sesoi: float | None = None  # smallest effect of interest; None: the spec's [report] sesoi, else SESOI
+    primary: str | None = None  # the primary metric (acc, wf1); None: the spec's [report] primary, else PRIMARY
     baseline: str = "bigru"  # the model the conversation-length figure measures improvement over
     published: str | bool = "auto"  # the paper's rows: "auto" (on the paper's corpora), "always", "never" (True/False)
     include_flagged: bool = False  # average collapsed / diverged runs into the cells too (they are listed either way)
     reference: dict | None = None  # fields the reference condition must have (`--reference`); None: the default
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(alpha=self.alpha, alternative=self.alternative, sesoi=SESOI if self.sesoi is None
+                        else self.sesoi, aso_iterations=self.aso_iterations)
 
 
 @dataclass
@@ -57,12 +68,16 @@ class Cell:
     bold: bool = False
     underline: bool = False
     dagger: bool = False
-    comparison: Comparison | None = None
-    p_adjusted: float = math.nan
-    bootstrap: Bootstrap | None = None
-    bootstrap_p_adjusted: float = math.nan
-    aso: Aso | None = None
-    seeds_needed: float = math.nan
+    verdict: str = ""  # significance.VERDICTS, against the reference ("" for the reference itself)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # test name -> its result for this cell
+
+    def statistics(self) -> dict:
+        """Every test's CSV columns of this cell (`p`, `cohens_d`, `tost_p`, `bootstrap_p_adjusted`, ...)."""
+        return {k: v for o in self.outcomes.values() for k, v in o.columns.items()}
+
+    def stat(self, column: str):
+        """One of `statistics()`, NaN where no test of this report gave it."""
+        return self.statistics().get(column, math.nan)
 
 
 @dataclass
@@ -79,14 +94,22 @@ class Table:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     labels: tuple[str, ...] = ()  # the dataset's label names, so a per-class column can be bootstrapped
     options: Options = field(default_factory=Options)
+    plan: Plan = NO_PLAN  # seeds a t-test needs for the SESOI on the primary column
 
     @property
     def reference(self) -> Row | None:
         return next((r for r in self.rows if r.reference), None)
 
+    def primary_column(self, options: Options) -> str | None:
+        """The column whose rows form the tested family (`[report] primary`); None where the table lacks it."""
+        column = f"test/{options.primary or PRIMARY}"
+        return column if column in self.columns else None
+
     def mark(self, options: Options) -> Table:
-        """Every cell's mean, std, rank marks and significance against the reference row."""
-        ref = self.reference
+        """Every cell's mean, std, rank marks, tests against the reference row, dagger and verdict."""
+        self.options = options
+        ref, settings, chosen = self.reference, options.settings, TESTS[options.test]
+        primary = self.primary_column(options)
         for column in self.columns:
             for row in self.rows:
                 values = np.array(list(row.values.get(column, {}).values()), float)
@@ -103,145 +126,119 @@ class Table:
             if ref is None:
                 continue
             others = [r for r in self.rows if r is not ref]
+            family = len(others) if options.holm else 1
+            tests = [t for t in computed(options.test) if column == primary or not t.primary_only]
+            for row in others:
+                pair = self._pair(row, ref, column)
+                self.cells[row.name, column].outcomes = {t.name: t.run(pair, settings, family) for t in tests}
+            for test in tests:
+                outcomes = [self.cells[r.name, column].outcomes[test.name] for r in others]
+                pvalues = [o.p for o in outcomes]
+                for o, p in zip(outcomes, holm(pvalues) if options.holm and len(others) > 1 else pvalues):
+                    o.p_adjusted = p
+                    if test.adjusted:
+                        o.columns[test.adjusted] = p
             for row in others:
                 cell = self.cells[row.name, column]
-                mine, theirs = row.values.get(column, {}), ref.values.get(column, {})
-                cell.comparison = compare(mine, theirs, options.alternative)
-                cell.bootstrap = self._bootstrap(row, ref, column, options)
-                cell.seeds_needed = seeds_needed(mine, theirs, options.alpha, POWER, options.alternative)
-            correct = options.holm and len(others) > 1
-            for attribute, p_of in (("p_adjusted", lambda c: c.comparison.p),
-                                    ("bootstrap_p_adjusted", lambda c: c.bootstrap.p if c.bootstrap else math.nan)):
-                pvalues = [p_of(self.cells[r.name, column]) for r in others]
-                for row, p in zip(others, holm(pvalues) if correct else pvalues):
-                    setattr(self.cells[row.name, column], attribute, p)
-            for row in others:
-                cell = self.cells[row.name, column]
-                if options.test == "aso":
-                    self.aso_of(row, column)
-                cell.dagger = self._significant(cell, options)
-        self.options = options
-        self.rule = self._rule(options)
-        self._seeds_note(options)
+                mine = cell.outcomes.get(chosen.name)
+                cell.dagger = mine is not None and chosen.decide(mine, settings)
+                equivalent = EQUIVALENCE.decide(cell.outcomes[EQUIVALENCE.name], settings)
+                cell.verdict = verdict(cell.dagger, mine.direction if mine else 0, equivalent)
+        if ref is not None and primary is not None:
+            self.plan = self._plan(primary, ref, options)
+        self.rule = self._rule(options, primary)
         return self
 
-    def _bootstrap(self, row: Row, ref: Row, column: str, options: Options) -> Bootstrap | None:
-        """The paired bootstrap of one cell, where the column is a metric of the test predictions."""
+    def _pair(self, row: Row, ref: Row, column: str) -> Pair:
+        """One cell's rows for a test; the per-dialogue confusions only if a test asks (the column being a metric
+        of the test predictions: ACC, W-F1, a class's F1)."""
+        mine, theirs = row.values.get(column, {}), ref.values.get(column, {})
         metric = column.removeprefix("test/")
         if metric.startswith("f1/"):
             name = metric.split("/", 1)[1]
-            if name not in self.labels:
-                return None
-            metric = f"f1/{self.labels.index(name)}"
+            metric = f"f1/{self.labels.index(name)}" if name in self.labels else None
         elif metric not in ("acc", "wf1"):
-            return None
-        if not self.labels or not row.predictions or not ref.predictions:
-            return None
-        seeds = set(row.values.get(column, {})) & set(ref.values.get(column, {}))
-        return paired_bootstrap({s: row.predictions.get(s) for s in seeds}, {s: ref.predictions.get(s) for s in seeds},
-                                metric, len(self.labels), options.alternative)
+            metric = None
 
-    def aso_of(self, row: Row, column: str) -> Aso | None:
-        """ASO's ε_min both ways for one cell, computed once (it takes seconds): on ASO_COLUMNS only."""
-        cell = self.cells[row.name, column]
-        if cell.aso is None and column in ASO_COLUMNS and self.reference is not None:
-            family = sum(1 for r in self.rows if not r.reference) if self.options.holm else 1
-            cell.aso = aso(row.values.get(column, {}), self.reference.values.get(column, {}), comparisons=family,
-                           iterations=self.options.aso_iterations)
-        return cell.aso
+        def confusions():
+            seeds = sorted(set(mine) & set(theirs))
+            runs = [row.predictions.get(s) for s in seeds] + [ref.predictions.get(s) for s in seeds]
+            if len(seeds) < 2 or not self.labels or any(r is None for r in runs):
+                return None
+            dialogues = sorted(set.intersection(*(set(r) for r in runs)))
+            if len(dialogues) < 2:
+                return None
+            stacked = np.stack([dialogue_confusions(r, dialogues, len(self.labels)) for r in runs])
+            return stacked[:len(seeds)], stacked[len(seeds):]
 
-    @staticmethod
-    def _significant(cell: Cell, options: Options) -> bool:
-        if options.test == "t":
-            return not math.isnan(cell.p_adjusted) and cell.p_adjusted < options.alpha
-        if options.test == "bootstrap":
-            p = cell.bootstrap_p_adjusted
-            return cell.bootstrap is not None and not math.isnan(p) and p < options.alpha
-        if cell.aso is None:
-            return False
-        better, worse = cell.aso.row_over_ref < ASO_THRESHOLD, cell.aso.ref_over_row < ASO_THRESHOLD
-        return {"two-sided": better or worse, "greater": better, "less": worse}[options.alternative]
+        return Pair(mine, theirs, metric, confusions)
 
-    def _seeds_note(self, options: Options) -> None:
-        """One line naming the non-significant row whose W-F1 (else last column) difference needs most seeds."""
-        column = "test/wf1" if "test/wf1" in self.columns else self.columns[-1]
-        needs = [(self.cells[r.name, column].seeds_needed, r.name) for r in self.rows if not r.reference
-                 and not self.cells[r.name, column].dagger and not math.isnan(self.cells[r.name, column].seeds_needed)]
-        if needs:
-            n, name = max(needs)
-            diff = self.cells[name, column].comparison.diff
-            header = self.headers[self.columns.index(column)]
-            self.notes.append(f"Seeds needed: of the rows without †, {name} needs most: {n:.0f} seeds per row for a "
-                              f"t-test to detect its {header} difference of {diff:+.2f} at {POWER:.0%} power and "
-                              f"α = {options.alpha:g} (statsmodels, from the observed spread; every row's is in the CSV).")
+    def _plan(self, column: str, ref: Row, options: Options) -> Plan:
+        """Seeds a t-test needs for the SESOI, from the seed spread pooled over the rows: of their paired
+        differences where rows share seeds with the reference, else of the rows' values (two-sample)."""
+        theirs = ref.values.get(column, {})
+        paired = [np.array([r.values[column][s] - theirs[s] for s in sorted(set(r.values.get(column, {})) & set(theirs))])
+                  for r in self.rows if r is not ref]
+        if sum(len(d) >= 2 for d in paired):
+            return plan(paired, options.settings.sesoi, options.alpha, POWER, paired=True)
+        values = [np.array(list(r.values.get(column, {}).values())) for r in self.rows]
+        return plan(values, options.settings.sesoi, options.alpha, POWER, paired=False)
 
-    def _rule(self, options: Options) -> str:
-        ref = self.reference
+    def _rule(self, options: Options, primary: str | None) -> str:
+        ref, settings, chosen = self.reference, options.settings, TESTS[options.test]
         counts = sorted({c.n for c in self.cells.values()})
         seeds = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
         text = f"Mean ± standard deviation over {seeds} seeds, in percent. Bold: best measured row; underlined: second best."
         if ref is not None:
             family = sum(1 for r in self.rows if not r.reference)
-            side = {"two-sided": "two-sided", "greater": "one-sided (row > reference)",
-                    "less": "one-sided (row < reference)"}[options.alternative]
-            if options.test == "t":
-                tests = {c.comparison.test for c in self.cells.values() if c.comparison is not None}
-                how = {"paired": "paired t-test (the rows share their seeds)", "welch": "Welch's t-test",
-                       "none": "no test where a row has fewer than 2 seeds or no spread"}
-                used = "; ".join(how[t] for t in ("paired", "welch", "none") if t in tests) or "no test"
-                text += f" †: the row differs from {ref.name} at α = {options.alpha:g}, {side}, {used}"
-            elif options.test == "bootstrap":
-                dialogues = sorted({c.bootstrap.n_dialogues for c in self.cells.values() if c.bootstrap})
-                text += (f" †: the row differs from {ref.name} at α = {options.alpha:g}, {side}, by the paired bootstrap "
-                         f"over {'/'.join(map(str, dialogues)) or 'no'} test dialogues ({BOOTSTRAP_RESAMPLES} resamples of "
-                         "whole dialogues, every run of both rows scored on each; the statistic is the difference of "
-                         "the seed means over the seeds both rows share; no † where a run kept no predictions)")
-            else:
-                way = {"two-sided": "in either direction", "greater": "row over reference",
-                       "less": "reference over row"}[options.alternative]
-                text += (f" †: Almost Stochastic Order over seeds (deepsig, {options.aso_iterations} bootstrap "
-                         f"iterations, 95 % confidence) finds ε_min < {ASO_THRESHOLD:g} {way}, the threshold Ulmer et "
-                         f"al. (2022) recommend (0.5 has a high false-positive rate); W-F1 only")
-            if options.holm and family > 1:
-                text += (f", Holm-corrected across the {family} rows of each column" if options.test != "aso" else
-                         f", the confidence Bonferroni-corrected across the {family} rows")
-            text += (". The CSV holds every test whichever drives †: the t-test's p, Cohen's d and 95 % interval, "
-                     "the dialogue bootstrap's p and 95 % interval, ASO's ε_min both ways, and the seeds each row "
-                     "needs.")
+            scope = primary or self.columns[0]
+            outcomes = [self.cells[r.name, scope].outcomes[chosen.name] for r in self.rows
+                        if not r.reference and chosen.name in self.cells[r.name, scope].outcomes]
+            text += f" †: the row differs from {ref.name} {chosen.rule(outcomes, settings, family, options.holm)}."
+            if primary is not None:
+                header = self.headers[self.columns.index(primary)]
+                text += (f" {header} is the primary metric; the other columns are secondary (each corrected within "
+                         "its own column only: read their † as exploratory).")
+                text += (f" Verdict on {header}: better or worse where †; else "
+                         f"{EQUIVALENCE.rule([], settings, family, options.holm)}; else inconclusive.")
+            text += (" The CSV holds every test run (" + ", ".join(t.title for t in computed(options.test))
+                     + "), each cell's verdict and the seeds planned.")
+        if self.plan.df:
+            text += " " + self._plan_words(options)
         if self.published:
             text += (" Published rows (italic) are numbers copied from the CMATH paper: other features, other splits,"
                      " epochs chosen as each row says; no seeds, so they take part in neither the marks nor the tests.")
         return text
 
-    def _more(self, row: Row, column: str) -> dict:
-        """The bootstrap's, ASO's and the power analysis's columns of one cell (ASO computed here if not yet)."""
-        cell = self.cells[row.name, column]
-        b = cell.bootstrap
-        a = self.aso_of(row, column) if not row.reference else None
-        return {"dagger_test": self.options.test, "bootstrap_diff": b.diff if b else math.nan,
-                "bootstrap_p": b.p if b else math.nan, "bootstrap_p_adjusted": cell.bootstrap_p_adjusted,
-                "bootstrap_ci95_low": b.ci_low if b else math.nan, "bootstrap_ci95_high": b.ci_high if b else math.nan,
-                "bootstrap_dialogues": b.n_dialogues if b else math.nan,
-                "aso_eps_min_row_over_ref": a.row_over_ref if a else math.nan,
-                "aso_eps_min_ref_over_row": a.ref_over_row if a else math.nan,
-                "seeds_needed": cell.seeds_needed}
+    def _plan_words(self, options: Options) -> str:
+        p, header = self.plan, self.headers[self.columns.index(self.primary_column(options))]
+        kind = "paired" if p.paired else "two-sample"
+        spread = "of the rows' differences from the reference" if p.paired else "of the rows' values"
+        return (f"Planning: to detect a {header} difference of {options.settings.sesoi:g} (the smallest effect of "
+                f"interest) at {POWER:.0%} power and α = {options.alpha:g}, a {kind} t-test needs {p.seeds:.0f} "
+                f"seeds per row (95 % interval {p.low:.0f}-{p.high:.0f}), from the seed spread {spread} pooled "
+                f"over the table (sd {p.sd:.2f}, {p.df} df); the same for every row.")
 
     def frame(self) -> pd.DataFrame:
         """The long form the CSV holds: one line per row and column, with every statistic."""
         records = []
+        tests = csv_columns()
+        primary = self.primary_column(self.options)
         for row in self.rows:
             for column, header in zip(self.columns, self.headers):
                 cell = self.cells[row.name, column]
-                c = cell.comparison
+                found = cell.statistics()
+                planned = self.plan if column == primary and not row.reference else NO_PLAN
                 records.append({
                     "table": self.key, "dataset": self.dataset, "row": row.name, "source": "measured",
-                    "reference": row.reference, "column": header, "metric": column, "mean": cell.mean,
-                    "std": cell.std, "n": cell.n, "seeds": " ".join(map(str, sorted(row.values.get(column, {})))),
+                    "reference": row.reference, "column": header, "metric": column, "primary": column == primary,
+                    "mean": cell.mean, "std": cell.std, "n": cell.n,
+                    "seeds": " ".join(map(str, sorted(row.values.get(column, {})))),
                     "bold": cell.bold, "underline": cell.underline, "dagger": cell.dagger,
-                    "test": c.test if c else "", "diff": c.diff if c else math.nan, "p": c.p if c else math.nan,
-                    "p_adjusted": cell.p_adjusted, "cohens_d": c.cohens_d if c else math.nan,
-                    "ci95_low": c.ci_low if c else math.nan, "ci95_high": c.ci_high if c else math.nan,
-                    **self._more(row, column),
+                    "dagger_test": self.options.test, "verdict": cell.verdict,
+                    **{c: found.get(c, "" if c in ("test", "d_kind") else math.nan) for c in tests},
+                    "seeds_planned": planned.seeds, "seeds_planned_low": planned.low,
+                    "seeds_planned_high": planned.high,
                     "run_ids": " ".join(row.run_ids[s] for s in sorted(row.values.get(column, {})) if s in row.run_ids)})
         for name, values in self.published:
             for column, header in zip(self.columns, self.headers):
@@ -274,6 +271,9 @@ def _row(runs: Runs, condition: tuple, name: str, columns: list[str], reference:
 def build_tables(runs: Runs, options: Options) -> list[Table]:
     """Every table the runs can fill, per dataset: the paper's (PAPER_TABLES, in its order), the length
     figure's, then one per set of fields the remaining conditions vary, so that every condition shows."""
+    options = dataclasses.replace(options, sesoi=options.sesoi if options.sesoi is not None else
+                                  runs.declared.get("sesoi", SESOI),
+                                  primary=options.primary or runs.declared.get("primary", PRIMARY))
     mode = {True: "always", False: "never"}.get(options.published, options.published)
     published = _published() if mode != "never" else {}
     protocol = published.pop("protocol", {})

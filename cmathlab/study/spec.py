@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from cmathlab.config import PAPER, Config, unknown_field
 from cmathlab.errors import BadInput
+from cmathlab.stats import PRIMARIES
 
 METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far of one of these
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
@@ -153,10 +154,12 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
 
 
 def _report_table(path: str, table: dict) -> dict:
-    """[report]: only `reference`, a table of config fields whose values name the reference condition."""
-    unknown = set(table) - {"reference"}
+    """[report]: `reference` (a table of config fields whose values name the reference condition), `primary` (the
+    metric whose rows are the tested family) and `sesoi` (the smallest effect of interest, in its points)."""
+    unknown = set(table) - {"reference", "primary", "sesoi"}
     if unknown:
-        raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: reference", source=path, field="report")
+        raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: reference, primary, sesoi",
+                       source=path, field="report")
     reference = table.get("reference", {})
     if not isinstance(reference, dict):
         raise BadInput(f"{reference!r} is not a table such as {{ model = \"cmath\", variant = \"full\" }}",
@@ -165,7 +168,19 @@ def _report_table(path: str, table: dict) -> dict:
     for key in reference:
         if key not in fields:
             raise BadInput(unknown_field(key), source=path, field=f"report.reference.{key}")
-    return {"reference": reference} if reference else {}
+    out = {"reference": reference} if reference else {}
+    if "primary" in table:
+        if table["primary"] not in PRIMARIES:
+            raise BadInput(f"{table['primary']!r} is not one of {', '.join(PRIMARIES)}", source=path,
+                           field="report.primary")
+        out["primary"] = table["primary"]
+    if "sesoi" in table:
+        sesoi = table["sesoi"]
+        if isinstance(sesoi, bool) or not isinstance(sesoi, (int, float)) or not 0 < sesoi < 100:
+            raise BadInput(f"{sesoi!r} is not a number of metric points in (0, 100)", source=path,
+                           field="report.sesoi")
+        out["sesoi"] = float(sesoi)
+    return out
 
 
 def taken_defaults(spec: Spec) -> dict[str, list[dict]]:

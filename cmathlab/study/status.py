@@ -93,17 +93,26 @@ def rerun_lines(spec: Spec, part: Part, dataset: str, best: dict) -> list[str]:
             "  or a spec's block: [fixed] " + "; ".join(f"{_key(k)} = {_toml(v)}" for k, v in fixed.items())]
 
 
-def _seeds_line(top: list[dict], label: str) -> str:
-    """How many seeds a t-test needs to tell the best condition from the runner-up (the report's statistics)."""
-    from cmathlab.report.stats import POWER, seeds_needed
+def _seeds_line(top: list[dict], label: str, sesoi: float = 1.0, alpha: float = 0.05) -> str:
+    """The best condition against the runner-up as the report would judge it (the paired t-test, TOST at the
+    smallest effect of interest), and the seeds a t-test needs for that effect at their pooled seed spread."""
+    from cmathlab.stats import POWER, compare, plan, tost, verdict
 
     best, second = top
-    n = seeds_needed(best["seeds"], second["seeds"])
+    row, ref = best["seeds"], second["seeds"]  # seed -> the metric in points
     runner = ", ".join(f"{k}={v}" for k, v in second["values"].items() if best["values"].get(k) != v)
-    if np.isnan(n):
-        return f"seeds needed against the runner-up ({runner}): not estimable yet (fewer than 2 seeds, or no spread)"
-    return (f"seeds needed against the runner-up ({runner}, {100 * (best['mean'] - second['mean']):+.2f} {label}): "
-            f"{n:.0f} per condition for a t-test at {POWER:.0%} power, α = 0.05 (statsmodels, from the observed spread)")
+    c = compare(row, ref)
+    if c.test == "none":
+        return f"against the runner-up ({runner}): no test yet (fewer than 2 seeds, or no spread)"
+    word = verdict(c.p < alpha, 1 if c.diff > 0 else -1, tost(row, ref, sesoi) < alpha)
+    shared = sorted(set(row) & set(ref))
+    samples = [np.array([row[s] - ref[s] for s in shared])] if c.test == "paired" else [
+        np.array(list(row.values())), np.array(list(ref.values()))]
+    p = plan(samples, sesoi, alpha, POWER, paired=c.test == "paired")
+    return (f"against the runner-up ({runner}, {c.diff:+.2f} {label}, {c.test} t-test p = {c.p:.3g}): {word} at "
+            f"a smallest effect of interest of {sesoi:g}; a t-test needs {p.seeds:.0f} seeds per condition "
+            f"(95 % interval {p.low:.0f}-{p.high:.0f}) to detect it at {POWER:.0%} power, α = {alpha:g}, from "
+            f"their seed spread (sd {p.sd:.2f})")
 
 
 def _key(name: str) -> str:
@@ -155,7 +164,8 @@ def study_status(directory: str, console: Console | None = None) -> int:
             continue
         console.print(f"best of {part.name} on {dataset} ({n_conditions} conditions, by mean {label} over seeds): "
                       + ", ".join(f"{k}={v}" for k, v in best["values"].items()))
-        console.print("  " + _seeds_line(conditions(part, dataset, found, metric)[:2], label), markup=False)
+        console.print("  " + _seeds_line(conditions(part, dataset, found, metric)[:2], label,
+                                         spec.report.get("sesoi", 1.0)), markup=False)
         for line in rerun_lines(spec, part, dataset, best):
             console.print(line, soft_wrap=True, markup=False)
     sources = ", ".join(f"{key} = {file}" for key, file in sorted(data_files(spec).items()))
