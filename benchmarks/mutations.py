@@ -48,6 +48,7 @@ class Mutation:
 H, R, T, TR, CK = "tests/test_health.py::", "tests/test_readers.py::", "tests/test_report_tables.py::", \
     "tests/test_train.py::", "tests/test_checkpoint.py::"
 AWAY = "tests/test_store_away.py::"
+ST = "tests/test_stats_trust.py::"
 PICKLE_TESTS = (R + "test_malicious_pickle_never_executes",
                 R + "test_a_pickle_through_any_dangerous_global_is_refused_and_runs_nothing",
                 R + "test_the_unpickler_admits_exactly_containers_numpy_arrays_and_scalars")
@@ -126,6 +127,27 @@ MUTATIONS = [
              "if _power(solver, effect, n, alpha) >= power:",
              "if solver.power(effect, n, alpha) >= power:",
              ("tests/test_stats_trust.py::test_seeds_for_never_grows_as_the_effect_grows",)),
+    Mutation("bootstrap-double-counts", "the bootstrap's test-set part not net of each run's own misses",
+             "cmathlab/stats.py", "v_test = max(0.0, (k * v_mean - v_run) / (k - 1))", "v_test = v_mean",
+             (ST + "test_the_seed_dialogue_bootstrap_matches_a_plain_loop_over_the_same_draws",
+              ST + "test_the_t_test_and_the_bootstrap_hold_alpha_in_every_null_cell")),
+    Mutation("bootstrap-without-test-set", "the bootstrap's variance of the seeds alone",
+             "cmathlab/stats.py", "    v = v_seeds + v_test\n", "    v = v_seeds\n",
+             (ST + "test_the_bootstrap_holds_alpha_where_the_test_set_favours_a_row_and_the_t_test_does_not",)),
+    Mutation("aso-one-side-of-alpha", "two-sided ASO with each direction at 1 - α (twice the stated rate)",
+             "cmathlab/report/significance.py", 'sides = 2 if settings.alternative == "two-sided" else 1', "sides = 1",
+             (ST + "test_aso_is_two_sided_at_alpha_over_both_directions_and_honours_holm_alpha_and_iterations",)),
+    Mutation("welch-on-a-missing-seed", "one missing seed switches the row to Welch's test", "cmathlab/stats.py",
+             "if len(shared) >= 2:", "if len(shared) >= 2 and sorted(row) == sorted(ref):",
+             (ST + "test_a_missing_seed_drops_that_seed_from_the_pairing_instead_of_switching_to_welch",
+              ST + "test_the_t_test_and_the_bootstrap_hold_alpha_in_every_null_cell")),
+    Mutation("tost-always-equivalent", "a row without † called equivalent whatever TOST says",
+             "cmathlab/stats.py", 'return "equivalent" if equivalent else "inconclusive"', 'return "equivalent"',
+             (ST + "test_every_row_gets_a_verdict_shown_beside_its_cells",
+              ST + "test_tost_says_equivalent_for_rows_that_agree_and_not_for_a_shift_of_twice_the_sesoi")),
+    Mutation("cd-blocks-on-seeds", "the CD diagram draws bars where Friedman does not reject",
+             "cmathlab/report/figures.py", "            if result.pvalue >= alpha:", "            if False:",
+             (ST + "test_a_critical_difference_diagram_blocks_on_data_sets_and_ignores_how_seeds_are_numbered",)),
     # ---- nothing lost: a resumed run
     Mutation("resume-loses-order-rng", "a resumed run redraws its data order", "cmathlab/train.py",
              'm.order_rng.bit_generator.state = saved["order_rng"]', "pass",

@@ -52,6 +52,10 @@ def main() -> None:
             for test, rate in rates(["t", "bootstrap"], cell, args.tables, args.seed + 50 + j, settings).items():
                 print(line(cell.describe(), test, "† (null over test sets)", rate, args.tables, band(rate)),
                       flush=True)
+        for j, sd in enumerate((0.01, 0.03, 0.05)):
+            cell = Cell(seed_sd=sd, disjoint=True)
+            rate = rates(["t"], cell, args.tables, args.seed + 55 + j, settings)["t"]
+            print(line(cell.describe(), "t (Welch)", "† (null)", rate, args.tables, band(rate)), flush=True)
         power = Cell(delta=0.03)
         for test, rate in rates(["t", "bootstrap"], power, args.tables, args.seed + 60, settings).items():
             print(line(power.describe(), test, "† (power)", rate, args.tables, ""), flush=True)

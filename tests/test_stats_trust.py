@@ -58,6 +58,12 @@ def test_the_t_test_and_the_bootstrap_hold_alpha_in_every_null_cell(cell):
         assert LOW <= rate <= HIGH, (test, rate)
 
 
+@pytest.mark.parametrize("seed_sd", (0.01, 0.05))
+def test_welchs_test_holds_alpha_where_the_rows_share_no_seed(seed_sd):
+    found = rates(["t", "bootstrap"], Cell(seed_sd=seed_sd, disjoint=True), TABLES, seed=30, settings=FAST)
+    assert LOW <= found["t"] <= HIGH and found["bootstrap"] == 0, found  # the bootstrap pairs or says nothing
+
+
 def test_the_bootstrap_holds_alpha_where_the_test_set_favours_a_row_and_the_t_test_does_not():
     # each dialogue favours one row and costs the other alike, zero on average over test sets: on one test set
     # the seeds agree on a difference that a new test set would not repeat. The t-test over seeds reads it as

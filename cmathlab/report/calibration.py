@@ -28,6 +28,7 @@ class Cell:
     seed_sd: float = 0.015  # a run's skill spread over seeds
     shared: float = 0.5  # share of a seed's noise both rows' runs of that seed have in common
     missing: bool = False  # the row lacks its last seed (a flagged or unfinished run)
+    disjoint: bool = False  # the rows ran other seeds (no pairing: Welch's test; nothing shared)
     delta: float = 0.0  # the row's skill advantage (0: the null)
     shift: float = 0.0  # added to each of the row's per-seed values (metric points): a difference known exactly
     profile: float = 0.0  # sd of the per-dialogue edge of one row over the other
@@ -38,6 +39,7 @@ class Cell:
     def describe(self) -> str:
         parts = [f"seed sd {self.seed_sd:g}", "noise shared" if self.shared else "noise unshared"]
         parts += ["one seed missing"] if self.missing else []
+        parts += ["no seed in common"] if self.disjoint else []
         parts += [f"row better by {self.delta:g} skill"] if self.delta else []
         parts += [f"row shifted by {self.shift:g} points"] if self.shift else []
         parts += [f"dialogue profile sd {self.profile:g}"] if self.profile else []
@@ -62,8 +64,8 @@ def simulate(rng: np.random.Generator, cell: Cell, metric: str = "wf1"):
     common = rng.normal(0, 1, cell.seeds)
     rows = {}
     for name, mu, sign in (("row", cell.skill + cell.delta, 0.5), ("ref", cell.skill, -0.5)):
-        noise = cell.seed_sd * (math.sqrt(cell.shared) * common + math.sqrt(1 - cell.shared)
-                                * rng.normal(0, 1, cell.seeds))
+        shared = 0.0 if cell.disjoint else cell.shared
+        noise = cell.seed_sd * (math.sqrt(shared) * common + math.sqrt(1 - shared) * rng.normal(0, 1, cell.seeds))
         p = np.clip(mu + noise[:, None] + (difficulty + sign * edge)[dialogue], 0.02, 0.98)  # (seeds, utterances)
         right = rng.random(p.shape) < p
         other = (labels + rng.integers(1, k, p.shape)) % k
@@ -73,8 +75,11 @@ def simulate(rng: np.random.Generator, cell: Cell, metric: str = "wf1"):
             cell.seeds, cell.dialogues, k, k).astype(float)
         rows[name] = confusions
     seeds = {"row": list(range(cell.seeds - (1 if cell.missing else 0))), "ref": list(range(cell.seeds))}
-    values = {name: {s: float(metric_of_confusion(rows[name][s].sum(0), metric)) + (cell.shift if name == "row" else 0)
-                     for s in seeds[name]} for name in rows}
+    label = {"row": 1000 if cell.disjoint else 0, "ref": 0}  # seed labels: the same runs, other names
+    values = {name: {label[name] + s: float(metric_of_confusion(rows[name][s].sum(0), metric))
+                     + (cell.shift if name == "row" else 0) for s in seeds[name]} for name in rows}
+    if cell.disjoint:
+        return values, None  # nothing to pair
     shared = sorted(set(seeds["row"]) & set(seeds["ref"]))
     return values, (rows["row"][shared], rows["ref"][shared])
 
