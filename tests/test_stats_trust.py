@@ -158,16 +158,22 @@ def _table(test: str, holm: bool = True, **options) -> Table:
 def test_aso_is_two_sided_at_alpha_over_both_directions_and_honours_holm_alpha_and_iterations(monkeypatch):
     seen = []
 
+    seeds = []
+
     def spy(row, ref, confidence=0.95, iterations=200, seed=0):
         seen.append((confidence, iterations))
+        seeds.append(seed)
         return stats.Aso(0.5, 0.05)  # the reference dominates
 
     monkeypatch.setattr(stats, "aso", spy)
     table = _table("aso")
     assert seen == [(1 - 0.05 / 4, 20)] * 2  # two sides x two rows, Bonferroni; W-F1 only
+    assert len(set(seeds)) == 2  # deepsig's bootstrap seeded by each cell's numbers, not one seed for all
     assert "0.9875 confidence" in table.rule and "20 bootstrap iterations" in table.rule
     assert table.cells["w/o MR", "test/wf1"].dagger and table.cells["w/o MR", "test/wf1"].verdict == "worse"
     assert not table.cells["w/o MR", "test/acc"].dagger  # ASO runs on the primary column only
+    seen.clear()
+    assert _table("aso") and seeds[2:] == seeds[:2]  # and the same numbers, the same seeds: a rerun is identical
     seen.clear()
     plain = _table("aso", holm=False, alpha=0.1)
     assert seen == [(1 - 0.1 / 2, 20)] * 2 and "0.95 confidence" in plain.rule and "Bonferroni" not in plain.rule
