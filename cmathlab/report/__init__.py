@@ -92,7 +92,9 @@ def _statistics(options: Options) -> str:
     """The report's statistical choices, once at the top (each table's rule repeats what applied to it)."""
     from cmathlab.report.significance import TESTS
 
-    return (f"Statistics: † by {TESTS[options.test].title} at α = {options.alpha:g} ({options.alternative}"
+    chosen = TESTS[options.test]
+    how = "paired on the seeds both rows ran" if chosen.pairs else "the two rows' seeds as two samples"
+    return (f"Statistics: † by {chosen.title} ({how}) at α = {options.alpha:g} ({options.alternative}"
             f"{', Holm across each column' if options.holm else ', no Holm correction'}); primary metric "
             f"{options.primary}; smallest effect of interest (SESOI) {options.settings.sesoi:g} point(s): a row "
             "without † is 'equivalent' only where TOST shows its difference within it, else 'inconclusive'.")

@@ -55,6 +55,7 @@ class Test:
     equivalence = False  # True: TOST's kind, which says "the same", not "different"
     always = False  # computed for the CSV whichever test draws the † (it costs little)
     primary_only = False  # run on the table's primary column only (it costs seconds a cell)
+    pairs = True  # compares seed k of the row with seed k of the reference (False: two samples of seeds)
     columns: tuple[str, ...] = ()
     adjusted = ""  # the CSV column of its Holm-adjusted p ("" where it has no p-value)
 
@@ -131,6 +132,7 @@ class AlmostStochasticOrder(Test):
     name = "aso"
     title = "Almost Stochastic Order"
     primary_only = True
+    pairs = False
     columns = ("aso_eps_min_row_over_ref", "aso_eps_min_ref_over_row", "aso_confidence")
 
     def confidence(self, settings: Settings, family: int) -> float:
