@@ -92,7 +92,7 @@ def test_tost_declares_equivalence_at_most_alpha_of_the_time_at_a_true_differenc
 
 def test_the_seed_dialogue_bootstrap_matches_a_plain_loop_over_the_same_draws():
     rng = np.random.default_rng(1)
-    seeds, dialogues, resamples = 4, 25, 300
+    seeds, dialogues, resamples = 4, 25, 120
     row = [predictions(rng, dialogues, 0.55 + 0.03 * s) for s in range(seeds)]
     ref = [predictions(rng, dialogues, 0.5 + 0.02 * s) for s in range(seeds)]
     names = [f"d{d}" for d in range(dialogues)]
