@@ -1,5 +1,5 @@
 """The statistics behind the report's marks, each computed by its field's library where one exists: the t-test
-over seeds (scipy), TOST equivalence (statsmodels), Holm (statsmodels), Almost Stochastic Order (deepsig), seeds
+over seeds (scipy), TOST equivalence (statsmodels), Holm (checked against statsmodels), Almost Stochastic Order (deepsig), seeds
 for a planned t-test (statsmodels' power solver), and the seeds × test-dialogues bootstrap (numpy; no library
 bootstraps a crossed design). `report/significance.py` wraps each as one test class; this module knows no table,
 so a study's status and a report read the same numbers.
@@ -100,14 +100,17 @@ def verdict(different: bool, direction: int, equivalent: bool) -> str:
 
 
 def holm(pvalues: list[float]) -> list[float]:
-    """Holm's step-down adjustment of one family's p-values, with statsmodels (NaN stays NaN, out of the family)."""
-    from statsmodels.stats.multitest import multipletests
-
+    """Holm's step-down adjustment of one family's p-values (NaN stays NaN, out of the family). Written out, and
+    tested equal to statsmodels' `multipletests(method="holm")`: statsmodels 0.15 runs `gc.collect()` on every
+    Holm call, 0.24 s each beside the report's heap, 10 of the demo report's 23 s."""
     index = [i for i, p in enumerate(pvalues) if not math.isnan(p)]
     adjusted = list(pvalues)
     if index:
-        for i, p in zip(index, multipletests([pvalues[i] for i in index], method="holm")[1]):
-            adjusted[i] = float(p)
+        p = np.array([pvalues[i] for i in index], float)
+        order = np.argsort(p, kind="stable")
+        stepped = np.minimum(1.0, np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1)))
+        for position, value in zip(order, stepped):
+            adjusted[index[position]] = float(value)
     return adjusted
 
 

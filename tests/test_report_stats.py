@@ -67,3 +67,14 @@ def test_holm_steps_down_and_keeps_order():
     assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])  # capped at 1, monotone
     adjusted = holm([0.03, math.nan, 0.01])  # NaN is outside the family of 2
     assert adjusted[0] == pytest.approx(0.03) and math.isnan(adjusted[1]) and adjusted[2] == pytest.approx(0.02)
+
+
+def test_holm_equals_statsmodels_on_random_families():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(0)
+    for m in (1, 2, 3, 5, 9):
+        for _ in range(20):
+            p = rng.uniform(0, 0.2, m) ** rng.uniform(0.5, 2)
+            p[rng.integers(0, m)] = p[0]  # ties too
+            assert holm(p.tolist()) == pytest.approx(multipletests(p, method="holm")[1].tolist())
