@@ -330,3 +330,33 @@ def test_a_baseline_trained_with_its_authors_settings_is_a_row_of_the_overall_ta
                 for s in range(3) for m in ("cmath", "dialoguegcn", "mmgcn")])
     overall = next(t for t in build_tables(_load(monkeypatch, raw), Options()) if t.key == "overall-meld")
     assert {r.name for r in overall.rows} == {"CMATH", "DialogueGCN (early fusion)", "MMGCN"}
+
+
+def test_the_published_protocol_table_takes_each_runs_best_test_epoch_and_no_other_table_reads_it(monkeypatch):
+    from cmathlab.report import runs as runs_module
+    from cmathlab.report.tables import Options, build_tables
+
+    raw = _raw([("a", 0, 0.50, {"model": "bigru"}), ("b", 1, 0.52, {"model": "bigru"}),
+                ("c", 0, 0.60, {}), ("d", 1, 0.61, {})])
+    histories = {"a": [0.41, 0.55, 0.50], "b": [0.53, 0.52, 0.52], "c": [0.58, 0.60, 0.66], "d": [0.61, 0.61, 0.60]}
+    read = []
+
+    def history(self, run, key):
+        read.append((run["run_id"], key))
+        return list(enumerate(histories[run["run_id"]], start=1))
+
+    monkeypatch.setattr(runs_module.Runs, "history", history)
+    plain = build_tables(_load(monkeypatch, raw), Options(published=False))
+    assert read == [] and not any(t.key.startswith("protocol-") for t in plain)
+    tables = build_tables(_load(monkeypatch, raw), Options(published=False, published_protocol=True))
+    (gap,) = [t for t in tables if t.key == "protocol-meld"]
+    bigru = next(r for r in gap.rows if r.condition[0] == "bigru" or "BiGRU" in r.name)
+    assert bigru.values["protocol/test_selected_wf1"] == pytest.approx({0: 55.0, 1: 53.0})  # each run's maximum
+    assert bigru.values["protocol/test_selected_epoch"] == {0: 2.0, 1: 1.0}  # at the epoch the history records
+    assert bigru.values["protocol/gap"] == pytest.approx({0: 5.0, 1: 1.0})
+    assert bigru.values["protocol/best_seed_test_selected"] == pytest.approx({0: 55.0})
+    assert not any(c.dagger or c.bold for c in gap.cells.values())  # it ranks and tests nothing
+    assert "nothing is chosen by it" in gap.rule
+    # the main tables are the same numbers with or without it
+    for before, after in zip(plain, [t for t in tables if not t.key.startswith("protocol-")]):
+        assert before.frame().drop(columns=["run_ids"]).equals(after.frame().drop(columns=["run_ids"]))

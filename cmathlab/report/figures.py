@@ -184,7 +184,7 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
 
     kinds: dict[str, list[Table]] = {}
     for table in tables:
-        if "test/wf1" in table.columns and not table.key.startswith(("lengths-", "condition-")):
+        if table.ranked and "test/wf1" in table.columns and not table.key.startswith(("lengths-", "condition-")):
             kinds.setdefault(table.key.rsplit("-", 1)[0], []).append(table)
     figures = []
 

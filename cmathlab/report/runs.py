@@ -132,6 +132,14 @@ class Runs:
             cache[run["run_id"]] = load_artifact(run, "predictions.json")
         return cache[run["run_id"]]
 
+    def history(self, run: pd.Series, key: str) -> list[tuple[int, float]]:
+        """One metric of a run per epoch, (epoch, value) in epoch order, from MLflow's metric history."""
+        from mlflow.tracking import MlflowClient
+
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.setdefault(run["tracking_uri"], MlflowClient(tracking_uri=run["tracking_uri"]))
+        return sorted((int(m.step), float(m.value)) for m in client.get_metric_history(run["run_id"], key))
+
     def seeds_of(self, condition: tuple) -> pd.DataFrame:
         """The runs of one condition, one per seed, sorted by seed."""
         return self.frame[self.frame["condition"].map(lambda c: c == condition)].sort_values("seed")
