@@ -223,6 +223,12 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
 
 def load_artifact(run: pd.Series, name: str):
     """One artifact of a run: JSON files parsed, .npy files as arrays, None when absent."""
+    from urllib.parse import unquote, urlparse
+
+    uri = urlparse(str(run.get("artifact_uri", "")))
+    if uri.scheme == "file":  # the default local store: read the file where it lies (MLflow's download copies it
+        local = os.path.join(unquote(uri.path), name)  # first, 35 ms a run: 2.5 of the demo report's 14 s)
+        return _read(local) if os.path.exists(local) else None
     import mlflow
 
     mlflow.set_tracking_uri(run["tracking_uri"])
@@ -231,9 +237,11 @@ def load_artifact(run: pd.Series, name: str):
             path = mlflow.artifacts.download_artifacts(run_id=run["run_id"], artifact_path=name, dst_path=tmp)
         except Exception:  # noqa: BLE001 - a run without this artifact
             return None
-        if not os.path.exists(path):
-            return None
-        if name.endswith(".npy"):
-            return np.load(path, allow_pickle=False)
-        with open(path) as handle:
-            return json.load(handle)
+        return _read(path) if os.path.exists(path) else None
+
+
+def _read(path: str):
+    if path.endswith(".npy"):
+        return np.load(path, allow_pickle=False)
+    with open(path) as handle:
+        return json.load(handle)

@@ -167,7 +167,7 @@ class AlmostStochasticOrder(Test):
         return (f"by Almost Stochastic Order over seeds (deepsig, {settings.aso_iterations} bootstrap iterations): "
                 f"ε_min < {stats.ASO_THRESHOLD:g} {way} {level:.4g} confidence ({corrected}); the threshold Ulmer "
                 "et al. (2022) recommend (0.5 has a high false-positive rate); computed on the primary column only. "
-                "ASO is no α-level test: on simulated null tables of 5 seeds its † fell on 0.07-0.11 of them "
+                "ASO is no α-level test: on simulated null tables of 5 seeds its † fell on 0.08-0.11 of them "
                 "(BENCHMARKS section 14), so read it as a ranking, not a promise of α")
 
 
