@@ -96,7 +96,7 @@ def _statistics(options: Options) -> str:
     how = "paired on the seeds both rows ran" if chosen.pairs else "the two rows' seeds as two samples"
     return (f"Statistics: † by {chosen.title} ({how}) at α = {options.alpha:g} ({options.alternative}"
             f"{', Holm across each column' if options.holm else ', no Holm correction'}); primary metric "
-            f"{options.primary}; smallest effect of interest (SESOI) {options.settings.sesoi:g} point(s): a row "
+            f"{ {'wf1': 'W-F1', 'acc': 'ACC'}.get(options.primary, options.primary)}; smallest effect of interest (SESOI) {options.settings.sesoi:g} point(s): a row "
             "without † is 'equivalent' only where TOST shows its difference within it, else 'inconclusive'.")
 
 

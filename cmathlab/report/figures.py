@@ -186,7 +186,7 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
     for table in tables:
         if table.ranked and "test/wf1" in table.columns and not table.key.startswith(("lengths-", "condition-")):
             kinds.setdefault(table.key.rsplit("-", 1)[0], []).append(table)
-    figures = []
+    figures, few = [], {}
 
     def note(text: str) -> None:
         if notes is not None:
@@ -200,9 +200,7 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
                                              if r.name in names} for t in group}
         frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)].dropna()
         if len(frame) < RANK_BLOCKS:
-            note(f"No critical-difference diagram of the {kind} rows: {len(frame)} data set(s); its blocks are data "
-                 f"sets (Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs "
-                 f"{RANK_BLOCKS} or more")
+            few.setdefault(len(frame), []).append(kind)
             continue
         from autorank import autorank, plot_stats  # seconds to import: only where a diagram may be drawn
 
@@ -221,4 +219,8 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
                              f"{len(frame)} data sets (1 is best); Friedman test p = {result.pvalue:.3g} < α = "
                              f"{alpha:g}; Nemenyi's critical difference CD = {result.cd:.2f}: rows joined by a bar "
                              "are not found to differ (autorank, Demšar 2006)."))
+    for count, names in sorted(few.items()):
+        note(f"No critical-difference diagram of the {', '.join(names)} rows: {count} data set(s); its blocks are "
+             f"data sets (Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs "
+             f"{RANK_BLOCKS} or more")
     return figures
