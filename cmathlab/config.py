@@ -163,12 +163,12 @@ class Config:
     @classmethod
     def for_dataset(cls, dataset: str, recipe: str | None = None, **overrides) -> Config:
         """The paper's settings for `dataset` (OTHER's for a dataset the paper has not), then the recipe's
-        (RECIPE_SETTINGS for this dataset, then RECIPES), then the model's authors' (its `settings`), then
-        `overrides` (None values are ignored). `NAME.FIELD` overrides set model NAME's own fields: those of
+        (RECIPE_SETTINGS for this dataset, then RECIPES), then the model's authors' (its `settings`), then, with
+        `MODEL.as_released = true`, its released code's (`released`), then `overrides` (None values are ignored). `NAME.FIELD` overrides set model NAME's own fields: those of
         the run's model are kept, those of another model are checked against it and dropped (a spec may fix
         several models' fields and grid over the models)."""
         from cmathlab.model import registry
-        from cmathlab.model.protocol import settings_for
+        from cmathlab.model.protocol import released_for, settings_for
 
         recipe = recipe or cls.recipe
         if recipe not in RECIPES:
@@ -193,8 +193,12 @@ class Config:
             value = declared[name].check(value, key)
             if namespace == model:
                 options[name] = value
+        released = {}
+        if options.get("as_released"):  # the released code's preset: under every value given explicitly
+            own_released, released = released_for(model_cls, dataset)
+            options = {**own_released, **options}
         values = {**dataset_settings(dataset), **RECIPE_SETTINGS.get(recipe, {}).get(dataset, {}), **RECIPES[recipe],
-                  **settings_for(model_cls, dataset), "dataset": dataset, "recipe": recipe, **plain,
+                  **settings_for(model_cls, dataset), **released, "dataset": dataset, "recipe": recipe, **plain,
                   "options": tuple(sorted(options.items()))}
         return cls(**values)
 

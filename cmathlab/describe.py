@@ -82,3 +82,27 @@ def print_models(names: list[str], console: Console) -> None:
             console.print(f"  variant {c.variant!r}: {c.what}")
         for dataset, values in (getattr(cls, "settings", {}) or {}).items():
             console.print(f"  its authors' settings on {dataset}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+        released = getattr(cls, "released", ())
+        if released:
+            console.print(f"  as released ({name}.as_released = true): {cls.released_code}, where it departs from "
+                          "the paper reading above")
+            table = Table()
+            for col in ("field", "paper reading (iemocap / meld)", "released (iemocap / meld)", "authors' code"):
+                table.add_column(col, overflow="fold")
+            own = {f.name: f for f in fields}
+            for r in released:
+                if r.field in own:
+                    reading = [own[r.field].default_for(d) for d in ("iemocap", "meld")]
+                else:
+                    from cmathlab.config import Config
+
+                    reading = [Config.for_dataset(d, model=name).to_dict()[r.field] for d in ("iemocap", "meld")]
+                shown = [r.for_dataset(d) for d in ("iemocap", "meld")]
+                table.add_row(f"{name}.{r.field}" if r.field in own else r.field, " / ".join(map(str, reading)),
+                              " / ".join("(as read)" if v is None else str(v) for v in shown), r.source)
+            console.print(table)
+            console.print("  as released or not, the harness's protocol: the epoch chosen on validation (the released "
+                          "code picks it on test: `report --published-protocol` shows that gap), a validation fifth "
+                          "of the training dialogues held out, early stopping on its patience, a fresh batch order "
+                          "every epoch (the released graph models re-seed every epoch), and padding that never "
+                          "changes an output (some released RNNs run unpacked over it)", soft_wrap=True)

@@ -38,7 +38,11 @@ Where the released code and the paper disagree (the paper is followed by default
 - Dropout is the code's (the paper gives none): `rec_dropout` on every new g, q, e inside the recurrence,
   the run's dropout + 0.15 on the emotion states (BiModel.dropout_rec) and the run's dropout before eq. 10.
 - Sizes and run settings are the code's current defaults (the paper defers them to a supplement): IEMOCAP
-  D_g = D_p = 500, D_e = D_h = 300 (2020; 150/150/100/100 when the paper came out), MELD 150/150/100/100.
+  D_g = D_p = 500, D_e = D_h = 300 (2020; 150/150/100/100 when the paper came out), MELD 150/150/100/100; any
+  other corpus takes MELD's sizes and run settings (one script's choices, not a mix).
+- What the code feeds: IEMOCAP text alone (train_IEMOCAP.py:68-69), MELD text + audio and no visual
+  (train_MELD.py:78; its pickle has none), raw features. `dialoguernn.as_released = true` runs it so, with the
+  code's biased 'general2' emotion attention (`cmathlab models dialoguernn` cites each line).
 Unchecked against the paper's text (not readable where this was written): the equation numbers (arXiv v4),
 that its emotion attention has no bias, its listener paragraph's inputs, and its ablation table. The released
 code's BiModel(att2=True) gives the same log-probabilities as this model with emotion_attention_bias=true (checked
@@ -52,7 +56,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cmathlab.errors import BadInput
-from cmathlab.model.protocol import Component, Field, Model, Output, masked_cross_entropy
+from cmathlab.model.protocol import AS_RELEASED, Component, Field, Model, Output, Released, masked_cross_entropy
 
 # train_IEMOCAP.py's loss_weights: 1 / each class's share of IEMOCAP's training utterances (hap, sad, neu, ang,
 # exc, fru, the harness's IEMOCAP order); train_MELD.py's are all 1.
@@ -171,20 +175,32 @@ class DialogueRNN(Model):
         Field("emotion_attention", True, "DialogueRNN+Att, eqs. 13-14: the paper's multimodal result", paper=True),
         Field("listener_state", False, "eq. 6 (listeners keep their state): the paper finds eq. 7 no better; "
               "train_*.py --active-listener defaults off", paper=False),
-        Field("d_g", 500, "global state size D_g: train_IEMOCAP.py / train_MELD.py", per_dataset={"meld": 150},
-              low=1),
-        Field("d_p", 500, "party state size D_p: train_IEMOCAP.py / train_MELD.py", per_dataset={"meld": 150},
-              low=1),
-        Field("d_e", 300, "emotion state size D_e: train_IEMOCAP.py / train_MELD.py", per_dataset={"meld": 100},
-              low=1),
-        Field("d_h", 300, "eq. 9's l_t size per direction D_h: train_IEMOCAP.py / train_MELD.py",
-              per_dataset={"meld": 100}, low=1),
+        # another corpus takes MELD's sizes, as it takes MELD's run settings ("*" below): one script's choices
+        Field("d_g", 150, "global state size D_g: train_IEMOCAP.py 500, train_MELD.py (and any other corpus) 150",
+              per_dataset={"iemocap": 500}, low=1),
+        Field("d_p", 150, "party state size D_p: train_IEMOCAP.py 500, train_MELD.py (and any other corpus) 150",
+              per_dataset={"iemocap": 500}, low=1),
+        Field("d_e", 100, "emotion state size D_e: train_IEMOCAP.py 300, train_MELD.py (and any other corpus) 100",
+              per_dataset={"iemocap": 300}, low=1),
+        Field("d_h", 100, "eq. 9's l_t size per direction D_h: train_IEMOCAP.py 300, train_MELD.py (and any other "
+              "corpus) 100", per_dataset={"iemocap": 300}, low=1),
         Field("rec_dropout", 0.1, "dropout on every new g, q, e in the recurrence: --rec-dropout / rec_dropout",
               low=0.0, high=0.9),
         Field("emotion_attention_bias", False, "eq. 13 has none; True is the code's MatchingAttention 'general2'",
               paper=False),
         Field("class_weight", False, "1 / class frequency as train_IEMOCAP.py (--class-weight on); MELD's off",
               per_dataset={"iemocap": True}),
+        AS_RELEASED,
+    )
+    # what conv-emotion's DialogueRNN/ ran where it departs from the paper reading (everything else above is
+    # already the scripts' value); not reproduced: the epoch picked on test (IEMOCAP: the lowest test loss)
+    released_code = "declare-lab/conv-emotion@6128ca2 DialogueRNN/"
+    released = (
+        Released("emotion_attention_bias", True, "model.py:35-36,214 (MatchingAttention 'general2', a Linear with "
+                 "bias; no tanh in DialogueRNN's 'general2', model.py:60-66)"),
+        Released("modalities", {"iemocap": "t", "meld": "ta"}, "train_IEMOCAP.py:68-69 (the t+a+v line commented "
+                 "out; D_m = 100); train_MELD.py:78,127,149 (text + audio; the MELD pickle has no visual)"),
+        Released("standardize", False, "dataloader.py:22-24,85-86 (the pickle's arrays as they are)"),
     )
     components = (
         Component("party state", "no party GRU (eqs. 5-7): eq. 1 reads u_t alone and eq. 8 reads u_t + c_t"),

@@ -31,8 +31,11 @@ Where the released code and the paper disagree (the paper by default; the code's
   `focal_gamma`), alpha-weighted by its hard-coded inverse class priors on IEMOCAP only (`--class_weight` in
   run_train_ie.sh; `focal_alpha`). As in the code, (1 - p_t)^gamma is not differentiated through.
 - Not fields (the code's behaviour cannot be kept batch-independent): the code runs the speaker RNN unpacked over
-  zero-padded per-speaker sequences (its backward direction reads the padding), and its graph for one modality
-  raises; here both are masked/general.
+  zero-padded per-speaker sequences (its backward direction reads the padding), and so its text context GRU over
+  the padded batch (model.py:1129-1132), and its graph for one modality raises; here all are masked/general.
+- `mmdfn.as_released = true`: GRUs, the focal loss (alpha on IEMOCAP only), all three modalities, raw (not
+  z-scored) features, as the scripts ran; which point of their test-set grid gave the published numbers is not in
+  the repository, so the settings are the argparse defaults (`cmathlab models mmdfn` cites each line).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.errors import BadInput
 from cmathlab.model.mmgcn import angular  # the graph edge weight MM-DFN takes from MMGCN (the same 0.99999)
-from cmathlab.model.protocol import Component, Field, Model, Output, masked_cross_entropy
+from cmathlab.model.protocol import AS_RELEASED, Component, Field, Model, Output, Released, masked_cross_entropy
 
 # run_train_erc.py: the inverse class priors the code's focal loss takes as alpha with --class_weight
 CODE_CLASS_PRIORS = {
@@ -203,6 +206,20 @@ class MMDFN(Model):
         Field("focal_gamma", 0.5, "code: --gamma 0.5 (used only with loss = focal)", low=0.0, high=10.0),
         Field("focal_alpha", False, "code: --class_weight on IEMOCAP only: the focal loss weighs classes by "
               "its hard-coded inverse priors (used only with loss = focal)", per_dataset={"iemocap": True}),
+        AS_RELEASED,
+    )
+    # what zerohd4869/MM-DFN ran where it departs from the paper reading; not reproduced: the epoch picked on
+    # test and the early stop on test (run_train_erc.py:613-615,636-638), the grid of settings searched on test
+    # (script/run_train_*.sh; which grid point gave the published numbers is not in the repository), a re-seed
+    # every epoch (run_train_erc.py:164), the text and speaker GRUs run unpacked over padding (model.py:1129-1150)
+    released_code = "zerohd4869/MM-DFN@da97036"
+    released = (
+        Released("rnn", "gru", "code/model.py:866,868 (nn.GRU under base_model 'LSTM'; the nn.LSTM line commented "
+                 "out at :867)"),
+        Released("loss", "focal", "code/run_train_erc.py:320,504-506 (--loss FocalLoss, gamma 0.5; alpha = inverse "
+                 "priors with --class_weight, which only the IEMOCAP script passes)"),
+        Released("modalities", "tav", "script/run_train_ie.sh:45-52, run_train_me.sh:46-52 (--modals 'avl')"),
+        Released("standardize", False, "code/dataloader.py:20-22,49-51 (the pickle's arrays as they are)"),
     )
     components = (
         Component("speaker embedding", "each node is its context embedding alone (no speaker BiRNN term)"),

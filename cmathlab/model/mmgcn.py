@@ -37,6 +37,10 @@ whether the speaker embedding goes to every modality or to the text alone (`spea
 layer is GCNII's single-weight form or the code's concatenated `variant=True` (`gcn`); the paper's gamma and
 layer count; a hidden layer in the classifier. MM_GCN's modules that its forward never uses (a_fc, v_fc, l_fc,
 feature_fc, final_fc, modal and per-modality speaker embeddings) are left out.
+`mmgcn.as_released = true`: 64 layers (model.py:1007 builds them whatever --Deep_GCN_nlayers says), train.py's
+loss (IEMOCAP: NLL with inverse-frequency weights; MELD: its focal loss, gamma 2.5), all three modalities, raw (not
+z-scored) features; `cmathlab models mmgcn` cites each line. Not reproduced: the text LSTM run unpacked over
+padding (model.py:1095), the epoch picked on test, a re-seed every epoch.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.errors import BadInput
-from cmathlab.model.protocol import Field, Model, Output, masked_cross_entropy
+from cmathlab.model.protocol import AS_RELEASED, Field, Model, Output, Released, masked_cross_entropy
 
 # train.py: IEMOCAP's class frequencies (happy, sad, neutral, angry, excited, frustrated), weights 1 / freq
 IEMOCAP_FREQUENCIES = (0.086747, 0.144406, 0.227883, 0.160585, 0.127711, 0.252668)
@@ -166,6 +170,18 @@ class MMGCN(Model):
         Field("loss", "ce", "'ce': cross-entropy (the harness's, and the paper's as recalled); 'code': train.py's "
               "(IEMOCAP: fixed inverse-frequency class weights; others: its focal loss, gamma 2.5)",
               choices=("ce", "code")),
+        AS_RELEASED,
+    )
+    # what hujingwen6666/MMGCN ran where it departs from the paper reading; not reproduced: the epoch picked on
+    # test, a re-seed every epoch (train.py:169), the text LSTM run unpacked over padding (model.py:1095)
+    released_code = "hujingwen6666/MMGCN@85732d9"
+    released = (
+        Released("layers", 64, "model.py:1007 (MM_GCN(..., nlayers=64): --Deep_GCN_nlayers reaches only the "
+                 "DeepGCN branch, model.py:996-1003)"),
+        Released("loss", "code", "train.py:441-461 (IEMOCAP: NLLLoss with 1/frequency weights; MELD: FocalLoss); "
+                 "model.py:13-48 (gamma 2.5, alpha 1)"),
+        Released("modalities", "tav", "run.sh:1,3 (--modals=avl on both)"),
+        Released("standardize", False, "dataloader.py:19-21,49-51 (the pickle's arrays as they are)"),
     )
     # run.sh: the authors' two commands (Adam; no clipping, warm-up or averaging in train.py)
     settings = {

@@ -39,6 +39,32 @@ RUN_FIELDS = frozenset({"lr", "batch_size", "dropout", "weight_decay", "grad_cli
                         "epochs", "dim", "schedule", "distill_warmup"})
 
 
+# What a model's released-code preset may set besides its own fields: the run fields, and how the authors fed
+# their data (raw or z-scored inputs, which modalities)
+PRESET_FIELDS = RUN_FIELDS | {"standardize", "modalities"}
+
+
+@dataclass(frozen=True)
+class Released:
+    """One choice of a model's released code where it departs from the paper reading: a field (the model's own,
+    or one of PRESET_FIELDS) and its value, for every dataset or per dataset ("*": any other), with the file and
+    line of the authors' code it comes from. `MODEL.as_released = true` applies them all."""
+
+    field: str
+    value: Any  # one value, or a dict dataset -> value
+    source: str  # the authors' file:line (in the model's `released_code`)
+
+    def for_dataset(self, dataset: str):
+        """The value on `dataset`, or None where the released code has none for it."""
+        if isinstance(self.value, dict):
+            return self.value.get(dataset, self.value.get("*"))
+        return self.value
+
+
+AS_RELEASED = Field("as_released", False, "the released code's choices over the paper reading: the model's "
+                    "`released` preset (`cmathlab models NAME` lists each with the authors' file and line)")
+
+
 @dataclass(frozen=True)
 class Component:
     """A part of a model that `variant = "w/o NAME"` switches off."""
@@ -81,6 +107,8 @@ class Model(nn.Module):
     components: ClassVar[tuple[Component, ...]] = ()
     terms: ClassVar[Mapping[str, Term]] = {"ce_x": Term()}
     settings: ClassVar[Mapping[str, Mapping[str, Any]]] = {}  # dataset ("*": any other) -> run fields
+    released: ClassVar[tuple[Released, ...]] = ()  # the released code's departures (with AS_RELEASED in `fields`)
+    released_code: ClassVar[str] = ""  # the repository and commit `released` cites
     fusable: ClassVar[bool] = False  # several seeds may train as one vmapped model (needs `cfg` on the instance)
     samples_noise: ClassVar[bool] = False  # forward takes noise (B, n, dim) drawn from the run's own stream
     past_only: ClassVar[bool] = False  # its paper defines it over past utterances only (tested)
@@ -106,6 +134,17 @@ def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, mask: torch
     if weight is None:
         return (losses * real).sum() / real.sum()
     return (losses * real).sum() / (weight[labels.clamp(min=0)] * real).sum()
+
+
+def released_for(cls: type, dataset: str) -> tuple[dict, dict]:
+    """The released code's choices on `dataset`: (the model's own fields, the run fields), each name -> value."""
+    own = {f.name for f in getattr(cls, "fields", ())}
+    mine, run = {}, {}
+    for r in getattr(cls, "released", ()):
+        value = r.for_dataset(dataset)
+        if value is not None:
+            (mine if r.field in own else run)[r.field] = value
+    return mine, run
 
 
 def settings_for(cls: type, dataset: str) -> dict:

@@ -25,6 +25,16 @@ def value(condition: tuple, name: str):
     return condition[CONDITION.index(name)]
 
 
+def released(condition: tuple) -> bool:
+    """Whether the condition's model ran as its authors' released code (`MODEL.as_released = true`)."""
+    return "as_released=True" in str(value(condition, "options")).split(", ")
+
+
+def model_name(condition: tuple) -> str:
+    """A table row's name for the condition's model: its title, marked when it ran as released."""
+    return MODEL_NAMES[value(condition, "model")] + (" (as released)" if released(condition) else "")
+
+
 class _ModelNames(dict):
     def __missing__(self, model: str) -> str:  # each model's `title`, from its class (model/registry.py)
         from cmathlab.model.registry import title
@@ -74,7 +84,7 @@ def _component_order(model: str, variant: str) -> int:
 PAPER_TABLES = (
     # a model's own fields (`options`) go with the model: two settings of them are two rows
     TableSpec("overall", ("model", "options"), "Overall performance on {ds} (Table {n}); per-class columns are F1",
-              lambda c, ref: MODEL_NAMES[value(c, "model")], lambda c, ref: (ref, value(c, "model")),
+              lambda c, ref: model_name(c), lambda c, ref: (ref, value(c, "model"), released(c)),
               per_class=True, published="overall"),
     TableSpec("components", ("variant",), "Ablation of {model}'s components on {ds} (Table 4)",
               lambda c, ref: f"{MODEL_NAMES[value(c, 'model')]} (full)" if ref else value(c, "variant"),

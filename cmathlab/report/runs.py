@@ -111,18 +111,21 @@ class Runs:
         return [c for c in conditions if c == ref or _differs_only_in(ref, self._at_defaults(dataset, c, ref), axes)]
 
     def _at_defaults(self, dataset: str, condition: tuple, ref: tuple) -> tuple:
-        """`condition` with each run field that both it and `ref` hold at their own model's default set to ref's."""
-        from cmathlab.model.protocol import RUN_FIELDS
+        """`condition` with each run field (and `standardize`, `modalities`) that both it and `ref` hold at their own
+        model's default set to ref's: a model trained as its authors' settings or released code say sits beside
+        the reference in the overall table."""
+        from cmathlab.model.protocol import PRESET_FIELDS
 
-        def defaults(c):
+        def defaults(c):  # a model's defaults, its released code's where the run asked for them (as_released)
             values = dict(zip(CONDITION, c))
+            released = {f"{values['model']}.as_released": True} if paper.released(c) else {}
             try:
-                return Config.for_dataset(dataset, model=values["model"], recipe=values["recipe"]).to_dict()
+                return Config.for_dataset(dataset, model=values["model"], recipe=values["recipe"], **released).to_dict()
             except BadInput:  # a model this installation cannot import: nothing is its default
                 return {}
 
         mine, theirs = defaults(condition), defaults(ref)
-        return tuple(r if name in RUN_FIELDS and name in mine and name in theirs and x == mine[name]
+        return tuple(r if name in PRESET_FIELDS and name in mine and name in theirs and x == mine[name]
                      and r == theirs[name] else x for name, x, r in zip(CONDITION, condition, ref))
 
     def predictions(self, run: pd.Series) -> dict | None:

@@ -400,7 +400,7 @@ def protocol_table(runs: Runs, dataset: str, ref: tuple, options: Options, publi
         if chosen:
             luckiest = max(chosen, key=chosen.get)
             values["protocol/best_seed_test_selected"] = {luckiest: chosen[luckiest]}
-            rows.append(Row(MODEL_NAMES[_field(condition, "model")], values, False, condition, run_ids))
+            rows.append(Row(paper.model_name(condition), values, False, condition, run_ids))
     if not rows:
         return None
     table = Table(key=f"protocol-{dataset}", title=f"The published protocol on {DATASET_NAMES[dataset]}: each "
@@ -440,7 +440,7 @@ def length_table(runs: Runs, dataset: str, ref: tuple, options: Options) -> Tabl
                     y = np.concatenate([p["label"] for p in chosen])
                     pred = np.concatenate([p["pred"] for p in chosen])
                     values[column][int(run["seed"])] = 100 * float(f1_score(y, pred, average="weighted"))
-        rows.append(Row(MODEL_NAMES[_field(condition, "model")], values, condition == ref, condition))
+        rows.append(Row(paper.model_name(condition), values, condition == ref, condition))
     counts = _bucket_counts(runs, runs.seeds_of(ref).iloc[0], buckets)
     headers = [f"{n}: {k} dialogues" for n, k in zip(names, counts)]
     table = Table(key=f"lengths-{dataset}", title=f"W-F1 by conversation length on {DATASET_NAMES[dataset]} (Figure 5)",

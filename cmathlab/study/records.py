@@ -59,13 +59,29 @@ def options_column(raw: pd.DataFrame) -> pd.Series:
     order ("" for a model without fields, and for every run recorded before models had their own)."""
     columns = [c for c in raw.columns if c.startswith("params.") and "." in c.removeprefix("params.")]
     models = raw.get("params.model", pd.Series("cmath", index=raw.index)).fillna("cmath")
+    datasets = raw.get("params.dataset", pd.Series("", index=raw.index)).fillna("")
 
     def of(i) -> str:
         prefix = f"params.{models[i]}."
         found = {c.removeprefix(prefix): raw.at[i, c] for c in columns if c.startswith(prefix)}
-        return ", ".join(f"{k}={v}" for k, v in sorted(found.items()) if isinstance(v, str))
+        found = {k: v for k, v in found.items() if isinstance(v, str)}
+        if found:  # a field the model gained after the run: its default, which keeps what the run did
+            found = {**_own_defaults(models[i], datasets[i]), **found}
+        return ", ".join(f"{k}={v}" for k, v in sorted(found.items()))
 
     return pd.Series([of(i) for i in raw.index], index=raw.index, dtype=object)
+
+
+def _own_defaults(model: str, dataset: str) -> dict[str, str]:
+    """A model's own fields at their defaults on `dataset`, as MLflow writes params (nothing for a model this
+    installation cannot import)."""
+    from cmathlab.model import registry
+
+    try:
+        fields = getattr(registry.resolve(model), "fields", ())
+    except BadInput:
+        return {}
+    return {f.name: str(f.default_for(dataset)) for f in fields}
 
 
 def typed_options(model: str, params: dict, typed_by: str | None = None) -> dict:
