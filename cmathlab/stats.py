@@ -1,7 +1,7 @@
 """The statistics behind the report's marks, each computed by its field's library where one exists: the t-test
-over seeds (scipy), TOST equivalence (statsmodels), Holm (checked against statsmodels), Almost Stochastic Order (deepsig), seeds
-for a planned t-test (statsmodels' power solver), and the seeds × test-dialogues bootstrap (numpy; no library
-bootstraps a crossed design). `report/significance.py` wraps each as one test class; this module knows no table,
+over seeds (scipy), TOST equivalence (statsmodels), Holm (checked against statsmodels), Almost Stochastic Order
+(deepsig), seeds for a planned t-test (statsmodels' power solver), and the seeds × test-dialogues bootstrap (numpy;
+no library bootstraps a crossed design). `report/significance.py` wraps each as one test class; this module knows no table,
 so a study's status and a report read the same numbers.
 
 Two rows are paired on the seeds both ran (the seed fixes the initialisation and the data order, so the pairs

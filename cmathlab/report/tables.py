@@ -179,8 +179,8 @@ class Table:
         """Seeds a t-test needs for the SESOI, from the seed spread pooled over the rows: of their paired
         differences where rows share seeds with the reference, else of the rows' values (two-sample)."""
         theirs = ref.values.get(column, {})
-        paired = [np.array([r.values[column][s] - theirs[s] for s in sorted(set(r.values.get(column, {})) & set(theirs))])
-                  for r in self.rows if r is not ref]
+        mine = [r.values.get(column, {}) for r in self.rows if r is not ref]
+        paired = [np.array([m[s] - theirs[s] for s in sorted(set(m) & set(theirs))]) for m in mine]
         if sum(len(d) >= 2 for d in paired):
             return plan(paired, options.settings.sesoi, options.alpha, POWER, paired=True)
         values = [np.array(list(r.values.get(column, {}).values())) for r in self.rows]
