@@ -69,13 +69,14 @@ def compare(row: dict[int, float], ref: dict[int, float], alternative: str = "tw
 
 def tost(row: dict[int, float], ref: dict[int, float], sesoi: float) -> float:
     """The p-value of TOST (Schuirmann 1987; Lakens 2017) that |row - reference| < `sesoi`, with statsmodels:
-    paired on the shared seeds like `compare`, Welch's where they share fewer than two. NaN where `compare` has
-    no test (a spread of zero makes either t infinite)."""
+    paired on the shared seeds like `compare`, Welch's where they share fewer than two. Without any spread the
+    difference is known exactly: p 0 inside the bounds, 1 outside; NaN with fewer than two seeds a row."""
     from statsmodels.stats.weightstats import ttost_ind, ttost_paired
 
     c = compare(row, ref)
-    if c.test == "none":
-        return math.nan
+    if c.test == "none":  # no spread: a difference known exactly, inside the bounds or not; too few seeds: no test
+        exact = c.paired >= 2 or (len(row) >= 2 and len(ref) >= 2)
+        return (0.0 if abs(c.diff) < sesoi else 1.0) if exact and math.isfinite(c.diff) else math.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if c.test == "paired":

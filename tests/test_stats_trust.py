@@ -238,6 +238,9 @@ def test_tost_says_equivalent_for_rows_that_agree_and_not_for_a_shift_of_twice_t
     far = {s: v + 2.0 for s, v in close.items()}
     assert stats.tost(close, ref, 1.0) < 0.05 < stats.tost(far, ref, 1.0)
     assert stats.verdict(False, 0, stats.tost(close, ref, 1.0) < 0.05) == "equivalent"
+    assert stats.tost(ref, ref, 1.0) == 0.0 and stats.tost(far, far, 1.0) == 0.0  # a row identical to the reference
+    assert stats.tost({s: v + 2.0 for s, v in ref.items()}, ref, 1.0) == 1.0  # every seed exactly 2 points apart
+    assert math.isnan(stats.tost({0: 60.0}, ref, 1.0))  # one seed: no test
     assert stats.verdict(False, 0, False) == "inconclusive" and stats.verdict(True, -1, False) == "worse"
 
 
