@@ -97,6 +97,7 @@ class Table:
     options: Options = field(default_factory=Options)
     plan: Plan = NO_PLAN  # seeds a t-test needs for the SESOI on the primary column
     ranked: bool = True  # bold / underline the best two rows (False: a table that ranks nothing)
+    confusions: dict = field(default_factory=dict, repr=False)  # (row, reference, seeds) -> per-dialogue counts
 
     @property
     def reference(self) -> Row | None:
@@ -162,16 +163,19 @@ class Table:
         elif metric not in ("acc", "wf1"):
             metric = None
 
-        def confusions():
-            seeds = sorted(set(mine) & set(theirs))
-            runs = [row.predictions.get(s) for s in seeds] + [ref.predictions.get(s) for s in seeds]
-            if len(seeds) < 2 or not self.labels or any(r is None for r in runs):
-                return None
-            dialogues = sorted(set.intersection(*(set(r) for r in runs)))
-            if len(dialogues) < 2:
-                return None
-            stacked = np.stack([dialogue_confusions(r, dialogues, len(self.labels)) for r in runs])
-            return stacked[:len(seeds)], stacked[len(seeds):]
+        def confusions():  # every metric column of a row reads the same runs: counted once per pair of rows
+            seeds = tuple(sorted(set(mine) & set(theirs)))
+            key = (row.name, ref.name, seeds)
+            if key not in self.confusions:
+                runs = [row.predictions.get(s) for s in seeds] + [ref.predictions.get(s) for s in seeds]
+                found = None
+                if len(seeds) >= 2 and self.labels and all(r is not None for r in runs):
+                    dialogues = sorted(set.intersection(*(set(r) for r in runs)))
+                    if len(dialogues) >= 2:
+                        stacked = np.stack([dialogue_confusions(r, dialogues, len(self.labels)) for r in runs])
+                        found = stacked[:len(seeds)], stacked[len(seeds):]
+                self.confusions[key] = found
+            return self.confusions[key]
 
         return Pair(mine, theirs, metric, confusions)
 
