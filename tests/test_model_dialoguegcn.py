@@ -17,7 +17,7 @@ from model_helpers import model_config, one_thread, row  # noqa: F401  (one_thre
 DIMS = {"t": 12, "a": 7, "v": 9}
 SMALL = {"hidden": 8, "graph_hidden": 6, "num_bases": 3}
 CODE = {"encoder": "lstm", "encoder_layers": 2, "edge_attention": "code", "normalise": "none", "self_loop": "code",
-        "activation": "none", "nodal_attention": "code", "max_seq_len": 12}
+        "activation": "none", "nodal_attention": "code", "max_seq_len": 12, "root_init": "pyg"}
 
 
 def config(dataset="iemocap", modalities="tav", variant="full", dropout=0.3, **opts):
