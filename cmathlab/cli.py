@@ -32,13 +32,16 @@ class _Parser(argparse.ArgumentParser):
 def _defaults_epilog() -> str:
     from cmathlab.config import PAPER, RECIPE_SETTINGS, Config
 
-    # the paper's per-dataset fields, then any field a recipe sets for one dataset (IEMOCAP's detach_teacher)
+    # the paper's per-dataset fields, then any field the recipe sets for one dataset (IEMOCAP's lr and batch size,
+    # the default model's detach_teacher)
+    model = Config.model
     fields = list(dict.fromkeys([*PAPER["iemocap"], *(k for per in RECIPE_SETTINGS.values()
-                                                      for values in per.values() for k in values)]))
+                                                      for values in per.values() for k in values),
+                                 *(f"{model}.{f.name}" for f in Config().model_class.fields if f.ours)]))
 
     def row(name, recipe):
-        config = Config.for_dataset(name, recipe=recipe)
-        return f"  {name:8} " + ", ".join(f"{k} {getattr(config, k)}" for k in fields)
+        config = Config.for_dataset(name, recipe=recipe).to_dict()
+        return f"  {name:8} " + ", ".join(f"{k} {config[k]}" for k in fields)
 
     lines = ["defaults per dataset (the cmathlab recipe; `--recipe paper` keeps the paper's Section 5.3):"]
     lines += [row(name, "cmathlab") for name in PAPER]
@@ -512,11 +515,11 @@ def cmd_demo(args) -> int:
 
 def cmd_config(args) -> int:
     from cmathlab import describe
-    from cmathlab.config import FIELDS, unknown_field
+    from cmathlab.config import MOVED, field
 
     for name in args.fields:
-        if name not in FIELDS:
-            raise BadInput(unknown_field(name))
+        field(name)  # a run field, MODEL.FIELD or a flat name of CMATH's: else one line saying so
+    args.fields = [MOVED.get(name, name) for name in args.fields]
     recipe = args.recipe or "cmathlab"
     if args.diff and args.markdown:
         print(describe.departures_markdown(args.diff, recipe))

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from cmathlab.datasets import DATASETS
 from cmathlab.datasets import settings as dataset_settings
 from cmathlab.errors import BadInput
-from cmathlab.fields import Field, fields_of, knob
+from cmathlab.fields import NOT_IN_PAPER, Field, fields_of, knob
 
 SILENT = "not in the paper"  # a `source` of "": the paper's recipe keeps cmathlab's earlier choice
 NONE_53 = "Section 5.3 names none"  # a training aid the paper does not use: its value is "off"
@@ -82,53 +82,10 @@ class Config:
                          measured="diary: Issue 10")
 
     # -- where the default replaces one of the paper's equations
-    context: str = knob("gru", "a BiGRU (d/2 units each way) reads the dialogue: the self-attention used no "
-                               "context on MELD's dev set", choices=("attention", "gru", "attention+gru"),
-                        paper="attention", source="eq. 11", replaces="eq. 11's self-attention over the dialogue",
-                        since=AFTER, measured="diary: Session 6")
-    context_reads: str = knob("all", "the context reader reads the mean of every modality's utterance vectors "
-                                     "(own: the central modality's); with one modality the same run",
-                              choices=("own", "all"), paper="own", source="eq. 11",
-                              replaces="eq. 11's input, the central modality alone", since=AFTER,
-                              measured="diary: Session 8")
-    positions: bool = knob(False, "no sinusoids in eq. 8: the GRU reads the order itself", paper=True,
-                           source="eqs. 6-8", replaces="eqs. 6-7's sinusoidal positions added in eq. 8",
-                           since=AFTER, measured="diary: Session 7")
-    attention_bias: str = knob("alibi", "heads biased by utterance distance (slopes 1/4..1/256): the paper's "
-                                        "attention sees absolute positions only", choices=("none", "alibi", "learned"),
-                               paper="none", source="eqs. 9-11", replaces="eqs. 9-11's attention scores",
-                               since=AFTER, measured="diary: Session 4")
 
     # -- decisions the paper leaves open
-    heads: int = knob(4, "every d the paper tries (100..600) divides by 4", low=1)
     dropout: float = knob(0.5, "the paper gives none; 0.5 beat 0.3 on validation on every corpus tried", low=0,
                           below=1, paper=0.1, measured="diary: Session 11")
-    ffn_mult: int = knob(2, "FFN hidden = 2d keeps d=500 models small on tiny data", low=1)
-    kernel_t: int = knob(1, "k_m of eqs. 1-2 (odd keeps n): each sentence embedding encoded alone, a wider conv "
-                            "overfits them", low=1, odd=True, paper=3, measured="diary: Issue 10")
-    kernel_a: int = knob(1, "each utterance's audio alone, as text's; the context reader sees neighbours",
-                         low=1, odd=True, paper=3, measured="diary: Session 9")
-    kernel_v: int = knob(1, "as for audio", low=1, odd=True, paper=3, measured="diary: Session 9")
-    norm: str = knob("post", "normalise after each residual, as eqs. 9-11 write it; pre normalises inputs (probe)",
-                     choices=("post", "pre"), source="eqs. 9-11", since=AFTER)
-    cma_layers: int = knob(1, "CMA-Transformers stacked per modality: one, as the paper draws; two lost on "
-                              "validation", low=1, source="Figure 2", since=AFTER,
-                           measured="diary: Session 5")
-    speaker_init: str = knob("zero", "eq. 5's V_s starts at 0 and is learned; nn.Embedding's N(0, 1) adds a random "
-                                     "rms-1 vector per speaker", choices=("normal", "zero"), paper="normal",
-                             since=AFTER, measured="diary: Session 7")
-    gate: str = knob("softmax", "eq. 12: per-dimension softmax over streams; sigmoid gates each stream alone",
-                     choices=("softmax", "sigmoid"))
-    sigma: str = knob("softplus", "eq. 15 must give sigma > 0; softplus is smoother than exp",
-                      choices=("softplus", "exp"))
-    sigma_init: float = knob(0.1, "sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise", above=0)
-    sample_at_eval: bool = knob(False, "eq. 17 samples in training; evaluation uses mu_x, deterministic")
-    detach_teacher: bool = knob(True, "eqs. 18/23's teachers are targets, as in distillation; IEMOCAP's learn: "
-                                      "held fixed, its validation curve swung", ours={"iemocap": False},
-                                measured="diary: Session 10")
-    modality_ce: bool = knob(True, "eq. 22's per-modality CE stays in every variant, also w/o HD", source="eq. 22")
-    reduction: str = knob("element", "eqs. 3/18: mean squared error per element keeps terms on CE's scale",
-                          choices=("element", "utterance"))
     weight_decay: float = knob(0.0, "plain Adam, as the paper names it", low=0, source="Section 5.3")
     grad_clip: float = knob(1.0, "max gradient norm per model (0 = off): one bad batch cannot wreck the weights",
                             low=0, paper=0.0, source=NONE_53, measured="diary: Issue 10")
@@ -152,10 +109,6 @@ class Config:
         if not mods or set(mods) - set("tav") or len(set(mods)) != len(mods):
             _bad("modalities", mods, "a non-empty subset of t, a, v such as 'ta'")
         object.__setattr__(self, "modalities", "".join(m for m in "tav" if m in mods))
-        if self.dim % self.heads:
-            _bad("heads", self.heads, f"a divisor of dim={self.dim}")
-        if "gru" in self.context and self.dim % 2:
-            _bad("dim", self.dim, f"an even number: context={self.context!r} gives each direction of its GRU d/2 units")
         check = getattr(self.model_class, "check_config", None)
         if check is not None:
             check(self)
@@ -173,7 +126,7 @@ class Config:
         recipe = recipe or cls.recipe
         if recipe not in RECIPES:
             _bad("recipe", recipe, f"one of {', '.join(RECIPES)}")
-        overrides = {k: v for k, v in overrides.items() if v is not None}
+        overrides = {MOVED.get(k, k): v for k, v in overrides.items() if v is not None}
         own = {k: v for k, v in overrides.items() if "." in k}
         plain = {k: v for k, v in overrides.items() if "." not in k}
         unknown = set(plain) - {f.name for f in dataclasses.fields(cls)}
@@ -197,6 +150,7 @@ class Config:
         if options.get("as_released"):  # the released code's preset: under every value given explicitly
             own_released, released = released_for(model_cls, dataset)
             options = {**own_released, **options}
+        options = {**recipe_values(getattr(model_cls, "fields", ()), recipe, dataset), **options}
         values = {**dataset_settings(dataset), **RECIPE_SETTINGS.get(recipe, {}).get(dataset, {}), **RECIPES[recipe],
                   **settings_for(model_cls, dataset), **released, "dataset": dataset, "recipe": recipe, **plain,
                   "options": tuple(sorted(options.items()))}
@@ -227,13 +181,14 @@ class Config:
             if len(variants) == 1:
                 _bad("variant", self.variant, f"'full': {self.model} has no switchable components")
             _bad("variant", self.variant, f"one of {', '.join(variants)} ({self.model}'s components)")
-        for term, t in getattr(cls, "terms", {}).items():  # a loss term's weight and switch are run fields
-            for name, kinds, what in ((t.weight, (int, float), "number"), (t.switch, (bool,), "true/false")):
-                if name is not None and (name not in FIELDS or type(FIELDS[name].default) not in kinds):
-                    raise BadInput(f"model {self.model!r}: loss term {term!r} is weighted or kept by {name!r}, "
-                                   f"which is not a {what} config field", field="model")
         given = dict(self.options)
         declared = {f.name: f for f in getattr(cls, "fields", ())}
+        for term, t in getattr(cls, "terms", {}).items():  # a loss term's weight and switch: its model's or a run field
+            for name, kinds, what in ((t.weight, (int, float), "number"), (t.switch, (bool,), "true/false")):
+                known = declared.get(name) or FIELDS.get(name)
+                if name is not None and (known is None or type(known.default) not in kinds):
+                    raise BadInput(f"model {self.model!r}: loss term {term!r} is weighted or kept by {name!r}, "
+                                   f"which is not a {what} field of the model or the run", field="model")
         for name in given:
             if name not in declared:
                 raise BadInput(unknown_option(self.model, name, declared))
@@ -247,7 +202,13 @@ class Config:
         return next((c for c in getattr(self.model_class, "components", ()) if c.variant == self.variant), None)
 
     def keeps(self, name: str) -> bool:
-        """Whether the model's component `name` is on in this run (`variant` is not "w/o NAME")."""
+        """Whether the model's component `name` is on in this run (`variant` is not "w/o NAME"); a name the model
+        does not declare among its `components` is refused (a typo would otherwise train the full model)."""
+        declared = [c.name for c in getattr(self.model_class, "components", ())]
+        if name not in declared:
+            listed = ", ".join(declared) or "none"
+            raise BadInput(f"model {self.model!r} asks whether it keeps component {name!r}, which it does not "
+                           f"declare; its components: {listed}", field="variant")
         return self.variant != f"w/o {name}"
 
     @property
@@ -270,8 +231,13 @@ class Config:
             dropped = set()
         ramp = 1.0 if epoch is None or not self.distill_warmup else min(1.0, (epoch - 1) / self.distill_warmup)
         terms = getattr(self.model_class, "terms", {"ce_x": Term()})
-        return {name: (float(getattr(self, t.weight)) if t.weight else 1.0) * (ramp if t.ramped else 1.0)
-                for name, t in terms.items() if name not in dropped and (t.switch is None or getattr(self, t.switch))}
+        own = dict(self.options)
+
+        def value(name):  # the model's own field of that name, else the run's
+            return own[name] if name in own else getattr(self, name)
+
+        return {name: (float(value(t.weight)) if t.weight else 1.0) * (ramp if t.ramped else 1.0)
+                for name, t in terms.items() if name not in dropped and (t.switch is None or value(t.switch))}
 
 
 FIELDS: dict[str, Field] = fields_of(Config)
@@ -289,6 +255,32 @@ for _name, _f in FIELDS.items():
 # What a run recorded before a field existed ran with: reading an old record, a missing field means this
 # value (the behaviour of that code, which the paper recipe keeps), never the new default.
 BEFORE = {name: f.paper for name, f in FIELDS.items() if f.since}
+# The fields that were flat `Config` fields until issue 44 and are CMATH's own since (`cmath.FIELD`): a spec, a
+# `--set` or a tracked run that names one flat means CMATH's (another model ignores it, as it did).
+MOVED = {name: f"cmath.{name}" for name in (
+    "context", "context_reads", "positions", "attention_bias", "heads", "ffn_mult", "kernel_t", "kernel_a",
+    "kernel_v", "norm", "cma_layers", "speaker_init", "gate", "sigma", "sigma_init", "sample_at_eval",
+    "detach_teacher", "modality_ce", "reduction")}
+
+
+def recipe_values(fields, recipe: str, dataset: str) -> dict:
+    """A model's own fields as `recipe` sets them on `dataset`: "paper" every field at the value its paper
+    gives (where it gives one and it differs from the default), "cmathlab" each field's `ours` for the dataset."""
+    if recipe == "paper":
+        return {f.name: f.paper for f in fields if f.paper != NOT_IN_PAPER and f.paper != f.default_for(dataset)}
+    return {f.name: f.ours[dataset] for f in fields if dataset in f.ours}
+
+
+def upgraded(params: dict) -> dict:
+    """A tracked run's params as today's fields name them: a flat field that moved into CMATH (`MOVED`) becomes
+    `cmath.FIELD` (a record from before issue 44 logged every field of `Config`, its own model's or not)."""
+    out = dict(params)
+    for flat, dotted in MOVED.items():
+        if flat in out:
+            out.setdefault(dotted, out.pop(flat))
+    return out
+
+
 # Section 5.3's settings per dataset, from the dataset table
 PAPER = {name: dict(d.settings) for name, d in DATASETS.items()}
 
@@ -305,14 +297,26 @@ def departures(base: str = "paper", recipe: str = "cmathlab") -> dict[str, dict[
             if k != "recipe" and any(a[d][k] != b[d][k] for d in PAPER)}
 
 
-def field_reasons() -> dict[str, str]:
-    """Each field's one-line reason (its metadata)."""
-    return {name: f.reason for name, f in FIELDS.items()}
+def field(name: str) -> Field:
+    """The `Field` a name means: a run field, a model's own (`MODEL.FIELD`), or one of CMATH's by its flat
+    name from before issue 44 (`MOVED`); BadInput for none of those."""
+    from cmathlab.model import registry
+
+    name = MOVED.get(name, name)
+    if name in FIELDS:
+        return FIELDS[name]
+    model, _, own = name.rpartition(".")
+    if not model:
+        raise BadInput(unknown_field(name))
+    declared = {f.name: f for f in getattr(registry.resolve(model), "fields", ())}
+    if own not in declared:
+        raise BadInput(unknown_option(model, own, declared))
+    return declared[own]
 
 
 def paper_says(name: str) -> str:
     """Where the paper gives field `name`'s value, and which equation a departure from it replaces."""
-    f = FIELDS[name]
+    f = field(name)
     where = f.source or f"{SILENT}: cmathlab's earlier choice"
     return f"{where}; ours replaces {f.replaces}" if f.replaces else where
 
@@ -323,7 +327,7 @@ def allowed_values(name: str) -> str:
                "options": "the model's own fields, written MODEL.FIELD (`cmathlab models`)",
                "model": "a name of `cmathlab models` | package.module:Class",
                "variant": "full | w/o X for a component X of the model (`cmathlab models`)"}
-    return special.get(name) or FIELDS[name].allowed()
+    return special.get(name) or field(name).allowed()
 
 
 def unknown_option(model: str, name: str, declared: dict) -> str:
@@ -357,7 +361,7 @@ def parse_sets(items: list[str]) -> dict:
         name, text = name.strip(), text.strip()
         if not sep or not name or not text:
             raise BadInput(f"{item!r} is not FIELD=VALUE", field="--set")
-        if name not in names and "." not in name:  # MODEL.FIELD is checked against that model's fields
+        if name not in names and name not in MOVED and "." not in name:  # MODEL.FIELD is checked against that model's fields
             raise BadInput(unknown_field(name), field="--set")
         if name == "options":
             raise BadInput("a model's own fields are set one by one, as MODEL.FIELD=VALUE", field="--set")

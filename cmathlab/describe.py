@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from cmathlab.config import FIELDS, PAPER, RECIPES, Config, allowed_values, departures, paper_says
+from cmathlab.config import PAPER, RECIPES, Config, allowed_values, departures, field, paper_says
 from cmathlab.errors import BadInput
 
 
@@ -20,19 +20,22 @@ def _pair(values: tuple) -> str:
 
 
 def config_table(recipe: str, fields: list[str]) -> Table:
-    """Every field (or `fields`): its default per dataset under `recipe`, the paper's value and where the paper
-    gives it, what it accepts, why."""
+    """Every field of a run of the default model, CMATH (the run's, then its own as `cmath.FIELD`), or `fields`:
+    its default per dataset under `recipe`, the paper's value and where the paper gives it, what it accepts, why."""
     if recipe not in RECIPES:
         raise BadInput(f"{recipe!r} is not one of {', '.join(RECIPES)}", field="--recipe")
-    defaults = {d: Config.for_dataset(d, recipe=recipe) for d in PAPER}
-    paper = {d: Config.for_dataset(d, recipe="paper") for d in PAPER}
+    defaults = {d: Config.for_dataset(d, recipe=recipe).to_dict() for d in PAPER}
+    paper = {d: Config.for_dataset(d, recipe="paper").to_dict() for d in PAPER}
     table = Table(title=f"config fields (recipe {recipe}); set with --set FIELD=VALUE or in a spec's \\[fixed]")
     for col in ("field", *(f"{d} default" for d in PAPER), "paper", "allowed", "why"):
         table.add_column(col, overflow="fold")
-    for name in fields or FIELDS:
-        papers = dict.fromkeys(shown(getattr(paper[d], name)) for d in PAPER)
-        table.add_row(name, *(shown(getattr(defaults[d], name)) for d in PAPER),
-                      f"{' / '.join(papers)} ({paper_says(name)})", allowed_values(name), FIELDS[name].reason)
+    for name in fields or [*defaults["iemocap"], "options"]:
+        if name == "options":  # not a value: the model's own fields, listed above as MODEL.FIELD
+            table.add_row(name, *("" for _ in PAPER), "", allowed_values(name), field(name).reason)
+            continue
+        papers = dict.fromkeys(shown(paper[d][name]) for d in PAPER)
+        table.add_row(name, *(shown(defaults[d][name]) for d in PAPER),
+                      f"{' / '.join(papers)} ({paper_says(name)})", allowed_values(name), field(name).reason)
     return table
 
 
@@ -45,15 +48,15 @@ def departures_table(base: str, recipe: str, fields: list[str]) -> Table:
         table.add_column(col, overflow="fold")
     for name, per in diff.items():
         if not fields or name in fields:
-            table.add_row(name, _pair(per["iemocap"]), _pair(per["meld"]), paper_says(name), FIELDS[name].reason,
-                          FIELDS[name].measured)
+            table.add_row(name, _pair(per["iemocap"]), _pair(per["meld"]), paper_says(name), field(name).reason,
+                          field(name).measured)
     return table
 
 
 def departures_markdown(base: str, recipe: str) -> str:
     """`config --diff BASE --markdown` (the README's table): one row per field, values per dataset `base → recipe`."""
     lines = [f"| field | IEMOCAP, {base} → {recipe} | MELD | the paper | why |", "|---|---|---|---|---|"]
-    lines += [f"| `{name}` | {_pair(per['iemocap'])} | {_pair(per['meld'])} | {paper_says(name)} | {FIELDS[name].reason} |"
+    lines += [f"| `{name}` | {_pair(per['iemocap'])} | {_pair(per['meld'])} | {paper_says(name)} | {field(name).reason} |"
               for name, per in departures(base, recipe).items()]
     return "\n".join(lines)
 

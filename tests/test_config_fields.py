@@ -6,10 +6,14 @@ import dataclasses
 import pytest
 
 from cmathlab.cli import main
-from cmathlab.config import BEFORE, FIELDS, PAPER, RECIPE_SETTINGS, RECIPES, Config, paper_says
+from cmathlab.config import BEFORE, FIELDS, MOVED, PAPER, RECIPE_SETTINGS, RECIPES, Config, field, paper_says
 from cmathlab.datasets import DATASETS
 from cmathlab.errors import BadInput
 from cmathlab.fields import Field
+from cmathlab.model.cmath import CMATH
+
+# a run of the default model has the run's fields and CMATH's own, as `cmath.FIELD`
+ALL = {**FIELDS, **{f"cmath.{f.name}": f for f in CMATH.fields}}
 
 
 def _outside(f: Field):
@@ -23,12 +27,12 @@ def _outside(f: Field):
     return None
 
 
-BOUNDED = [name for name, f in FIELDS.items() if _outside(f) is not None]
+BOUNDED = [name for name, f in ALL.items() if _outside(f) is not None]
 
 
 @pytest.mark.parametrize("name", BOUNDED)
 def test_a_value_outside_a_fields_range_is_refused_naming_the_field_and_its_range(name):
-    f = FIELDS[name]
+    f = ALL[name]
     value = _outside(f)
     with pytest.raises(BadInput) as caught:
         Config.for_dataset("meld", **{name: value})
@@ -39,19 +43,19 @@ def test_ranges_read_as_a_reader_would_write_them():
     assert FIELDS["dropout"].allowed() == "a number in [0, 1)"
     assert FIELDS["val_fraction"].allowed() == "a number in (0, 1)"
     assert FIELDS["lr"].allowed() == "a positive number"
-    assert FIELDS["kernel_t"].allowed() == "an odd positive integer"
+    assert field("cmath.kernel_t").allowed() == "an odd positive integer" and field("kernel_t") is field("cmath.kernel_t")
     assert FIELDS["bucket"].allowed() == "a non-negative integer"
     assert Field("k", 2, "why", low=1, high=12).allowed() == "an integer in [1, 12]"
-    with pytest.raises(BadInput, match="field kernel_a: 2 is not an odd positive integer"):
-        Config.for_dataset("iemocap", kernel_a=2)
+    with pytest.raises(BadInput, match="field cmath.kernel_a: 2 is not an odd positive integer"):
+        Config.for_dataset("iemocap", kernel_a=2)  # a flat name from before issue 44 means CMATH's
     with pytest.raises(BadInput, match="field schedule: 'linear' is not one of constant | cosine"):
         Config.for_dataset("iemocap", schedule="linear")
 
 
 def test_every_field_carries_a_reason_and_every_departure_says_where_it_was_measured():
     assert set(FIELDS) == {f.name for f in dataclasses.fields(Config)}
-    for name, f in FIELDS.items():
-        assert f.reason and f.name == name
+    for name, f in ALL.items():
+        assert f.reason and f.name == name.removeprefix("cmath.")
         if (f.paper != f.default or f.ours) and name != "recipe":
             assert f.measured, f"{name} departs from the paper without saying where that was measured"
         if f.replaces:
@@ -60,33 +64,38 @@ def test_every_field_carries_a_reason_and_every_departure_says_where_it_was_meas
 
 def test_the_paper_recipe_is_every_fields_paper_value_over_section_5_3():
     for dataset in DATASETS:
-        paper = Config.for_dataset(dataset, recipe="paper")
-        for name, f in FIELDS.items():
+        paper = Config.for_dataset(dataset, recipe="paper").to_dict()
+        for name, f in ALL.items():
             if name in PAPER[dataset]:
-                assert getattr(paper, name) == PAPER[dataset][name]  # Section 5.3's per-dataset settings
+                assert paper[name] == PAPER[dataset][name]  # Section 5.3's per-dataset settings
             elif name not in ("dataset", "options"):
-                assert getattr(paper, name) == f.paper, name
+                assert paper[name] == f.paper, name
     assert "recipe" not in RECIPES["paper"] and RECIPES["cmathlab"] == {}
 
 
 def test_the_cmathlab_recipe_is_the_defaults_and_each_fields_per_dataset_values():
-    assert RECIPE_SETTINGS == {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4, "detach_teacher": False}}}
-    meld, iemocap = Config.for_dataset("meld"), Config.for_dataset("iemocap")
-    for name, f in FIELDS.items():
+    assert RECIPE_SETTINGS == {"cmathlab": {"iemocap": {"lr": 3e-4, "batch_size": 4}}}
+    assert {f.name: f.ours for f in CMATH.fields if f.ours} == {"detach_teacher": {"iemocap": False}}
+    meld, iemocap = Config.for_dataset("meld").to_dict(), Config.for_dataset("iemocap").to_dict()
+    for name, f in ALL.items():
         if name not in PAPER["meld"] and name not in ("dataset", "options"):
-            assert getattr(meld, name) == f.default, name
-        assert getattr(iemocap, name) == f.ours.get("iemocap", getattr(iemocap, name))
+            assert meld[name] == f.default, name
+        if name != "options":
+            assert iemocap[name] == f.ours.get("iemocap", iemocap[name])
+    assert iemocap["cmath.detach_teacher"] is False
 
 
 def test_old_records_read_a_missing_field_as_the_paper_recipe_has_it():
     assert BEFORE == {name: f.paper for name, f in FIELDS.items() if f.since}
-    assert BEFORE["context"] == "attention" and BEFORE["ema_epochs"] == 0.0 and BEFORE["recipe"] == "paper"
+    assert BEFORE["ema_epochs"] == 0.0 and BEFORE["recipe"] == "paper"
+    assert field("cmath.context").since and field("cmath.context").paper == "attention"  # read so (study/records.py)
+    assert set(MOVED.values()) == set(ALL) - set(FIELDS)  # every field of CMATH's was once flat
 
 
 def test_config_diff_paper_says_which_equation_a_departure_replaces(capsys):
     assert main(["config", "--diff", "paper", "context", "dropout"]) == 0
     out = capsys.readouterr().out
-    assert "ours replaces" in out and "diary: Session 6" in out
+    assert "ours replaces" in out and "BENCHMARKS.md section 10" in out
     assert "not in the paper" in out  # dropout: the paper gives none
     assert paper_says("context") == "eq. 11; ours replaces eq. 11's self-attention over the dialogue"
     assert "positions" not in out  # only the fields asked for

@@ -57,7 +57,7 @@ def test_relative_data_paths_are_relative_to_the_spec(tmp_path):
 
 @pytest.mark.parametrize("body, field", [
     ('variant = ["full", "w/o XYZ"]', "grid.variant"),
-    ('dim = [102]', "grid.heads"),  # 102 is not divisible by the 4 heads
+    ('dim = [102]', "grid.cmath.heads"),  # 102 is not divisible by CMATH's 4 heads
     ('modalities = ["tq"]', "grid.modalities"),
     ('gamma1 = []', "grid.gamma1"),
     ('gamma1 = [1.0, 1.0]', "grid.gamma1"),
@@ -125,7 +125,7 @@ def test_a_composite_sets_its_parts(tmp_path):
     (["study", "run", "studies/dims.toml", "--synthetic", "--set", "dimm=64"], "did you mean 'dim'?"),
     (["study", "run", "studies/dims.toml", "--synthetic", "--set", "dim=64"], "dim is an axis of part 'dims'"),
     (["study", "run", "studies/dims.toml", "--synthetic", "--set", "seed=3"], "set by the spec's datasets/seeds"),
-    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "heads=7"], "field --set heads: 7 is not a divisor"),
+    (["study", "run", "studies/dims.toml", "--synthetic", "--set", "heads=7"], "field --set cmath.heads: 7 is not a divisor"),
     (["study", "run", "studies/dims.toml", "--synthetic", "--set", "dropout"], "'dropout' is not FIELD=VALUE"),
 ])
 def test_bad_study_input_is_one_line_and_status_2(argv, words, capsys, monkeypatch):
@@ -152,7 +152,7 @@ def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
     assert [part.config("meld", 0, {"dim": d}).dim for d in (16, 32)] == [16, 32]
     # the driver's tracker and the trial build the config the same way the spec check did
     params = {"dataset": "meld", "seed": 0, "fixed": part.fixed, "axes": ["dim"], "dim": 16}
-    assert trial_config(params).dim == 16 and trial_config(params).heads == 2
+    assert trial_config(params).dim == 16 and trial_config(params).opts.heads == 2  # `heads`: CMATH's, flat
     assert units(spec)
 
 
@@ -242,7 +242,11 @@ def test_resume_refuses_a_study_whose_defaults_changed_and_touches_nothing(tmp_p
     assert defaults_change(json.loads(json.dumps(now)), now) is None  # study.json's round trip changes nothing
     without = lambda field: {"g/iemocap": [{k: v for k, v in now["g/iemocap"][0].items() if k != field}]}  # noqa: E731
     assert defaults_change(without("recipe"), now) == "g/iemocap: recipe paper -> cmathlab"
-    assert defaults_change(without("heads"), now) is None
+    assert defaults_change(without("cmath.heads"), now) is None
+    # a study started before issue 44 recorded CMATH's fields flat: read as CMATH's, compared as such
+    flat = lambda value: {"g/iemocap": [{**without("cmath.heads")["g/iemocap"][0], "heads": value}]}  # noqa: E731
+    assert defaults_change(flat(4), now) is None
+    assert defaults_change(flat(2), now) == "g/iemocap: cmath.heads 2 -> 4"
     assert defaults_change(None, now) is None  # a study.json from before the record: nothing to compare
     # a default an axis varies is not taken from the defaults: changing it mixes nothing
     swept = load_spec(write_spec(tmp_path, GRID + "dropout = [0.1, 0.3]\n", "swept.toml"), synthetic=True)

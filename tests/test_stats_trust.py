@@ -398,5 +398,5 @@ def test_the_split_field_draws_validation_by_the_seed_and_a_rerun_reads_it_back(
     monkeypatch.setattr(type(tiny_corpus), "split", spy)
     for config, expected in ((drawn[1], 1), (fixed[1], 0), (Config.for_dataset("iemocap", seed=3, split="seed"), 3)):
         with pytest.raises(Split) as seen:
-            fit(dataclasses.replace(config, modalities="t", dim=8, heads=1, epochs=1), tiny_corpus)
+            fit(dataclasses.replace(config, modalities="t", dim=8, epochs=1), tiny_corpus)
         assert seen.value.args == (expected,)

@@ -86,7 +86,7 @@ def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
     assert len(runs) == 8
     lrs = {float(r.data.params["lr"]) for r in runs.values()}
     assert len(lrs) == 8 and all(1e-5 <= lr <= 1e-2 for lr in lrs)
-    assert all(r.data.params["heads"] in ("1", "2", "4") for r in runs.values())
+    assert all(r.data.params["cmath.heads"] in ("1", "2", "4") for r in runs.values())  # `heads`: CMATH's
     stopped = [r for r in runs.values() if r.data.tags.get("cmathlab.stopped_by")]
     finished = [r for r in runs.values() if r.info.status == "FINISHED"]
     assert stopped and finished and len(stopped) + len(finished) == 8

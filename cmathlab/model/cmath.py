@@ -1,7 +1,7 @@
 """CMATH (Section 4), read top to bottom in the order of the paper's Figure 2.
 
 Shapes: B dialogues, n utterances (padded), d the common space, d_m a modality's input size.
-Every switch lives in `cmathlab.config.Config`.
+Its switches are its own fields (`CMATH.fields`, written `cmath.FIELD`) beside the run's (`cmathlab.config.Config`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cmathlab.config import Config
+from cmathlab.config import AFTER, Config
 from cmathlab.data.tensors import Batch
-from cmathlab.model.protocol import Component, Model, Output, Term
+from cmathlab.errors import BadInput
+from cmathlab.model.protocol import Component, Field, Model, Output, Term
 
 
 # ---- 4.1.1 Modality Reconstruction -------------------------------------------------------------
@@ -203,21 +204,21 @@ class CMATransformer(nn.Module):
 
     def __init__(self, cfg: Config, n_aux: int):
         super().__init__()
-        d = cfg.dim
+        d, o = cfg.dim, cfg.opts
 
         def attention():
-            return Attention(d, cfg.heads, cfg.dropout)
+            return Attention(d, o.heads, cfg.dropout)
 
-        pre = cfg.norm == "pre"
-        self.self_attention = attention() if "attention" in cfg.context else None
-        self.gru = ContextGRU(d) if "gru" in cfg.context else None
+        pre = o.norm == "pre"
+        self.self_attention = attention() if "attention" in o.context else None
+        self.gru = ContextGRU(d) if "gru" in o.context else None
         self.cross_attention = nn.ModuleList(attention() for _ in range(n_aux))
-        self.central = Stream(d, cfg.ffn_mult, cfg.dropout, pre)
-        self.auxiliary = nn.ModuleList(Stream(d, cfg.ffn_mult, cfg.dropout, pre) for _ in range(n_aux))
+        self.central = Stream(d, o.ffn_mult, cfg.dropout, pre)
+        self.auxiliary = nn.ModuleList(Stream(d, o.ffn_mult, cfg.dropout, pre) for _ in range(n_aux))
         self.norm_in = nn.LayerNorm(d) if pre else nn.Identity()  # pre-LN: attention reads normalised inputs
-        self.gate = Gate(d, 1 + n_aux, cfg.gate)
-        self.bias = DistanceBias(cfg.attention_bias, cfg.heads) if cfg.attention_bias != "none" else None
-        self.reads_all = cfg.context_reads == "all"
+        self.gate = Gate(d, 1 + n_aux, o.gate)
+        self.bias = DistanceBias(o.attention_bias, o.heads) if o.attention_bias != "none" else None
+        self.reads_all = o.context_reads == "all"
 
     def forward(self, h_c: torch.Tensor, h_aux: list[torch.Tensor], padding: torch.Tensor) -> torch.Tensor:
         bias = self.bias(h_c.shape[1], h_c.device) if self.bias is not None else None
@@ -272,11 +273,35 @@ class VariationalFusion(nn.Module):
 # ---- the whole model and its loss (4.2.2, eq. 24) ----------------------------------------------
 
 class CMATH(Model):
-    """The paper's model. Its fields are the flat fields of `cmathlab.config.Config` (the model this harness
-    was built for; records from before the protocol name them so), its components Section 5.5's ablations."""
+    """The paper's model: its own fields (`cmath.FIELD`; a record from before issue 44 names them flat, read
+    through `cmathlab.config.MOVED`), its components Section 5.5's ablations, its terms eq. 24's. A field's
+    `paper` is its value in the model Sections 3 and 5.3 describe, `source` where the paper says so, `replaces`
+    the equation a departure replaces, `ours` the cmathlab recipe's value per dataset."""
 
     name = "cmath"
     title = "CMATH"
+    embedding = "fused embeddings"  # H'_x, eq. 17
+    fields = (
+    Field("context", "gru", "a BiGRU (d/2 units each way) reads the dialogue: the self-attention used no context on MELD's dev set", choices=("attention", "gru", "attention+gru"), paper="attention", source="eq. 11", replaces="eq. 11's self-attention over the dialogue", since=AFTER, measured="BENCHMARKS.md section 10"),
+    Field("context_reads", "all", "the context reader reads the mean of every modality's utterance vectors (own: the central modality's); with one modality the same run", choices=("own", "all"), paper="own", source="eq. 11", replaces="eq. 11's input, the central modality alone", since=AFTER, measured="BENCHMARKS.md section 10"),
+    Field("positions", False, "no sinusoids in eq. 8: the GRU reads the order itself", paper=True, source="eqs. 6-8", replaces="eqs. 6-7's sinusoidal positions added in eq. 8", since=AFTER, measured="BENCHMARKS.md section 10"),
+    Field("attention_bias", "alibi", "heads biased by utterance distance (slopes 1/4..1/256): the paper's attention sees absolute positions only", choices=("none", "alibi", "learned"), paper="none", source="eqs. 9-11", replaces="eqs. 9-11's attention scores", since=AFTER, measured="BENCHMARKS.md section 10"),
+    Field("heads", 4, "every d the paper tries (100..600) divides by 4", low=1, paper=4),
+    Field("ffn_mult", 2, "FFN hidden = 2d keeps d=500 models small on tiny data", low=1, paper=2),
+    Field("kernel_t", 1, "k_m of eqs. 1-2 (odd keeps n): each sentence embedding encoded alone, a wider conv overfits them", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
+    Field("kernel_a", 1, "each utterance's audio alone, as text's; the context reader sees neighbours", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
+    Field("kernel_v", 1, "as for audio", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
+    Field("norm", "post", "normalise after each residual, as eqs. 9-11 write it; pre normalises each sublayer's inputs (pre-LN)", choices=("post", "pre"), source="eqs. 9-11", since=AFTER, paper="post"),
+    Field("cma_layers", 1, "CMA-Transformers stacked per modality: one, as the paper draws; two lost on validation", low=1, source="Figure 2", since=AFTER, measured="BENCHMARKS.md section 10", paper=1),
+    Field("speaker_init", "zero", "eq. 5's V_s starts at 0 and is learned; nn.Embedding's N(0, 1) adds a random rms-1 vector per speaker", choices=("normal", "zero"), paper="normal", since=AFTER, measured="BENCHMARKS.md section 10"),
+    Field("gate", "softmax", "eq. 12: per-dimension softmax over streams; sigmoid gates each stream alone", choices=("softmax", "sigmoid"), paper="softmax"),
+    Field("sigma", "softplus", "eq. 15 must give sigma > 0; softplus is smoother than exp", choices=("softplus", "exp"), paper="softplus"),
+    Field("sigma_init", 0.1, "sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise", above=0, paper=0.1),
+    Field("sample_at_eval", False, "eq. 17 samples in training; evaluation uses mu_x, deterministic", paper=False),
+    Field("detach_teacher", True, "eqs. 18/23's teachers are targets, as in distillation; IEMOCAP's learn: held fixed, its validation curve swung", ours={"iemocap": False}, measured="BENCHMARKS.md section 10", paper=True),
+    Field("modality_ce", True, "eq. 22's per-modality CE stays in every variant, also w/o HD", source="eq. 22", paper=True),
+    Field("reduction", "element", "eqs. 3/18: mean squared error per element keeps terms on CE's scale", choices=("element", "utterance"), paper="element"),
+    )
     components = (
         Component("MR", "a fully connected layer in place of eqs. 1-4's reconstruction", ("re",)),
         Component("CMA-T", "H_m passed on without eqs. 9-14's CMA-Transformer"),
@@ -296,19 +321,28 @@ class CMATH(Model):
     fusable = True
     samples_noise = True  # eq. 17 draws epsilon (B, n, d) in training
 
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        o = cfg.opts
+        if cfg.dim % o.heads:
+            raise BadInput(f"{o.heads!r} is not a divisor of dim={cfg.dim}", field="cmath.heads")
+        if "gru" in o.context and cfg.dim % 2:
+            raise BadInput(f"{cfg.dim!r} is not an even number: cmath.context={o.context!r} gives each direction of "
+                           "its GRU d/2 units", field="dim")
+
     def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         self.cfg = cfg
-        mods = cfg.modalities
+        mods, o = cfg.modalities, cfg.opts
         self.encode = nn.ModuleDict({
-            m: ModalityReconstruction(dims[m], cfg.dim, getattr(cfg, f"kernel_{m}")) if cfg.keeps("MR")
+            m: ModalityReconstruction(dims[m], cfg.dim, getattr(o, f"kernel_{m}")) if cfg.keeps("MR")
             else Projection(dims[m], cfg.dim) for m in mods})
-        self.speaker_position = SpeakerPosition(cfg.dim, n_speakers, cfg.positions, cfg.speaker_init)
+        self.speaker_position = SpeakerPosition(cfg.dim, n_speakers, o.positions, o.speaker_init)
         self.drop = nn.Dropout(cfg.dropout)
         # one CMA-Transformer per modality (eqs. 13-14), stacked `cma_layers` deep
         self.cma = nn.ModuleList(nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods})
-                                 for _ in range(cfg.cma_layers)) if cfg.keeps("CMA-T") else None
-        self.fusion = VariationalFusion(cfg.dim, mods, cfg.sigma, cfg.sample_at_eval, cfg.sigma_init)
+                                 for _ in range(o.cma_layers)) if cfg.keeps("CMA-T") else None
+        self.fusion = VariationalFusion(cfg.dim, mods, o.sigma, o.sample_at_eval, o.sigma_init)
         self.classify_x = nn.Linear(cfg.dim, n_classes)  # eq. 19; softmax lives in the losses
         self.classify = nn.ModuleDict({m: nn.Linear(cfg.dim, n_classes) for m in mods})
 
@@ -335,7 +369,7 @@ class CMATH(Model):
 
         Padding is weighted out rather than indexed away: no shape depends on the data, so the
         terms need no host sync and stay valid under `torch.func.vmap` (fused training)."""
-        cfg = self.cfg
+        cfg, o = self.cfg, self.cfg.opts
         weights = cfg.loss_weights() if weights is None else weights
         real = batch.mask.to(out.logits.dtype)  # (B, n): 1 at real utterances
         count = real.sum()
@@ -346,10 +380,10 @@ class CMATH(Model):
 
         def sq_error(a, b):  # ||a - b||_F^2 of eqs. 3 and 18, reduced as the config says
             err = ((a - b).pow(2) * real[..., None]).sum()
-            return err / (count * a.shape[-1]) if cfg.reduction == "element" else err / count
+            return err / (count * a.shape[-1]) if o.reduction == "element" else err / count
 
         def teacher(t):
-            return t.detach() if cfg.detach_teacher else t
+            return t.detach() if o.detach_teacher else t
 
         def kl(lg):  # eq. 23: KL(Y-hat_x || Y-hat_m) = sum p_x (log p_x - log p_m), over real utterances
             log_p_x = teacher(out.logits.log_softmax(-1))

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from cmathlab.config import BEFORE, Config
+from cmathlab.config import BEFORE, Config, upgraded
 from cmathlab.errors import BadInput
 
 # every flat field; a model's own fields are params named MODEL.FIELD, read into one `options` column
@@ -55,17 +55,18 @@ def normalise(raw: pd.DataFrame, strict: bool = True) -> pd.DataFrame:
 
 
 def options_column(raw: pd.DataFrame) -> pd.Series:
-    """Each run's own model fields (params `MODEL.FIELD` of its model) as one text: `field=value, ...` in name
-    order ("" for a model without fields, and for every run recorded before models had their own)."""
-    columns = [c for c in raw.columns if c.startswith("params.") and "." in c.removeprefix("params.")]
+    """Each run's own model fields (params `MODEL.FIELD` of its model, CMATH's flat ones of a run recorded before
+    issue 44 read as `cmath.FIELD`) as one text: `field=value, ...` in name order ("" for a model without fields,
+    and for a baseline's run recorded before models had their own)."""
+    columns = [c for c in raw.columns if c.startswith("params.")]
     models = raw.get("params.model", pd.Series("cmath", index=raw.index)).fillna("cmath")
     datasets = raw.get("params.dataset", pd.Series("", index=raw.index)).fillna("")
 
     def of(i) -> str:
-        prefix = f"params.{models[i]}."
-        found = {c.removeprefix(prefix): raw.at[i, c] for c in columns if c.startswith(prefix)}
-        found = {k: v for k, v in found.items() if isinstance(v, str)}
-        if found:  # a field the model gained after the run: its default, which keeps what the run did
+        params = upgraded({c.removeprefix("params."): raw.at[i, c] for c in columns})
+        prefix = f"{models[i]}."
+        found = {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix) and isinstance(v, str)}
+        if found:  # a field the model gained after the run: what the run did (`_own_defaults`)
             found = {**_own_defaults(models[i], datasets[i]), **found}
         return ", ".join(f"{k}={v}" for k, v in sorted(found.items()))
 
@@ -73,15 +74,16 @@ def options_column(raw: pd.DataFrame) -> pd.Series:
 
 
 def _own_defaults(model: str, dataset: str) -> dict[str, str]:
-    """A model's own fields at their defaults on `dataset`, as MLflow writes params (nothing for a model this
-    installation cannot import)."""
+    """A model's own fields as a run recorded before them ran: at their defaults on `dataset`, or, for a field
+    added after the first recorded study (`since`), at the value that code had (its `paper`); as MLflow writes
+    params (nothing for a model this installation cannot import)."""
     from cmathlab.model import registry
 
     try:
         fields = getattr(registry.resolve(model), "fields", ())
     except BadInput:
         return {}
-    return {f.name: str(f.default_for(dataset)) for f in fields}
+    return {f.name: str(f.paper if f.since else f.default_for(dataset)) for f in fields}
 
 
 def typed_options(model: str, params: dict, typed_by: str | None = None) -> dict:
@@ -90,14 +92,17 @@ def typed_options(model: str, params: dict, typed_by: str | None = None) -> dict
     model's class lives now, when it moved since the run."""
     from cmathlab.model import registry
 
+    params = upgraded(params)
     found = {k.removeprefix(f"{model}."): v for k, v in params.items() if k.startswith(f"{model}.")}
     if not found:
         return {}
     try:
-        declared = {f.name: type(f.default) for f in getattr(registry.resolve(typed_by or model), "fields", ())}
+        fields = getattr(registry.resolve(typed_by or model), "fields", ())
     except BadInput:
         return found
-    return {name: parse_value(value, declared.get(name, str)) for name, value in found.items()}
+    declared = {f.name: type(f.default) for f in fields}
+    before = {f.name: f.paper for f in fields if f.since and f.name not in found}  # added after the run's code
+    return {**before, **{name: parse_value(value, declared.get(name, str)) for name, value in found.items()}}
 
 
 def parse_value(value, kind: type, missing=None):

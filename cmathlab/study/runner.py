@@ -17,7 +17,7 @@ import time
 
 from rich.console import Console
 
-from cmathlab.config import BEFORE
+from cmathlab.config import BEFORE, upgraded
 from cmathlab.study.store import Patient, StoreAway, probe, tracking_call, tracking_wait
 from cmathlab.errors import BadInput
 from cmathlab.study.spec import Spec, data_files, taken_defaults
@@ -147,6 +147,7 @@ def defaults_change(recorded: dict | None, now: dict) -> str | None:
         if len(was) != len(configs):
             return f"{where}: {len(was)} distinct sets of defaults then, {len(configs)} now"
         for then, today in zip(was, configs):
+            then = upgraded(then)  # CMATH's fields, flat in a study started before issue 44
             for name, value in today.items():
                 old = then.get(name, BEFORE.get(name, value))  # a field newer than the study: what the old code did
                 if old != value:

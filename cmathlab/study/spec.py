@@ -15,7 +15,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from cmathlab.config import PAPER, Config, unknown_field
+from cmathlab.config import MOVED, PAPER, Config, unknown_field
 from cmathlab.errors import BadInput
 from cmathlab.stats import PRIMARIES
 
@@ -434,7 +434,7 @@ def _with_sets(path: str, part: Part, sets: dict) -> Part:
 def _no_reserved(path: str, where: str, table: dict) -> None:
     fields = {f.name for f in dataclasses.fields(Config)}
     for key in table:
-        if key not in fields and "." not in key:  # MODEL.FIELD is checked against its model when configs are built
+        if key not in fields and key not in MOVED and "." not in key:  # MODEL.FIELD: checked when configs are built
             raise BadInput(unknown_field(key), source=path, field=f"{where}.{key}")
         if key == "options":
             raise BadInput("a model's own fields are set one by one, as MODEL.FIELD = VALUE", source=path,
