@@ -1,11 +1,10 @@
 """What the baselines' model tests share: a config of a model's own fields, a padded batch of random dialogues,
 one dialogue cut out of a batch, and one intra-op thread."""
 
-import types
-
 import pytest
 import torch
 
+from cmathlab.config import Config
 from cmathlab.data.tensors import Batch
 
 
@@ -19,10 +18,11 @@ def one_thread():
 
 
 def model_config(cls, small: dict, dataset="iemocap", modalities="tav", variant="full", dropout=0.3, **opts):
-    """The shared fields a baseline reads, and its own (`opts`): its defaults for `dataset`, then `small`, then `opts`."""
+    """A run's `Config` for a baseline: the shared fields it reads, and its own: its defaults for `dataset`, then
+    `small`, then `opts`."""
     values = {f.name: f.default_for(dataset) for f in cls.fields} | small | opts
-    return types.SimpleNamespace(modalities=modalities, dim=100, dropout=dropout, dataset=dataset, variant=variant,
-                                 opts=types.SimpleNamespace(**values))
+    return Config(dataset=dataset, model=cls.name, modalities=modalities, dim=100, dropout=dropout, variant=variant,
+                  options=tuple(sorted(values.items())))
 
 
 def random_batch(lengths, dims: dict, n_speakers=2, n_classes=6, seed=0) -> Batch:

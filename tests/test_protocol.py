@@ -207,5 +207,44 @@ def test_a_loss_term_weighted_by_a_field_that_is_not_a_number_is_refused(monkeyp
     with pytest.raises(BadInput, match="loss term 'ce_x' is weighted or kept by 'gamma3'"):
         Config.for_dataset("meld", model="bigru")
     monkeypatch.setattr(BiGRU, "terms", {"ce_x": Term(switch="lr")})
-    with pytest.raises(BadInput, match="not a true/false config field"):
+    with pytest.raises(BadInput, match="not a true/false field of the model or the run"):
         Config.for_dataset("meld", model="bigru")
+
+
+def test_a_study_of_an_own_model_alone_reports_it_by_its_title_and_names_no_other_model(in_folder_with_model):
+    """The report names no model: the reference, its ablation table (from the model's `components`), the modality
+    table's full row, the t-SNE and the header read the model's class; nothing says CMATH."""
+    folder = in_folder_with_model
+    (folder / "variants.toml").write_text('name = "variants"\n[grid]\nvariant = ["full", "w/o context"]\n')
+    (folder / "subsets.toml").write_text('name = "subsets"\n[grid]\nmodalities = ["t", "tav"]\n')
+    (folder / "spec.toml").write_text(
+        'name = "alone"\ninclude = ["variants.toml", "subsets.toml"]\ndatasets = ["meld"]\nseeds = [0, 1]\n'
+        'epochs = 2\nscale = 0.02\n[data]\nmeld = "synthetic:meld"\n'
+        f'[fixed]\ndim = 16\nkeep_embeddings = true\nmodel = "{MODEL}"\n')
+    proc = subprocess.run([sys.executable, "-m", "cmathlab", "study", "run", "spec.toml", "--out", "study"],
+                          cwd=folder, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert main(["report", str(folder / "study"), "--format", "md,csv,tex", "--include-flagged"]) == 0
+    report = folder / "study" / "report"
+    md = (report / "report.md").read_text()
+    assert "Ablation of Dialogue Transformer's components" in md and "Dialogue Transformer (ours) (full)" in md
+    assert "Dialogue Transformer (ours) (text+audio+visual)" in md and "Modality subsets" in md
+    texts = {p.name: p.read_text() for p in report.rglob("*") if p.suffix in (".md", ".csv", ".tex")}
+    assert texts and not [name for name, text in texts.items() if re.search(r"CMATH|\bcmath\b", text)]
+
+
+def test_a_model_asking_for_a_component_it_does_not_declare_is_refused():
+    """Variants go through `cfg.keeps(NAME)` only: a name that is not one of the model's components is a typo that
+    would otherwise train the full model under every variant."""
+    cfg = Config.for_dataset("meld", model="dialoguegcn", variant="w/o speaker relations")
+    assert cfg.keeps("temporal relations") and not cfg.keeps("speaker relations")
+    with pytest.raises(BadInput, match="does not declare; its components: speaker-level encoder, sequential encoder"):
+        cfg.keeps("speaker relation")
+    import ast
+    import inspect
+
+    from cmathlab.model import cmath, dialoguegcn, dialoguernn, mmdfn, mmgcn
+
+    for module in (cmath, dialoguegcn, dialoguernn, mmdfn, mmgcn):  # none compares the variant string itself
+        names = {n.attr for n in ast.walk(ast.parse(inspect.getsource(module))) if isinstance(n, ast.Attribute)}
+        assert "variant" not in names, module.__name__

@@ -59,8 +59,8 @@ def test_the_report_holds_every_table_and_figure_the_study_can_fill(study):
     tex = (report / "tables.tex").read_text()
     assert tex.count(r"\begin{table}") == 5 and tex.count(r"\toprule") == 5
     # the report says which CMATH its reference is: the paper's model, and what this recipe changes of it
-    assert "The reference's model: IEMOCAP: CMATH departs from the paper's model as written (Section 5.3)" in md
-    assert "context attention → gru" in md
+    assert "The reference's model: IEMOCAP: CMATH departs from its paper's model as written (`--recipe paper`)" in md
+    assert "cmath.context attention → gru" in md
     # synthetic runs: the paper's copied numbers measure something else and stay out unless asked for
     assert "(published" not in md and "AdaIGN" not in tex
 

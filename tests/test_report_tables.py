@@ -11,7 +11,8 @@ from cmathlab.errors import BadInput
 from cmathlab.report import render
 from cmathlab.report.runs import normalise
 from cmathlab.stats import compare
-from cmathlab.report.tables import Options, Row, Table, _published
+from cmathlab.report.paper import published as _published
+from cmathlab.report.tables import Options, Row, Table
 
 SEEDS = (0, 1, 2)
 

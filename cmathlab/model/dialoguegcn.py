@@ -275,12 +275,11 @@ class DialogueGCN(Model):
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o = cfg.opts
-        variant = getattr(cfg, "variant", "full")
         self.modalities, self.o, self.n_speakers = cfg.modalities, o, n_speakers
-        self.graph = variant != "w/o speaker-level encoder"
-        self.speaker_rel, self.temporal_rel = variant != "w/o speaker relations", variant != "w/o temporal relations"
+        self.graph = cfg.keeps("speaker-level encoder")
+        self.speaker_rel, self.temporal_rel = cfg.keeps("speaker relations"), cfg.keeps("temporal relations")
         d_in, d_g = sum(dims[m] for m in cfg.modalities), 2 * o.hidden
-        if variant == "w/o sequential encoder":
+        if not cfg.keeps("sequential encoder"):
             self.encoder = nn.Linear(d_in, d_g)  # g_i = W u_i + b, no context
         else:
             self.encoder = SequentialContextEncoder(d_in, o.hidden, o.encoder, o.encoder_layers, cfg.dropout)

@@ -227,15 +227,13 @@ class DialogueRNN(Model):
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o = cfg.opts
-        variant = getattr(cfg, "variant", "full")
         self.modalities, self.n_parties = cfg.modalities, n_speakers
         self.bidirectional, self.emotion_attention = o.bidirectional, o.emotion_attention
         self.past_only = not (o.bidirectional or o.emotion_attention)  # this instance's own truth
         d_m = sum(dims[m] for m in cfg.modalities)  # early fusion: u_t is the concatenation
         passes = 2 if o.bidirectional else 1
         make = lambda: DialogueRNNPass(d_m, o.d_g, o.d_p, o.d_e, o.listener_state, o.rec_dropout,  # noqa: E731
-                                       party_state=variant != "w/o party state",
-                                       emotion_gru=variant != "w/o emotion GRU")
+                                       party_state=cfg.keeps("party state"), emotion_gru=cfg.keeps("emotion GRU"))
         self.passes = nn.ModuleList([make() for _ in range(passes)])  # forward, then backward (BiModel)
         d = passes * self.passes[0].out_dim
         self.emotion_drop = nn.Dropout(min(cfg.dropout + 0.15, 0.95))  # BiModel.dropout_rec = dropout + 0.15

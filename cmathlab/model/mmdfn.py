@@ -248,13 +248,12 @@ class MMDFN(Model):
 
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
-        o, variant = cfg.opts, getattr(cfg, "variant", "full")
+        o = cfg.opts
         self.modalities = cfg.modalities
         self.encode = ModalityEncoder(dims, cfg.modalities, o, cfg.dropout, n_speakers,
-                                      context=variant != "w/o context embedding",
-                                      speaker=variant != "w/o speaker embedding")
+                                      context=cfg.keeps("context embedding"), speaker=cfg.keeps("speaker embedding"))
         self.fuse = DynamicFusion(o.hidden, o.graph_hidden, o.layers, o.lamda, o.alpha, cfg.dropout,
-                                  gates=variant != "w/o dynamic gates")
+                                  gates=cfg.keeps("dynamic gates"))
         width = len(cfg.modalities) * (o.hidden + o.graph_hidden)
         self.drop = nn.Dropout(cfg.dropout)
         self.classify = nn.Linear(width, n_classes)

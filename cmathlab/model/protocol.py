@@ -103,6 +103,7 @@ class Model(nn.Module):
 
     name: ClassVar[str] = ""  # the registry's name; a class given as `package.module:Name` gets that string
     title: ClassVar[str] = ""  # the report's row name (default: the class name)
+    embedding: ClassVar[str] = "embeddings"  # what `Output.embedding` is, as the t-SNE figure names it
     fields: ClassVar[tuple[Field, ...]] = ()
     components: ClassVar[tuple[Component, ...]] = ()
     terms: ClassVar[Mapping[str, Term]] = {"ce_x": Term()}

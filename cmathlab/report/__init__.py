@@ -102,30 +102,32 @@ def _statistics(options: Options) -> str:
 
 def _header(directories: list[str], runs, options: Options | None = None) -> list[str]:
     from cmathlab.config import Config
-    from cmathlab.report.paper import NOT_CONDITION
+    from cmathlab.report.paper import NOT_CONDITION, flat
 
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
 
-    def named(dataset: str, ref: tuple) -> str:  # the reference by its model, variant, modalities and what is not default
+    def defaults(dataset: str, ref: tuple, recipe: str | None = None) -> dict | None:  # as recorded (text)
         try:
-            defaults = Config.for_dataset(dataset, model=ref[CONDITION.index("model")]).to_dict()
-        except BadInput:  # a model this installation cannot import: name what differs from CMATH's defaults
-            defaults = Config.for_dataset(dataset).to_dict()
-        defaults["options"] = ""  # its own fields are shown when any is set
-        return ", ".join(f"{k} = {v}" for k, v in zip(CONDITION, ref)
-                         if k in ("model", "variant", "modalities") or (k != "dataset" and v != defaults[k]))
-
-    def departures(dataset: str, ref: tuple) -> str | None:  # a CMATH reference against the paper's model as written
-        values = dict(zip(CONDITION, ref))
-        if values["model"] != "cmath":
+            values = Config.for_dataset(dataset, model=_value(ref, "model"), recipe=recipe).to_dict()
+        except BadInput:  # a model this installation cannot import
             return None
-        paper = Config.for_dataset(dataset, recipe="paper").to_dict()
-        differ = [f"{k} {_word(paper[k])} → {_word(v)}" for k, v in values.items()
-                  if k in paper and k not in ("dataset", "recipe", "epochs", "patience", "features", "options")
-                  and v != paper[k] and k not in NOT_CONDITION]
+        return {k: v if k.partition(".")[1] == "" else str(v) for k, v in values.items()}
+
+    def named(dataset: str, ref: tuple) -> str:  # the reference by its model, variant, modalities and what is not default
+        at = defaults(dataset, ref) or {}
+        return ", ".join(f"{k} = {v}" for k, v in flat(ref).items()
+                         if k in ("model", "variant", "modalities") or (k != "dataset" and k in at and v != at[k]))
+
+    def departures(dataset: str, ref: tuple) -> str | None:  # the reference against its model's paper as written
+        paper, name = defaults(dataset, ref, "paper"), MODEL_NAMES[_value(ref, "model")]
+        if paper is None:
+            return None
+        differ = [f"{k} {_word(paper[k])} → {_word(v)}" for k, v in flat(ref).items()
+                  if k in paper and k not in ("dataset", "recipe", "epochs", "patience", "features")
+                  and str(v) != str(paper[k]) and k not in NOT_CONDITION]
         if not differ:
-            return f"{DATASET_NAMES[dataset]}: CMATH is the paper's model as written (Section 5.3, `--recipe paper`)"
-        return (f"{DATASET_NAMES[dataset]}: CMATH departs from the paper's model as written (Section 5.3) in "
+            return f"{DATASET_NAMES[dataset]}: {name} is its paper's model as written (`--recipe paper`)"
+        return (f"{DATASET_NAMES[dataset]}: {name} departs from its paper's model as written (`--recipe paper`) in "
                 f"{len(differ)} fields, paper → here: {', '.join(differ)}")
 
     refs = "; ".join(f"{DATASET_NAMES[d]}: {named(d, ref)}" for d, ref in runs.references.items() if ref is not None)

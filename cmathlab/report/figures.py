@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
+from cmathlab.errors import BadInput  # noqa: E402
 from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES  # noqa: E402
 from cmathlab.report.runs import Runs, load_artifact  # noqa: E402
 from cmathlab.report.tables import Table  # noqa: E402
@@ -134,7 +135,7 @@ def confusion_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
 
 
 def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
-    """Figure 3: t-SNE of the reference's test embeddings (CMATH's fused H'_x), coloured by true emotion."""
+    """Figure 3: t-SNE of the reference's test embeddings (its model's `embedding`), coloured by true emotion."""
     ref = runs.reference(dataset)
     for _, run in runs.seeds_of(ref).iterrows():  # the lowest seed that kept its embeddings
         embeddings = load_artifact(run, "embeddings.npy")
@@ -159,12 +160,22 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
     ax.set_xticks([])
     ax.set_yticks([])
     model = ref[CONDITION.index("model")]
-    what = "fused embeddings" if model == "cmath" else "embeddings"  # CMATH's are H'_x; another model's its own
+    what = _embedding(model)
     ax.set_title(f"{DATASET_NAMES[dataset]}: {what}, seed {int(run['seed'])}")
     title = (f"t-SNE of {MODEL_NAMES[model].split(' (')[0]}'s {what.replace('embeddings', 'test embeddings')} on "
              f"{DATASET_NAMES[dataset]} (Figure 3)")
     return _save(fig, directory, f"tsne-{dataset}", title, f"{len(keep)} test utterances, scikit-learn t-SNE "
                  "(perplexity 30, PCA start, seed 0), coloured by true emotion.")
+
+
+def _embedding(model: str) -> str:
+    """What the model's `Output.embedding` is, in words ("embeddings" for a model this installation cannot import)."""
+    from cmathlab.model.registry import resolve
+
+    try:
+        return getattr(resolve(model), "embedding", "embeddings")
+    except BadInput:
+        return "embeddings"
 
 
 RANK_BLOCKS = 5  # autorank's least number of blocks; Demšar (2006) counts data sets, so at least five of them

@@ -9,8 +9,10 @@ beside it. Adding a table of the paper is one entry here; `runs.py` reads the ax
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 
 from cmathlab.config import Config
 from cmathlab.datasets import DATASETS
@@ -23,6 +25,18 @@ CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CON
 def value(condition: tuple, name: str):
     """One field of a condition."""
     return condition[CONDITION.index(name)]
+
+
+def own(condition: tuple) -> dict[str, str]:
+    """The condition's model's own fields (its `options` text) by name, each value as MLflow wrote it."""
+    return dict(item.split("=", 1) for item in str(value(condition, "options")).split(", ") if "=" in item)
+
+
+def flat(condition: tuple) -> dict:
+    """The condition as one dict: its run fields, and its model's own as `MODEL.FIELD` (text, as recorded)."""
+    values = dict(zip(CONDITION, condition))
+    return {**{k: v for k, v in values.items() if k != "options"},
+            **{f"{values['model']}.{k}": v for k, v in own(condition).items()}}
 
 
 def released(condition: tuple) -> bool:
@@ -51,7 +65,7 @@ MODEL_NAMES = _ModelNames()
 DATASET_NAMES = _Names({name: d.title for name, d in DATASETS.items()})
 MODALITY_ORDER = ("t", "a", "v", "ta", "tv", "av", "tav")
 MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", "tv": "Text+Visual",
-                  "av": "Audio+Visual", "tav": "CMATH (text+audio+visual)"}
+                  "av": "Audio+Visual", "tav": "Text+Audio+Visual"}
 # Section 5.8: test conversations grouped by their number of utterances (the dataset table)
 LENGTH_BUCKETS = {name: d.length_buckets for name, d in DATASETS.items()}
 PAPER_TABLE_NUMBER = {name: d.table for name, d in DATASETS.items() if d.table}
@@ -69,6 +83,20 @@ class TableSpec:
     per_class: bool = False  # per-class F1 columns before ACC and W-F1
     published: str | None = None  # the section of published.toml shown beside it
     published_name: Callable[[str], str] = str  # a published row's name in published.toml -> as shown
+
+
+def _modalities_name(model: str, modalities: str) -> str:
+    """A modality subset's row name; all three is the model itself (Table 5's last row)."""
+    return f"{MODEL_NAMES[model]} (text+audio+visual)" if modalities == "tav" else MODALITY_NAMES[modalities]
+
+
+def published() -> dict:
+    """published.toml: the paper's published numbers, as data."""
+    with resources.files("cmathlab.report").joinpath("published.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+PUBLISHED_MODEL = published()["model"]  # the model whose paper published.toml copies
 
 
 def _component_order(model: str, variant: str) -> int:
@@ -89,11 +117,11 @@ PAPER_TABLES = (
     TableSpec("components", ("variant",), "Ablation of {model}'s components on {ds} (Table 4)",
               lambda c, ref: f"{MODEL_NAMES[value(c, 'model')]} (full)" if ref else value(c, "variant"),
               lambda c, ref: 99 if ref else _component_order(value(c, "model"), value(c, "variant")),
-              published="components", published_name=lambda n: n.replace("full", "CMATH (full)")),
+              published="components", published_name=lambda n: n.replace("full", f"{MODEL_NAMES[PUBLISHED_MODEL]} (full)")),
     TableSpec("modalities", ("modalities",), "Modality subsets on {ds} (Table 5)",
-              lambda c, ref: MODALITY_NAMES[value(c, "modalities")],
+              lambda c, ref: _modalities_name(value(c, "model"), value(c, "modalities")),
               lambda c, ref: MODALITY_ORDER.index(value(c, "modalities")),
-              published="modalities", published_name=lambda n: MODALITY_NAMES[n]),
+              published="modalities", published_name=lambda n: _modalities_name(PUBLISHED_MODEL, n)),
     TableSpec("dims", ("dim",), "Embedding size d on {ds} (Figure 4)", lambda c, ref: f"d = {value(c, 'dim')}",
               lambda c, ref: value(c, "dim")),
     TableSpec("gammas", ("gamma1", "gamma2"), "Distillation weights γ1 × γ2 on {ds} (Figure 6)",

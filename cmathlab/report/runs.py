@@ -89,8 +89,8 @@ class Runs:
                 wanted = ", ".join(f"{k}={v}" for k, v in chosen.items())
                 raise BadInput(f"no condition on {dataset} has {wanted}", field="--reference")
             return max(match.itertuples(index=False, name=None), key=neighbours)
-        full = conditions[(conditions["model"] == "cmath") & (conditions["variant"] == "full")]
-        if full.empty:  # no CMATH: the condition with the most runs (then the most neighbours)
+        full = conditions[(conditions["model"] == Config.model) & (conditions["variant"] == "full")]
+        if full.empty:  # not the default model: the condition with the most runs (then the most neighbours)
             return max(others, key=lambda c: neighbours(c)[::-1])
         widest = full["modalities"].str.len().max()
         full = full[full["modalities"].str.len() == widest]

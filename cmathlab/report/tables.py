@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from sklearn.metrics import f1_score
 from cmathlab.report import paper
 from cmathlab.report.paper import (CONDITION, DATASET_NAMES, LENGTH_BUCKETS, MODALITY_ORDER, MODEL_NAMES,
                                    PAPER_TABLE_NUMBER)
+from cmathlab.report.paper import own as paper_own
 from cmathlab.report.paper import value as _field
 from cmathlab.report.runs import BAYES_LIMIT, OF_BAYES, Runs
 from cmathlab.report.significance import EQUIVALENCE, TESTS, Outcome, Pair, Settings, computed, csv_columns, verdict
@@ -212,7 +211,7 @@ class Table:
         if self.plan.df:
             text += " " + self._plan_words(options)
         if self.published:
-            text += (" Published rows (italic) are numbers copied from the CMATH paper: other features, other splits,"
+            text += (f" Published rows (italic) are numbers copied from the {MODEL_NAMES[paper.PUBLISHED_MODEL]} paper: other features, other splits,"
                      " epochs chosen as each row says; no seeds, so they take part in neither the marks nor the tests.")
         return text
 
@@ -255,11 +254,6 @@ class Table:
 
 # -- building the tables from runs -----------------------------------------------------------------
 
-def _published() -> dict:
-    with resources.files("cmathlab.report").joinpath("published.toml").open("rb") as handle:
-        return tomllib.load(handle)
-
-
 def _metric_columns(section: dict) -> dict[str, float]:
     """published.toml's short keys (acc, wf1, a label) -> the runs' metric keys."""
     return {("test/" + k if k in ("acc", "wf1") else f"test/f1/{k}"): v for k, v in section.items()}
@@ -281,7 +275,7 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
                                   runs.declared.get("sesoi", SESOI),
                                   primary=options.primary or runs.declared.get("primary", PRIMARY))
     mode = {True: "always", False: "never"}.get(options.published, options.published)
-    published = _published() if mode != "never" else {}
+    published = paper.published() if mode != "never" else {}
     protocol = published.pop("protocol", {})
     runs.choose_reference(options.reference)
     tables = []
@@ -316,12 +310,13 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
                     f"{_bayes_limit(runs, dataset, conditions)}).")
 
         beside = mode == "always" or (mode == "auto" and runs.on_paper_corpus(dataset))
-        cmath_ref = _field(ref, "model") == "cmath"  # the paper's Tables 4-5 are CMATH's: beside another model, none
+        # the paper's Tables 4-5 are its own model's (published.toml's `model`): beside another model's, none
+        own_tables = _field(ref, "model") == paper.PUBLISHED_MODEL
         for spec in paper.PAPER_TABLES:
             shown = [(f"{spec.published_name(name)} (published; {protocol.get(name, 'protocol unknown')})",
                       _metric_columns(values))
                      for name, values in published.get(spec.published, {}).get(dataset, {}).items()
-                     ] if beside and (cmath_ref or spec.key == "overall") else []
+                     ] if beside and (own_tables or spec.key == "overall") else []
             table(spec.key, spec.title.format(ds=ds, n=PAPER_TABLE_NUMBER.get(dataset, "2/3"),
                                               model=MODEL_NAMES[_field(ref, "model")].split(" (")[0]),
                   runs.around(dataset, spec.key), lambda c, spec=spec: spec.name(c, c == ref),
@@ -331,7 +326,7 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
                                                                     if t.key == f"overall-{dataset}"), []))
             if gap is not None:
                 tables.append(gap)
-        lengths = length_table(runs, dataset, ref, options) if _field(ref, "model") == "cmath" else None
+        lengths = length_table(runs, dataset, ref, options)
         if lengths is not None:
             tables.append(lengths)
         # every other condition: a table per set of fields it differs from the reference in (any axis a
@@ -340,13 +335,16 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         groups: dict[tuple, list] = {}
         for c in runs.conditions(dataset):
             if c not in shown_conditions and c != ref:
-                groups.setdefault(tuple(f for f, x, y in zip(CONDITION, c, ref) if x != y), []).append(c)
+                differ = tuple(f for f, x, y in zip(CONDITION, c, ref) if x != y)
+                if "model" in differ:  # another model's own fields go with it, as in the overall table
+                    differ = tuple(f for f in differ if f != "options")
+                groups.setdefault(differ, []).append(c)
         for fields, conditions in groups.items():
-            def name_of(c, fields=fields):
-                return "reference: " + _describe(c, fields) if c == ref else _describe(c, fields)
+            def name_of(c, fields=fields, among=(ref, *conditions)):
+                return ("reference: " if c == ref else "") + _describe(c, fields, among)
 
             table(f"vary-{'-'.join(fields)}", f"{', '.join(fields)} on {ds}, against the reference "
-                                              f"({_describe(ref, fields)})", [ref, *conditions], name_of,
+                                              f"({_describe(ref, fields, (ref, *conditions))})", [ref, *conditions], name_of,
                   lambda c, fields=fields: (c != ref, tuple(str(_field(c, f)) for f in fields)), *per_class)
         if len(tables) == start:  # one condition only: its numbers, with nothing to compare them with
             table("condition", f"The one condition on {ds}", [ref], lambda c: _describe(c, ("model", "variant")),
@@ -369,8 +367,20 @@ def _bayes_limit(runs: Runs, dataset: str, conditions: list[tuple] | None = None
     return ", ".join(f"{100 * v:.2f} on {m}" for m, v in sorted(limits.items(), key=lambda kv: order.get(kv[0], 99)))
 
 
-def _describe(condition: tuple, fields: tuple) -> str:
-    return ", ".join(f"{f} = {_field(condition, f)}" for f in fields)
+def _describe(condition: tuple, fields: tuple, among: tuple = ()) -> str:
+    """`field = value, ...`; of a model's own fields (`options`), those whose value varies among the table's
+    conditions of the same model (`among`), each as `MODEL.FIELD = value`."""
+    out = []
+    for f in fields:
+        model = _field(condition, "model")
+        same = [paper_own(c) for c in among if _field(c, "model") == model]
+        if f == "options" and len(same) > 1:
+            mine = paper_own(condition)
+            varied = sorted({k for own in same for k in own if any(o.get(k) != own.get(k) for o in same)})
+            out += [f"{model}.{k} = {mine.get(k, '-')}" for k in varied]
+        else:
+            out.append(f"{f} = {_field(condition, f)}")
+    return ", ".join(out)
 
 
 PROTOCOL_COLUMNS = ("test/wf1", "protocol/test_selected_wf1", "protocol/gap", "protocol/test_selected_epoch",
