@@ -19,7 +19,10 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/cmathlab demo
 
+# lint and format check (ruff, pyproject.toml's [tool.ruff]) first: a red lint fails before the 10-minute suite
 test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 .PHONY: install demo test

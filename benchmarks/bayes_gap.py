@@ -45,8 +45,10 @@ def main() -> None:
     generator.transition = np.tile(generator.prior, (len(generator.prior), 1))
     per_utterance = generator.bayes(corpus, split["test"])["acc"]
     generator.transition = no_context
-    print(f"synthetic:{args.data} scale {args.scale}, d={args.dim}, {args.epochs} epochs, patience off; "
-          f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(
+        f"synthetic:{args.data} scale {args.scale}, d={args.dim}, {args.epochs} epochs, patience off; "
+        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    )
     print(f"Bayes limit without context (per utterance): {per_utterance:.3f}\n")
     print("| configuration | best epoch | test ACC | Bayes ACC | ratio | seconds |")
     print("|---|---|---|---|---|---|")
@@ -55,8 +57,11 @@ def main() -> None:
         started = time.perf_counter()
         result = fit(cfg, corpus)
         bayes = result.bayes["test_acc"]
-        print(f"| {name} | {result.best_epoch} | {result.test['acc']:.3f} | {bayes:.3f} | "
-              f"{result.test['acc'] / bayes:.3f} | {time.perf_counter() - started:.0f} |", flush=True)
+        print(
+            f"| {name} | {result.best_epoch} | {result.test['acc']:.3f} | {bayes:.3f} | "
+            f"{result.test['acc'] / bayes:.3f} | {time.perf_counter() - started:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -51,10 +51,14 @@ def main() -> None:
         saved_s = (time.perf_counter() - started) / config.epochs
     assert saved.test == plain.test  # a checkpoint changes no number
     print(f"{args.model} on paper-scale synthetic {args.dataset}, d {config.dim}, {args.epochs + 1} epochs, 1 thread")
-    print(f"wall s/epoch (the whole fit over its epochs) without checkpoints {plain_s:.2f}, with one after every "
-          f"epoch {saved_s:.2f}")
-    print(f"one checkpoint: {disk.bytes / 2**20:.1f} MiB, written in {sum(disk.seconds) / len(disk.seconds):.2f} s "
-          f"(mean of {len(disk.seconds)})")
+    print(
+        f"wall s/epoch (the whole fit over its epochs) without checkpoints {plain_s:.2f}, with one after every "
+        f"epoch {saved_s:.2f}"
+    )
+    print(
+        f"one checkpoint: {disk.bytes / 2**20:.1f} MiB, written in {sum(disk.seconds) / len(disk.seconds):.2f} s "
+        f"(mean of {len(disk.seconds)})"
+    )
 
 
 if __name__ == "__main__":

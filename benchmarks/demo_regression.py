@@ -15,11 +15,16 @@ from cmathlab.train import fit
 torch.set_num_threads(2)
 corpus = load_corpus("synthetic:iemocap/8", scale=0.4)
 base = dict(dim=96, batch_size=4, lr=1e-3, epochs=12)
-for name, change in [("defaults", {}), ("dropout 0.1", {"dropout": 0.1}), ("k_t 3", {"kernel_t": 3}),
-                     ("no standardize", {"standardize": False}),
-                     ("constant lr, no warm-up", {"schedule": "constant", "warmup_steps": 0}),
-                     ("no clip", {"grad_clip": 0.0}), ("paper recipe", {"recipe": "paper"}),
-                     ("defaults w/o HD", {"variant": "w/o HD"})]:
+for name, change in [
+    ("defaults", {}),
+    ("dropout 0.1", {"dropout": 0.1}),
+    ("k_t 3", {"kernel_t": 3}),
+    ("no standardize", {"standardize": False}),
+    ("constant lr, no warm-up", {"schedule": "constant", "warmup_steps": 0}),
+    ("no clip", {"grad_clip": 0.0}),
+    ("paper recipe", {"recipe": "paper"}),
+    ("defaults w/o HD", {"variant": "w/o HD"}),
+]:
     scores = []
     for seed in (0, 1):
         result = fit(Config.for_dataset("iemocap", **{**base, **change, "seed": seed}), corpus)

@@ -25,7 +25,14 @@ print(cmathlab.__file__)
 corpus = load_corpus("synthetic:iemocap/8", scale=0.4)  # studies/demo.toml's data
 for variant in sys.argv[1:] or ["full"]:
     cpu, wall = time.process_time(), time.time()
-    result = fit(Config.for_dataset("iemocap", dim=96, batch_size=4, lr=1e-3, epochs=12, seed=0, keep_embeddings=True,
-                                    variant=variant), corpus)
-    print(f"{variant}: cpu {time.process_time() - cpu:.1f} s, wall {time.time() - wall:.1f} s, W-F1 valid "
-          f"{100 * result.valid['wf1']:.2f} test {100 * result.test['wf1']:.2f}", flush=True)
+    result = fit(
+        Config.for_dataset(
+            "iemocap", dim=96, batch_size=4, lr=1e-3, epochs=12, seed=0, keep_embeddings=True, variant=variant
+        ),
+        corpus,
+    )
+    print(
+        f"{variant}: cpu {time.process_time() - cpu:.1f} s, wall {time.time() - wall:.1f} s, W-F1 valid "
+        f"{100 * result.valid['wf1']:.2f} test {100 * result.test['wf1']:.2f}",
+        flush=True,
+    )

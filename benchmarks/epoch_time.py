@@ -69,8 +69,10 @@ def padding(args) -> str:
         batches = [b for _ in range(20) for b in split.training_batches(rng, size, bucket)]
         return sum(split.lengths[b].sum() for b in batches) / sum(split.lengths[b].max() * len(b) for b in batches)
 
-    return (f"real utterances per padded slot in training batches of {size} (20 epochs' draws): random "
-            f"{100 * real(0):.0f} %, bucket = {args.bucket or 3} {100 * real(args.bucket or 3):.0f} %")
+    return (
+        f"real utterances per padded slot in training batches of {size} (20 epochs' draws): random "
+        f"{100 * real(0):.0f} %, bucket = {args.bucket or 3} {100 * real(args.bucket or 3):.0f} %"
+    )
 
 
 def run(tree: str, args, extra: str = "") -> dict:
@@ -92,16 +94,19 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = os.path.join(tmp, "before")
-        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", before, args.before], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-C", ROOT, "worktree", "add", "--detach", before, args.before], check=True, capture_output=True
+        )
         try:
             rows = {f"before ({args.before})": run(before, args), "after (this tree)": run(ROOT, args)}
             if args.bucket:
                 rows[f"after, bucket = {args.bucket}"] = run(ROOT, args, f", bucket={args.bucket}")
         finally:
             subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", before], capture_output=True)
-    print(f"synthetic:{args.data} scale {args.scale}, paper settings, {args.epochs} epochs, {args.threads} threads, "
-          f"{platform.machine()}, {platform.python_version()}")
+    print(
+        f"synthetic:{args.data} scale {args.scale}, paper settings, {args.epochs} epochs, {args.threads} threads, "
+        f"{platform.machine()}, {platform.python_version()}"
+    )
     print("| code | s per epoch (mean) | epochs (s) | test ACC after the epochs |")
     print("|---|---:|---|---:|")
     means = {}

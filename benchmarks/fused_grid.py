@@ -54,19 +54,26 @@ def main() -> None:
     quiet = Console(file=open(os.devnull, "w"))
     trials = 36 * args.seeds
     rows = []
-    for name, fuse in (("one trial per Ray actor (fuse = \"off\")", "off"),
-                       (f"fused groups of up to {args.group} (fuse = \"auto\")", "auto")):
+    for name, fuse in (
+        ('one trial per Ray actor (fuse = "off")', "off"),
+        (f'fused groups of up to {args.group} (fuse = "auto")', "auto"),
+    ):
         path = os.path.join(work, f"{fuse}.toml")
         with open(path, "w") as handle:
-            handle.write(SPEC.format(seeds=args.seeds, epochs=args.epochs, scale=args.scale, fuse=fuse,
-                                     group=args.group, dim=args.dim))
+            handle.write(
+                SPEC.format(
+                    seeds=args.seeds, epochs=args.epochs, scale=args.scale, fuse=fuse, group=args.group, dim=args.dim
+                )
+            )
         started = time.perf_counter()
         code = run_study(load_spec(path), os.path.join(work, fuse), console=quiet)
         rows.append((name, time.perf_counter() - started))
         assert code == 0, f"study exited {code}"
-    print(f"\n36-cell gamma grid x {args.seeds} seeds = {trials} trials, synthetic IEMOCAP scale {args.scale}, "
-          f"d={args.dim}, {args.epochs} epochs, 1 CPU per Tune trial; {platform.machine()}, {os.cpu_count()} cores, "
-          f"torch {torch.__version__}, Python {sys.version.split()[0]}\n")
+    print(
+        f"\n36-cell gamma grid x {args.seeds} seeds = {trials} trials, synthetic IEMOCAP scale {args.scale}, "
+        f"d={args.dim}, {args.epochs} epochs, 1 CPU per Tune trial; {platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, Python {sys.version.split()[0]}\n"
+    )
     print("| how | wall s | trials per hour | vs one trial per actor |")
     print("|---|---:|---:|---:|")
     base = rows[0][1]

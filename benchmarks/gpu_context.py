@@ -43,8 +43,11 @@ def kernels(device: str) -> None:
             packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
             pad_packed_sequence(reference(packed)[0], batch_first=True, total_length=n)[0].sum().backward()
 
-        print(f"B={b} n={n} d={d} forward+backward: ContextGRU {1e3 * timed(step_ours, 20):.2f} ms, "
-              f"nn.GRU {1e3 * timed(step_reference, 20):.2f} ms", flush=True)
+        print(
+            f"B={b} n={n} d={d} forward+backward: ContextGRU {1e3 * timed(step_ours, 20):.2f} ms, "
+            f"nn.GRU {1e3 * timed(step_reference, 20):.2f} ms",
+            flush=True,
+        )
 
 
 def epochs() -> None:
@@ -58,13 +61,19 @@ def epochs() -> None:
             cfg = Config.for_dataset(name, context=context, epochs=3, patience=0, device="cuda")
             started = time.perf_counter()
             result = fit(cfg, corpus)
-            print(f"synthetic {name} x{scale}, context={context}: {(time.perf_counter() - started) / 3:.1f} s/epoch "
-                  f"(3 epochs, solo, incl. evaluation), valid W-F1 {100 * result.valid['wf1']:.2f}", flush=True)
+            print(
+                f"synthetic {name} x{scale}, context={context}: {(time.perf_counter() - started) / 3:.1f} s/epoch "
+                f"(3 epochs, solo, incl. evaluation), valid W-F1 {100 * result.valid['wf1']:.2f}",
+                flush=True,
+            )
         group = [Config.for_dataset(name, context="gru", epochs=3, patience=0, device="cuda", seed=s) for s in range(4)]
         started = time.perf_counter()
         fit(group, corpus)
-        print(f"synthetic {name} x{scale}, context=gru, fused group of 4: "
-              f"{(time.perf_counter() - started) / 3:.1f} s/epoch for all 4", flush=True)
+        print(
+            f"synthetic {name} x{scale}, context=gru, fused group of 4: "
+            f"{(time.perf_counter() - started) / 3:.1f} s/epoch for all 4",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -50,8 +50,12 @@ patience = 0
 keep_embeddings = false
 {dim}
 """
-SETTINGS = {"one": ("one per GPU", 1, "off"), "k": ("{k} per GPU", None, "off"), "fused": ("fused", 1, "auto"),
-            "fused-k": ("fused, {k} per GPU", None, "auto")}
+SETTINGS = {
+    "one": ("one per GPU", 1, "off"),
+    "k": ("{k} per GPU", None, "off"),
+    "fused": ("fused", 1, "auto"),
+    "fused-k": ("fused, {k} per GPU", None, "auto"),
+}
 
 
 class Utilisation:
@@ -99,9 +103,21 @@ def run_setting(work: str, key: str, precision: str, args) -> dict:
     path = os.path.join(work, f"{name}.toml")
     with open(path, "w") as handle:
         parts = ["ablations/components.toml"] + ([] if args.smoke else ["studies/gammas.toml"])
-        handle.write(SPEC.format(name=name, include=", ".join(f'"{ROOT}/{p}"' for p in parts), seeds=args.seeds, epochs=args.epochs, scale=args.scale,
-                                 fuse=fuse, cpu=args.cpu, gpu=gpu, data=args.data, precision=precision,
-                                 dim=f"dim = {args.dim}" if args.dim else ""))
+        handle.write(
+            SPEC.format(
+                name=name,
+                include=", ".join(f'"{ROOT}/{p}"' for p in parts),
+                seeds=args.seeds,
+                epochs=args.epochs,
+                scale=args.scale,
+                fuse=fuse,
+                cpu=args.cpu,
+                gpu=gpu,
+                data=args.data,
+                precision=precision,
+                dim=f"dim = {args.dim}" if args.dim else "",
+            )
+        )
     quiet = Console(file=open(os.devnull, "w"))
     started = time.perf_counter()
     with Utilisation() as busy:
@@ -110,8 +126,14 @@ def run_setting(work: str, key: str, precision: str, args) -> dict:
     if code != 0:
         raise SystemExit(f"setting {name}: the study exited {code} (its folder: {os.path.join(work, name)})")
     runs = export_runs(os.path.join(work, name))
-    return {"setting": label.format(k=args.k), "precision": precision, "trainings": len(runs), "seconds": seconds,
-            "utilisation": busy.mean(), "wf1": 100 * float(runs["test/wf1"].mean())}
+    return {
+        "setting": label.format(k=args.k),
+        "precision": precision,
+        "trainings": len(runs),
+        "seconds": seconds,
+        "utilisation": busy.mean(),
+        "wf1": 100 * float(runs["test/wf1"].mean()),
+    }
 
 
 def main() -> None:
@@ -125,8 +147,11 @@ def main() -> None:
     ap.add_argument("--only", default=",".join(SETTINGS), help=f"settings, comma-separated: {', '.join(SETTINGS)}")
     ap.add_argument("--precision", default="fp32,bf16")
     ap.add_argument("--data", default="synthetic:iemocap")
-    ap.add_argument("--smoke", action="store_true",
-                    help="CPU, tiny, the components part alone: the script's own check (as the tests run it)")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CPU, tiny, the components part alone: the script's own check (as the tests run it)",
+    )
     ap.add_argument("--out", help="keep the studies here (default: a temporary folder)")
     args = ap.parse_args()
     if args.smoke:
@@ -134,27 +159,38 @@ def main() -> None:
         args.precision = "fp32"
         args.only = "one,fused" if args.only == ",".join(SETTINGS) else args.only
     work = args.out or tempfile.mkdtemp(prefix="cmathlab-gpu-")
-    rows = [run_setting(work, key, precision, args)
-            for key in args.only.split(",") for precision in args.precision.split(",")]
+    rows = [
+        run_setting(work, key, precision, args)
+        for key in args.only.split(",")
+        for precision in args.precision.split(",")
+    ]
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU (CPU only)"
     what = "components" if args.smoke else "components + 6 x 6 gamma grid"
-    print(f"\nslice of studies/paper.toml: {what} on {args.data} scale {args.scale}, "
-          f"{args.seeds} seed(s), {args.epochs} epoch(s), {args.cpu} CPU a trial; {device}; torch {torch.__version__}, "
-          f"Python {sys.version.split()[0]}\n")
-    print("| setting | precision | trainings | wall s | trainings / hour | vs one per GPU, fp32 | GPU busy | test W-F1 |")
+    print(
+        f"\nslice of studies/paper.toml: {what} on {args.data} scale {args.scale}, "
+        f"{args.seeds} seed(s), {args.epochs} epoch(s), {args.cpu} CPU a trial; {device}; torch {torch.__version__}, "
+        f"Python {sys.version.split()[0]}\n"
+    )
+    print(
+        "| setting | precision | trainings | wall s | trainings / hour | vs one per GPU, fp32 | GPU busy | test W-F1 |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     base = rows[0]["trainings"] * 3600 / rows[0]["seconds"]
     for r in rows:
         rate = r["trainings"] * 3600 / r["seconds"]
-        print(f"| {r['setting']} | {r['precision']} | {r['trainings']} | {r['seconds']:.0f} | {rate:.0f} | "
-              f"{rate / base:.2f}x | {r['utilisation']} | {r['wf1']:.2f} |")
+        print(
+            f"| {r['setting']} | {r['precision']} | {r['trainings']} | {r['seconds']:.0f} | {rate:.0f} | "
+            f"{rate / base:.2f}x | {r['utilisation']} | {r['wf1']:.2f} |"
+        )
     best = max(rows, key=lambda r: r["trainings"] / r["seconds"])
     hours = 620 * (60 / args.epochs) / (best["trainings"] * 3600 / best["seconds"])
-    print(f"\nfastest: {best['setting']}, {best['precision']}. Projection (not a measurement): studies/paper.toml's 620 "
-          f"trainings at all of their 60 epochs would take at most {hours:.1f} h in that setting (early stopping "
-          "ends most runs sooner; the slice's runs are all CMATH, the paper's baselines are cheaper).")
+    print(
+        f"\nfastest: {best['setting']}, {best['precision']}. Projection (not a measurement): studies/paper.toml's 620 "
+        f"trainings at all of their 60 epochs would take at most {hours:.1f} h in that setting (early stopping "
+        "ends most runs sooner; the slice's runs are all CMATH, the paper's baselines are cheaper)."
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def write_openface(path: str, frames: np.ndarray, success: np.ndarray) -> None:
     np.savetxt(path, np.hstack([book, frames]), delimiter=", ", fmt="%.5g", header=header, comments="")
 
 
-def make_corpus(folder: str, seed: int = 0, dialogues: int = 240, text_signal: float = 0.12,
-                visual_signal: float = 0.15) -> str:
+def make_corpus(
+    folder: str, seed: int = 0, dialogues: int = 240, text_signal: float = 0.12, visual_signal: float = 0.15
+) -> str:
     """The generic CSV of a corpus whose text and visual each carry part of the label (per-class means under
     noise), so neither alone reaches what both reach. Returns the CSV's path."""
     rng = np.random.default_rng(seed)
@@ -65,12 +66,23 @@ def make_corpus(folder: str, seed: int = 0, dialogues: int = 240, text_signal: f
             success[0] = 1
             frames[success == 0] = rng.normal(size=((success == 0).sum(), AUS)) * 10  # failed frames: garbage
             write_openface(os.path.join(folder, "openface", name + ".csv"), frames, success)
-            rows.append([f"d{d}", turn, f"S{turn % 2}", f"utterance {turn} of dialogue {d}", CLASSES[y], split,
-                         f"text/{name}.npy", f"openface/{name}.csv"])
+            rows.append(
+                [
+                    f"d{d}",
+                    turn,
+                    f"S{turn % 2}",
+                    f"utterance {turn} of dialogue {d}",
+                    CLASSES[y],
+                    split,
+                    f"text/{name}.npy",
+                    f"openface/{name}.csv",
+                ]
+            )
     path = os.path.join(folder, "corpus.csv")
     with open(path, "w", newline="") as handle:
-        csv.writer(handle).writerows([["dialogue", "turn", "speaker", "text", "label", "split", "text_features",
-                                       "visual_features"], *rows])
+        csv.writer(handle).writerows(
+            [["dialogue", "turn", "speaker", "text", "label", "split", "text_features", "visual_features"], *rows]
+        )
     return path
 
 
@@ -94,10 +106,14 @@ def probe(path: str) -> dict:
     corpus = load_corpus(path)
     out = {}
     for mods in ("t", "tv"):
+
         def stack(split):
             ds = [d for d in corpus.dialogues if d.split == split]
-            return (np.concatenate([np.hstack([d.features[m] for m in mods]) for d in ds]),
-                    np.concatenate([d.labels for d in ds]))
+            return (
+                np.concatenate([np.hstack([d.features[m] for m in mods]) for d in ds]),
+                np.concatenate([d.labels for d in ds]),
+            )
+
         (x, y), (xt, yt) = stack("train"), stack("test")
         scaler = StandardScaler().fit(x)
         model = LogisticRegression(max_iter=2000).fit(scaler.transform(x), y)
@@ -109,25 +125,59 @@ def channel(args) -> None:
     folder = os.path.join(args.dir, "channel")
     source = make_corpus(folder)
     data = os.path.join(folder, "corpus.pkl")
-    seconds = cli("features", source, "--dataset", "ownvisual", "--pool", "mean+std", "--out", data, "--force",
-                  "--cache", os.path.join(folder, "cache"))
-    print(f"features: {seconds:.1f} s; linear probe test W-F1 {json.dumps({k: round(v, 2) for k, v in probe(data).items()})}")
+    seconds = cli(
+        "features",
+        source,
+        "--dataset",
+        "ownvisual",
+        "--pool",
+        "mean+std",
+        "--out",
+        data,
+        "--force",
+        "--cache",
+        os.path.join(folder, "cache"),
+    )
+    print(
+        f"features: {seconds:.1f} s; linear probe test W-F1 {json.dumps({k: round(v, 2) for k, v in probe(data).items()})}"
+    )
     rows = []
     for seed in args.seeds:
         scores = {}
         for mods in ("t", "tv"):
             out = os.path.join(folder, f"run-{mods}-{seed}")
-            cli("train", "--data", data, "--modalities", mods, "--model", args.model, "--epochs", str(args.epochs),
-                "--seed", str(seed), "--official-valid", "--device", "cpu", "--out", out, "--force")
+            cli(
+                "train",
+                "--data",
+                data,
+                "--modalities",
+                mods,
+                "--model",
+                args.model,
+                "--epochs",
+                str(args.epochs),
+                "--seed",
+                str(seed),
+                "--official-valid",
+                "--device",
+                "cpu",
+                "--out",
+                out,
+                "--force",
+            )
             result = json.load(open(os.path.join(out, "result.json")))
             scores[mods] = 100 * result["test"]["wf1"]
             assert result["data"]["encoders"]["v"] == "openface:mean+std", result["data"]["encoders"]
         rows.append(scores)
-        print(f"seed {seed}: t {scores['t']:.2f}  tv {scores['tv']:.2f}  gain {scores['tv'] - scores['t']:+.2f}",
-              flush=True)
+        print(
+            f"seed {seed}: t {scores['t']:.2f}  tv {scores['tv']:.2f}  gain {scores['tv'] - scores['t']:+.2f}",
+            flush=True,
+        )
     t, tv = (np.array([r[m] for r in rows]) for m in ("t", "tv"))
-    print(f"{args.model}, {args.epochs} epochs, seeds {args.seeds}: t {t.mean():.2f} ± {t.std(ddof=1) if len(t) > 1 else 0:.2f}, "
-          f"tv {tv.mean():.2f} ± {tv.std(ddof=1) if len(tv) > 1 else 0:.2f}, gain {np.mean(tv - t):+.2f}")
+    print(
+        f"{args.model}, {args.epochs} epochs, seeds {args.seeds}: t {t.mean():.2f} ± {t.std(ddof=1) if len(t) > 1 else 0:.2f}, "
+        f"tv {tv.mean():.2f} ± {tv.std(ddof=1) if len(tv) > 1 else 0:.2f}, gain {np.mean(tv - t):+.2f}"
+    )
 
 
 def speed(args) -> None:
@@ -146,18 +196,45 @@ def speed(args) -> None:
         else:
             write_openface(os.path.join(folder, name + ".csv"), frames[:, 5:], np.ones(args.frames))
         d = i // 10
-        rows.append([f"d{d}", i % 10, "S0", f"u{i}", "ab"[i % 2], "train" if d % 10 < 8 else "dev" if d % 10 == 8 else "test",
-                     f"{name}_t.npy", f"{name}.{args.kind}"])
+        rows.append(
+            [
+                f"d{d}",
+                i % 10,
+                "S0",
+                f"u{i}",
+                "ab"[i % 2],
+                "train" if d % 10 < 8 else "dev" if d % 10 == 8 else "test",
+                f"{name}_t.npy",
+                f"{name}.{args.kind}",
+            ]
+        )
     with open(source, "w", newline="") as handle:
-        csv.writer(handle).writerows([["dialogue", "turn", "speaker", "text", "label", "split", "text_features",
-                                       "visual_features"], *rows])
-    print(f"wrote {args.n} utterances of {args.frames} x {args.width} ({args.kind}) in {time.perf_counter() - start:.0f} s")
+        csv.writer(handle).writerows(
+            [["dialogue", "turn", "speaker", "text", "label", "split", "text_features", "visual_features"], *rows]
+        )
+    print(
+        f"wrote {args.n} utterances of {args.frames} x {args.width} ({args.kind}) in {time.perf_counter() - start:.0f} s"
+    )
     cache = os.path.join(folder, "cache")
     for attempt in ("cold", "cached"):
-        seconds = cli("features", source, "--dataset", "speed", "--pool", args.pool, "--out",
-                      os.path.join(folder, f"{attempt}.pkl"), "--force", "--cache", cache)
-        print(f"{attempt}: {seconds:.1f} s for `cmathlab features` ({args.n} visual files + {args.n} text vectors, "
-              f"--pool {args.pool})", flush=True)
+        seconds = cli(
+            "features",
+            source,
+            "--dataset",
+            "speed",
+            "--pool",
+            args.pool,
+            "--out",
+            os.path.join(folder, f"{attempt}.pkl"),
+            "--force",
+            "--cache",
+            cache,
+        )
+        print(
+            f"{attempt}: {seconds:.1f} s for `cmathlab features` ({args.n} visual files + {args.n} text vectors, "
+            f"--pool {args.pool})",
+            flush=True,
+        )
     # the visual column alone, in process (no interpreter start, imports, CSV checks or pickle): check, read, pool
     from cmathlab.features.encoders import Cache
     from cmathlab.features.precomputed import load_precomputed, parse_pool
@@ -167,8 +244,9 @@ def speed(args) -> None:
     alone = os.path.join(folder, "cache-alone")
     for attempt in ("cold", "cached"):
         start = time.perf_counter()
-        _, vectors = load_precomputed(paths, where, "visual_features", parse_pool(args.pool),
-                                      lambda name: Cache(alone, name), lambda *_: None)
+        _, vectors = load_precomputed(
+            paths, where, "visual_features", parse_pool(args.pool), lambda name: Cache(alone, name), lambda *_: None
+        )
         print(f"{attempt}, visual column alone: {time.perf_counter() - start:.1f} s -> {vectors.shape}", flush=True)
 
 

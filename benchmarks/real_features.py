@@ -42,29 +42,61 @@ def run(job: dict) -> dict:
     started = time.perf_counter()
     result = fit(config, corpus)
     f1 = result.test["per_class_f1"]
-    return {**job, "valid_wf1": result.valid["wf1"], "test_wf1": result.test["wf1"], "test_acc": result.test["acc"],
-            "bayes_acc": (result.bayes or {}).get("test_acc"), "best_epoch": result.best_epoch,
-            "epochs_run": len(result.history), "health": result.health, "health_note": result.health_note,
-            "fear_f1": f1.get("fear"), "disgust_f1": f1.get("disgust"), "seconds": time.perf_counter() - started}
+    return {
+        **job,
+        "valid_wf1": result.valid["wf1"],
+        "test_wf1": result.test["wf1"],
+        "test_acc": result.test["acc"],
+        "bayes_acc": (result.bayes or {}).get("test_acc"),
+        "best_epoch": result.best_epoch,
+        "epochs_run": len(result.history),
+        "health": result.health,
+        "health_note": result.health_note,
+        "fear_f1": f1.get("fear"),
+        "disgust_f1": f1.get("disgust"),
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def jobs(args) -> list[dict]:
     seeds = range(args.seeds)
     if args.what == "meld":
-        return [{"part": "meld-text" + (" (official dev)" if args.official_valid else ""), "data": args.data or MELD,
-                 "scale": 1.0, "model": model, "recipe": recipe, "seed": seed,
-                 "config": {"model": model, "modalities": "t", "seed": seed,
-                            **({"epochs": args.epochs} if args.epochs else {}),
-                            **({"official_valid": True} if args.official_valid else {})}}
-                for seed in seeds for model, recipe in arms(args)]
+        return [
+            {
+                "part": "meld-text" + (" (official dev)" if args.official_valid else ""),
+                "data": args.data or MELD,
+                "scale": 1.0,
+                "model": model,
+                "recipe": recipe,
+                "seed": seed,
+                "config": {
+                    "model": model,
+                    "modalities": "t",
+                    "seed": seed,
+                    **({"epochs": args.epochs} if args.epochs else {}),
+                    **({"official_valid": True} if args.official_valid else {}),
+                },
+            }
+            for seed in seeds
+            for model, recipe in arms(args)
+        ]
     out = []
     for name in args.corpora.split(","):
         for suffix in args.variants.split(","):
             data = f"synthetic:{name}{suffix}"
-            out += [{"part": f"{data} x{args.scale}", "data": data, "scale": args.scale, "model": model,
-                     "recipe": recipe, "seed": seed,
-                     "config": {"model": model, "seed": seed, "epochs": args.epochs or 30}}
-                    for seed in seeds for model, recipe in arms(args)]
+            out += [
+                {
+                    "part": f"{data} x{args.scale}",
+                    "data": data,
+                    "scale": args.scale,
+                    "model": model,
+                    "recipe": recipe,
+                    "seed": seed,
+                    "config": {"model": model, "seed": seed, "epochs": args.epochs or 30},
+                }
+                for seed in seeds
+                for model, recipe in arms(args)
+            ]
     return out
 
 
@@ -79,10 +111,13 @@ def table(rows: list[dict]) -> None:
         print(f"\n### {part}\n")
         lines = []
         for arm, r in runs.groupby("arm", sort=False):
-            line = {"model / recipe": arm, "seeds": len(r),
-                    "valid W-F1": f"{100 * r.valid_wf1.mean():.2f} ± {100 * r.valid_wf1.std(ddof=1):.2f}",
-                    "test W-F1": f"{100 * r.test_wf1.mean():.2f} ± {100 * r.test_wf1.std(ddof=1):.2f}",
-                    "test ACC": f"{100 * r.test_acc.mean():.2f}"}
+            line = {
+                "model / recipe": arm,
+                "seeds": len(r),
+                "valid W-F1": f"{100 * r.valid_wf1.mean():.2f} ± {100 * r.valid_wf1.std(ddof=1):.2f}",
+                "test W-F1": f"{100 * r.test_wf1.mean():.2f} ± {100 * r.test_wf1.std(ddof=1):.2f}",
+                "test ACC": f"{100 * r.test_acc.mean():.2f}",
+            }
             if r.bayes_acc.notna().all():
                 line["ACC / Bayes ACC"] = f"{(r.test_acc / r.bayes_acc).mean():.3f}"
             if r.fear_f1.notna().all():
@@ -98,8 +133,10 @@ def table(rows: list[dict]) -> None:
         common = cmath.index.intersection(bigru.index)
         if len(common) >= 2:
             test = stats.ttest_rel(cmath[common], bigru[common])
-            print(f"\nCMATH - BiGRU (cmathlab recipe), test W-F1 paired on {len(common)} seeds: "
-                  f"{100 * (cmath[common] - bigru[common]).mean():+.2f} points, p = {test.pvalue:.3f}")
+            print(
+                f"\nCMATH - BiGRU (cmathlab recipe), test W-F1 paired on {len(common)} seeds: "
+                f"{100 * (cmath[common] - bigru[common]).mean():+.2f} points, p = {test.pvalue:.3f}"
+            )
 
 
 def main() -> int:
@@ -110,10 +147,16 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.2, help="synthetic: share of the dialogues")
     parser.add_argument("--corpora", default="iemocap,meld", help="synthetic: which shapes")
     parser.add_argument("--data", help="meld: the feature file (default ../shared/data/meld/meld_text_minilm.pkl.gz)")
-    parser.add_argument("--official-valid", action="store_true",
-                        help="meld: validate on the dev dialogues the file names (a `cmathlab features` file)")
-    parser.add_argument("--variants", default=",:real",
-                        help="synthetic: which feature statistics, comma-separated ('' unit variance, ':real' real-like)")
+    parser.add_argument(
+        "--official-valid",
+        action="store_true",
+        help="meld: validate on the dev dialogues the file names (a `cmathlab features` file)",
+    )
+    parser.add_argument(
+        "--variants",
+        default=",:real",
+        help="synthetic: which feature statistics, comma-separated ('' unit variance, ':real' real-like)",
+    )
     parser.add_argument("--arms", help="MODEL/RECIPE,... (default: cmath and bigru, each with both recipes)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="runs/real_features.jsonl")
@@ -132,9 +175,12 @@ def main() -> int:
             rows.append(row)
             with open(args.out, "a") as handle:
                 handle.write(json.dumps(row) + "\n")
-            print(f"[{len(rows)}/{len(todo)}] {row['part']} {row['model']}/{row['recipe']} seed {row['seed']}: "
-                  f"valid {100 * row['valid_wf1']:.2f} test {100 * row['test_wf1']:.2f} {row['health']} "
-                  f"({row['seconds']:.0f} s)", flush=True)
+            print(
+                f"[{len(rows)}/{len(todo)}] {row['part']} {row['model']}/{row['recipe']} seed {row['seed']}: "
+                f"valid {100 * row['valid_wf1']:.2f} test {100 * row['test_wf1']:.2f} {row['health']} "
+                f"({row['seconds']:.0f} s)",
+                flush=True,
+            )
     order = {(j["part"], j["model"], j["recipe"], j["seed"]): i for i, j in enumerate(todo)}
     table(sorted(rows, key=lambda r: order[(r["part"], r["model"], r["recipe"], r["seed"])]))
     return 0

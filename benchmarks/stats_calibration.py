@@ -50,8 +50,7 @@ def main() -> None:
         for j, profile in enumerate((0.1, 0.2)):
             cell = Cell(profile=profile)
             for test, rate in rates(["t", "bootstrap"], cell, args.tables, args.seed + 50 + j, settings).items():
-                print(line(cell.describe(), test, "† (null over test sets)", rate, args.tables, band(rate)),
-                      flush=True)
+                print(line(cell.describe(), test, "† (null over test sets)", rate, args.tables, band(rate)), flush=True)
         for j, sd in enumerate((0.01, 0.03, 0.05)):
             cell = Cell(seed_sd=sd, disjoint=True)
             rate = rates(["t"], cell, args.tables, args.seed + 55 + j, settings)["t"]
@@ -61,27 +60,57 @@ def main() -> None:
             print(line(power.describe(), test, "† (power)", rate, args.tables, ""), flush=True)
         for sesoi in (1.0, 5.0):
             wide = Settings(sesoi=sesoi)
-            for k, cell in enumerate((Cell(seed_sd=0.01), Cell(seed_sd=0.03, shared=0.0),
-                                      Cell(seed_sd=0.01, missing=True))):
+            for k, cell in enumerate(
+                (Cell(seed_sd=0.01), Cell(seed_sd=0.03, shared=0.0), Cell(seed_sd=0.01, missing=True))
+            ):
                 for sign in (1, -1):
                     at = sesoi_shift(cell, Settings(sesoi=sign * sesoi))
                     rate = rates(["tost"], at, args.tables, args.seed + 70 + k, wide)["tost"]
                     low = proportion_confint(round(rate * args.tables), args.tables, method="wilson")[0]
                     judge = "≤ 0.05" if rate <= 0.05 else "0.05 within its CI" if low <= 0.05 else "**above 0.05**"
-                    print(line(at.describe(), f"TOST, SESOI {sesoi:g}", "equivalent (at the SESOI)", rate,
-                               args.tables, judge), flush=True)
+                    print(
+                        line(
+                            at.describe(),
+                            f"TOST, SESOI {sesoi:g}",
+                            "equivalent (at the SESOI)",
+                            rate,
+                            args.tables,
+                            judge,
+                        ),
+                        flush=True,
+                    )
                 rate = rates(["tost"], cell, args.tables, args.seed + 80 + k, wide)["tost"]
-                print(line(cell.describe(), f"TOST, SESOI {sesoi:g}", "equivalent (no difference: power)", rate,
-                           args.tables, ""), flush=True)
+                print(
+                    line(
+                        cell.describe(),
+                        f"TOST, SESOI {sesoi:g}",
+                        "equivalent (no difference: power)",
+                        rate,
+                        args.tables,
+                        "",
+                    ),
+                    flush=True,
+                )
     else:
         aso = Settings(aso_iterations=args.aso_iterations)
-        for i, cell in enumerate((Cell(seed_sd=0.01), Cell(seed_sd=0.05, shared=0.0), Cell(seed_sd=0.03,
-                                                                                         missing=True))):
+        for i, cell in enumerate(
+            (Cell(seed_sd=0.01), Cell(seed_sd=0.05, shared=0.0), Cell(seed_sd=0.03, missing=True))
+        ):
             start = time.time()
             rate = rates(["aso"], cell, args.tables, args.seed + 90 + i, aso)["aso"]
             seconds = (time.time() - start) / args.tables
-            print(line(cell.describe(), f"ASO, {args.aso_iterations} iterations", "† (null), two-sided", rate,
-                       args.tables, band(rate)) + f" <!-- {seconds:.2f} s a comparison -->", flush=True)
+            print(
+                line(
+                    cell.describe(),
+                    f"ASO, {args.aso_iterations} iterations",
+                    "† (null), two-sided",
+                    rate,
+                    args.tables,
+                    band(rate),
+                )
+                + f" <!-- {seconds:.2f} s a comparison -->",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -81,9 +81,11 @@ def main() -> None:
         rows.append((f"`cmathlab study run`, {cpu} CPU per trial", cpu, time.perf_counter() - started))
         assert code == 0, f"study exited {code}"
 
-    print(f"\n36-trial gamma grid, synthetic IEMOCAP scale {args.scale}, d={args.dim}, {args.epochs} epochs; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"Python {sys.version.split()[0]}\n")
+    print(
+        f"\n36-trial gamma grid, synthetic IEMOCAP scale {args.scale}, d={args.dim}, {args.epochs} epochs; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"Python {sys.version.split()[0]}\n"
+    )
     print("| how | CPUs per trial | wall s | s per trial | vs plain loop |")
     print("|---|---:|---:|---:|---:|")
     for name, cpu, seconds in rows:

@@ -29,72 +29,145 @@ AFTER = "ffdf762"  # `since`: added after the code of the first recorded study (
 class Config:
     # -- the paper's settings: Section 5.3 per dataset (cmathlab.datasets), over these class defaults
     dataset: str = knob("iemocap", "which corpus: its settings and label names; set by the data")
-    lr: float = knob(3e-3, "Adam's learning rate; IEMOCAP at 3e-4 over 4 dialogues, where 3e-3 over 16 collapsed "
-                           "real IEMOCAP text", above=0, source="Section 5.3", ours={"iemocap": 3e-4},
-                     measured="diary: Issue 10")
-    batch_size: int = knob(16, "dialogues per batch (IEMOCAP: 4, with its lr)", low=1, source="Section 5.3",
-                           ours={"iemocap": 4}, measured="diary: Issue 10")
+    lr: float = knob(
+        3e-3,
+        "Adam's learning rate; IEMOCAP at 3e-4 over 4 dialogues, where 3e-3 over 16 collapsed real IEMOCAP text",
+        above=0,
+        source="Section 5.3",
+        ours={"iemocap": 3e-4},
+        measured="diary: Issue 10",
+    )
+    batch_size: int = knob(
+        16,
+        "dialogues per batch (IEMOCAP: 4, with its lr)",
+        low=1,
+        source="Section 5.3",
+        ours={"iemocap": 4},
+        measured="diary: Issue 10",
+    )
     gamma1: float = knob(1.0, "weight of low-level distillation", low=0, source="Section 5.3, eq. 24")
     gamma2: float = knob(1.8, "weight of high-level distillation", low=0, source="Section 5.3, eq. 24")
     dim: int = knob(500, "d, the common space", low=1, source="Section 5.3")
 
     # -- the experiment's switches
     model: str = knob("cmath", "a registry name (`cmathlab models`) or package.module:Class (model/protocol.py)")
-    variant: str = knob("full", "full, or w/o X for a component X of the model (CMATH's: Section 5.5's ablations)",
-                        source="Section 5.5")
-    options: tuple = knob((), "the model's own fields as sorted (name, value) pairs; MODEL.FIELD in specs, "
-                              "`opts` in code", since=AFTER)
+    variant: str = knob(
+        "full", "full, or w/o X for a component X of the model (CMATH's: Section 5.5's ablations)", source="Section 5.5"
+    )
+    options: tuple = knob(
+        (), "the model's own fields as sorted (name, value) pairs; MODEL.FIELD in specs, `opts` in code", since=AFTER
+    )
     modalities: str = knob("tav", "any non-empty subset of t, a, v", source="Section 5.6")
     seed: int = knob(0, "weights, batch order, dropout and eq. 17's noise (and the validation split if split = seed)")
     epochs: int = knob(60, "at most; early stopping on validation W-F1 usually ends a run sooner", low=1)
     patience: int = knob(15, "epochs without a better validation W-F1 before stopping", low=0)
-    val_fraction: float = knob(0.2, "of the training dialogues, the paper's protocol (Ma et al., 2022)",
-                               above=0, below=1, source="Section 5.2")
+    val_fraction: float = knob(
+        0.2, "of the training dialogues, the paper's protocol (Ma et al., 2022)", above=0, below=1, source="Section 5.2"
+    )
     split_seed: int = knob(0, "fixed across seeds so every seed validates on the same dialogues")
-    split: str = knob("fixed", "the validation dialogues: fixed (by split_seed, the same for every seed) or seed (drawn "
-                               "by each run's seed, so a condition's spread includes the split's); official_valid "
-                               "ids stay as they are", choices=("fixed", "seed"), since=AFTER)
+    split: str = knob(
+        "fixed",
+        "the validation dialogues: fixed (by split_seed, the same for every seed) or seed (drawn "
+        "by each run's seed, so a condition's spread includes the split's); official_valid "
+        "ids stay as they are",
+        choices=("fixed", "seed"),
+        since=AFTER,
+    )
     official_valid: bool = knob(False, "use the validation ids a file carries (COSMIC) instead")
-    features: str = knob("", "which of a dataset's feature files a study's [data] table names (an encoder); "
-                             "\"\" = the one", since=AFTER)
+    features: str = knob(
+        "", "which of a dataset's feature files a study's [data] table names (an encoder); \"\" = the one", since=AFTER
+    )
     device: str = knob("auto", "cuda when there is one, else cpu", choices=("auto", "cpu", "cuda"))
     keep_embeddings: bool = knob(False, "return the fused test embeddings H'_x (for t-SNE)")
-    allow_constant: bool = knob(False, "train on a modality whose features never vary (absent data) anyway",
-                                since=AFTER)
+    allow_constant: bool = knob(
+        False, "train on a modality whose features never vary (absent data) anyway", since=AFTER
+    )
 
     # -- the training recipe: what real features need beyond Section 5.3
-    recipe: str = knob("cmathlab", "the preset the fields start from; paper: the paper's model as written",
-                       choices=("cmathlab", "paper"), paper="paper", since=AFTER)
-    standardize: bool = knob(True, "z-score each feature with the training dialogues' statistics: real features "
-                                   "are far from unit scale", paper=False, source=NONE_53, since=AFTER,
-                             measured="diary: Issue 10")
-    warmup_steps: int = knob(30, "linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's "
-                                 "lr blows up in its first steps", low=0, paper=0, source=NONE_53, since=AFTER,
-                             measured="diary: Issue 10")
-    distill_warmup: int = knob(10, "epochs over which gamma1, gamma2 rise from 0: early distillation targets are "
-                                   "untrained teachers", low=0, paper=0, source=NONE_53, since=AFTER,
-                               measured="diary: Issue 10")
-    ema_epochs: float = knob(2.0, "evaluate (so select on) a moving average of the weights over about this many "
-                                  "epochs: it smooths the validation curve, whose swings pick noise peaks",
-                             low=0, paper=0.0, source=NONE_53, since=AFTER, measured="diary: Session 13")
-    schedule: str = knob("constant", "lr after warm-up; cosine decays it to 0 over `epochs` and lost on the demo",
-                         choices=("constant", "cosine"), source=NONE_53, since=AFTER,
-                         measured="diary: Issue 10")
+    recipe: str = knob(
+        "cmathlab",
+        "the preset the fields start from; paper: the paper's model as written",
+        choices=("cmathlab", "paper"),
+        paper="paper",
+        since=AFTER,
+    )
+    standardize: bool = knob(
+        True,
+        "z-score each feature with the training dialogues' statistics: real features are far from unit scale",
+        paper=False,
+        source=NONE_53,
+        since=AFTER,
+        measured="diary: Issue 10",
+    )
+    warmup_steps: int = knob(
+        30,
+        "linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's "
+        "lr blows up in its first steps",
+        low=0,
+        paper=0,
+        source=NONE_53,
+        since=AFTER,
+        measured="diary: Issue 10",
+    )
+    distill_warmup: int = knob(
+        10,
+        "epochs over which gamma1, gamma2 rise from 0: early distillation targets are untrained teachers",
+        low=0,
+        paper=0,
+        source=NONE_53,
+        since=AFTER,
+        measured="diary: Issue 10",
+    )
+    ema_epochs: float = knob(
+        2.0,
+        "evaluate (so select on) a moving average of the weights over about this many "
+        "epochs: it smooths the validation curve, whose swings pick noise peaks",
+        low=0,
+        paper=0.0,
+        source=NONE_53,
+        since=AFTER,
+        measured="diary: Session 13",
+    )
+    schedule: str = knob(
+        "constant",
+        "lr after warm-up; cosine decays it to 0 over `epochs` and lost on the demo",
+        choices=("constant", "cosine"),
+        source=NONE_53,
+        since=AFTER,
+        measured="diary: Issue 10",
+    )
 
     # -- where the default replaces one of the paper's equations
 
     # -- decisions the paper leaves open
-    dropout: float = knob(0.5, "the paper gives none; 0.5 beat 0.3 on validation on every corpus tried", low=0,
-                          below=1, paper=0.1, measured="diary: Session 11")
+    dropout: float = knob(
+        0.5,
+        "the paper gives none; 0.5 beat 0.3 on validation on every corpus tried",
+        low=0,
+        below=1,
+        paper=0.1,
+        measured="diary: Session 11",
+    )
     weight_decay: float = knob(0.0, "plain Adam, as the paper names it", low=0, source="Section 5.3")
-    grad_clip: float = knob(1.0, "max gradient norm per model (0 = off): one bad batch cannot wreck the weights",
-                            low=0, paper=0.0, source=NONE_53, measured="diary: Issue 10")
+    grad_clip: float = knob(
+        1.0,
+        "max gradient norm per model (0 = off): one bad batch cannot wreck the weights",
+        low=0,
+        paper=0.0,
+        source=NONE_53,
+        measured="diary: Issue 10",
+    )
     min_epochs: int = knob(0, "epochs always run before early stopping may end training", low=0)
-    bucket: int = knob(0, "k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); "
-                          "0 = random", low=0)
-    precision: str = knob("fp32", "the forward pass's arithmetic; bf16 autocasts matrix products (weights and "
-                                  "optimizer stay fp32): a GPU speed option, its effect on W-F1 measured before use",
-                          choices=("fp32", "bf16"), since=AFTER)
+    bucket: int = knob(
+        0, "k > 0: batches from runs of k*batch_size dialogues sorted by length (less padding); 0 = random", low=0
+    )
+    precision: str = knob(
+        "fp32",
+        "the forward pass's arithmetic; bf16 autocasts matrix products (weights and "
+        "optimizer stay fp32): a GPU speed option, its effect on W-F1 measured before use",
+        choices=("fp32", "bf16"),
+        since=AFTER,
+    )
 
     def __post_init__(self):
         for name, f in FIELDS.items():
@@ -117,7 +190,8 @@ class Config:
     def for_dataset(cls, dataset: str, recipe: str | None = None, **overrides) -> Config:
         """The paper's settings for `dataset` (OTHER's for a dataset the paper has not), then the recipe's
         (RECIPE_SETTINGS for this dataset, then RECIPES), then the model's authors' (its `settings`), then, with
-        `MODEL.as_released = true`, its released code's (`released`), then `overrides` (None values are ignored). `NAME.FIELD` overrides set model NAME's own fields: those of
+        `MODEL.as_released = true`, its released code's (`released`), then `overrides` (None values are ignored).
+        `NAME.FIELD` overrides set model NAME's own fields: those of
         the run's model are kept, those of another model are checked against it and dropped (a spec may fix
         several models' fields and grid over the models)."""
         from cmathlab.model import registry
@@ -151,9 +225,17 @@ class Config:
             own_released, released = released_for(model_cls, dataset)
             options = {**own_released, **options}
         options = {**recipe_values(getattr(model_cls, "fields", ()), recipe, dataset), **options}
-        values = {**dataset_settings(dataset), **RECIPE_SETTINGS.get(recipe, {}).get(dataset, {}), **RECIPES[recipe],
-                  **settings_for(model_cls, dataset), **released, "dataset": dataset, "recipe": recipe, **plain,
-                  "options": tuple(sorted(options.items()))}
+        values = {
+            **dataset_settings(dataset),
+            **RECIPE_SETTINGS.get(recipe, {}).get(dataset, {}),
+            **RECIPES[recipe],
+            **settings_for(model_cls, dataset),
+            **released,
+            "dataset": dataset,
+            "recipe": recipe,
+            **plain,
+            "options": tuple(sorted(options.items())),
+        }
         return cls(**values)
 
     def to_dict(self) -> dict:
@@ -187,13 +269,18 @@ class Config:
             for name, kinds, what in ((t.weight, (int, float), "number"), (t.switch, (bool,), "true/false")):
                 known = declared.get(name) or FIELDS.get(name)
                 if name is not None and (known is None or type(known.default) not in kinds):
-                    raise BadInput(f"model {self.model!r}: loss term {term!r} is weighted or kept by {name!r}, "
-                                   f"which is not a {what} field of the model or the run", field="model")
+                    raise BadInput(
+                        f"model {self.model!r}: loss term {term!r} is weighted or kept by {name!r}, "
+                        f"which is not a {what} field of the model or the run",
+                        field="model",
+                    )
         for name in given:
             if name not in declared:
                 raise BadInput(unknown_option(self.model, name, declared))
-        options = {name: f.check(given.get(name, f.default_for(self.dataset)), f"{self.model}.{name}")
-                   for name, f in declared.items()}
+        options = {
+            name: f.check(given.get(name, f.default_for(self.dataset)), f"{self.model}.{name}")
+            for name, f in declared.items()
+        }
         object.__setattr__(self, "options", tuple(sorted(options.items())))
 
     # what each variant switches off: the model's `components` (CMATH's: Section 5.5)
@@ -207,8 +294,11 @@ class Config:
         declared = [c.name for c in getattr(self.model_class, "components", ())]
         if name not in declared:
             listed = ", ".join(declared) or "none"
-            raise BadInput(f"model {self.model!r} asks whether it keeps component {name!r}, which it does not "
-                           f"declare; its components: {listed}", field="variant")
+            raise BadInput(
+                f"model {self.model!r} asks whether it keeps component {name!r}, which it does not "
+                f"declare; its components: {listed}",
+                field="variant",
+            )
         return self.variant != f"w/o {name}"
 
     @property
@@ -236,8 +326,11 @@ class Config:
         def value(name):  # the model's own field of that name, else the run's
             return own[name] if name in own else getattr(self, name)
 
-        return {name: (float(value(t.weight)) if t.weight else 1.0) * (ramp if t.ramped else 1.0)
-                for name, t in terms.items() if name not in dropped and (t.switch is None or value(t.switch))}
+        return {
+            name: (float(value(t.weight)) if t.weight else 1.0) * (ramp if t.ramped else 1.0)
+            for name, t in terms.items()
+            if name not in dropped and (t.switch is None or value(t.switch))
+        }
 
 
 FIELDS: dict[str, Field] = fields_of(Config)
@@ -257,10 +350,30 @@ for _name, _f in FIELDS.items():
 BEFORE = {name: f.paper for name, f in FIELDS.items() if f.since}
 # The fields that were flat `Config` fields until issue 44 and are CMATH's own since (`cmath.FIELD`): a spec, a
 # `--set` or a tracked run that names one flat means CMATH's (another model ignores it, as it did).
-MOVED = {name: f"cmath.{name}" for name in (
-    "context", "context_reads", "positions", "attention_bias", "heads", "ffn_mult", "kernel_t", "kernel_a",
-    "kernel_v", "norm", "cma_layers", "speaker_init", "gate", "sigma", "sigma_init", "sample_at_eval",
-    "detach_teacher", "modality_ce", "reduction")}
+MOVED = {
+    name: f"cmath.{name}"
+    for name in (
+        "context",
+        "context_reads",
+        "positions",
+        "attention_bias",
+        "heads",
+        "ffn_mult",
+        "kernel_t",
+        "kernel_a",
+        "kernel_v",
+        "norm",
+        "cma_layers",
+        "speaker_init",
+        "gate",
+        "sigma",
+        "sigma_init",
+        "sample_at_eval",
+        "detach_teacher",
+        "modality_ce",
+        "reduction",
+    )
+}
 
 
 def recipe_values(fields, recipe: str, dataset: str) -> dict:
@@ -293,8 +406,11 @@ def departures(base: str = "paper", recipe: str = "cmathlab") -> dict[str, dict[
             _bad("recipe", name, f"one of {', '.join(RECIPES)}")
     a = {d: Config.for_dataset(d, recipe=base).to_dict() for d in PAPER}
     b = {d: Config.for_dataset(d, recipe=recipe).to_dict() for d in PAPER}
-    return {k: {d: (a[d][k], b[d][k]) for d in PAPER} for k in a["iemocap"]
-            if k != "recipe" and any(a[d][k] != b[d][k] for d in PAPER)}
+    return {
+        k: {d: (a[d][k], b[d][k]) for d in PAPER}
+        for k in a["iemocap"]
+        if k != "recipe" and any(a[d][k] != b[d][k] for d in PAPER)
+    }
 
 
 def field(name: str) -> Field:
@@ -323,10 +439,13 @@ def paper_says(name: str) -> str:
 
 def allowed_values(name: str) -> str:
     """What a field accepts, in words (for `cmathlab config` and error messages)."""
-    special = {"modalities": "non-empty subset of tav", "dataset": " | ".join(PAPER) + " | a feature file's",
-               "options": "the model's own fields, written MODEL.FIELD (`cmathlab models`)",
-               "model": "a name of `cmathlab models` | package.module:Class",
-               "variant": "full | w/o X for a component X of the model (`cmathlab models`)"}
+    special = {
+        "modalities": "non-empty subset of tav",
+        "dataset": " | ".join(PAPER) + " | a feature file's",
+        "options": "the model's own fields, written MODEL.FIELD (`cmathlab models`)",
+        "model": "a name of `cmathlab models` | package.module:Class",
+        "variant": "full | w/o X for a component X of the model (`cmathlab models`)",
+    }
     return special.get(name) or field(name).allowed()
 
 
@@ -361,7 +480,9 @@ def parse_sets(items: list[str]) -> dict:
         name, text = name.strip(), text.strip()
         if not sep or not name or not text:
             raise BadInput(f"{item!r} is not FIELD=VALUE", field="--set")
-        if name not in names and name not in MOVED and "." not in name:  # MODEL.FIELD is checked against that model's fields
+        if (
+            name not in names and name not in MOVED and "." not in name
+        ):  # MODEL.FIELD is checked against that model's fields
             raise BadInput(unknown_field(name), field="--set")
         if name == "options":
             raise BadInput("a model's own fields are set one by one, as MODEL.FIELD=VALUE", field="--set")

@@ -46,22 +46,57 @@ class Dataset:
     synthetic: Shape | None = None  # its synthetic look-alike's shape
 
 
-DATASETS = {d.name: d for d in (
-    Dataset("iemocap", "IEMOCAP", ("happy", "sad", "neutral", "angry", "excited", "frustrated"),
+DATASETS = {
+    d.name: d
+    for d in (
+        Dataset(
+            "iemocap",
+            "IEMOCAP",
+            ("happy", "sad", "neutral", "angry", "excited", "frustrated"),
             {"lr": 3e-3, "batch_size": 16, "gamma1": 1.0, "gamma2": 1.8, "dim": 500},
-            ((1, 39), (40, 69), (70, None)), table=2,
-            synthetic=Shape("iemocap", 120, 31, 8, 110, 49.0, 4.0, 2, (504, 839, 1324, 933, 742, 1468),
-                            {"t": 1024, "a": 1582, "v": 342},
-                            audio_only_pairs=((0, 4), (3, 5)),  # happy/excited, angry/frustrated
-                            stickiness=0.7, noise={"t": 2.0, "a": 3.8, "v": 4.6})),
-    Dataset("meld", "MELD", ("neutral", "surprise", "fear", "sadness", "joy", "disgust", "anger"),
+            ((1, 39), (40, 69), (70, None)),
+            table=2,
+            synthetic=Shape(
+                "iemocap",
+                120,
+                31,
+                8,
+                110,
+                49.0,
+                4.0,
+                2,
+                (504, 839, 1324, 933, 742, 1468),
+                {"t": 1024, "a": 1582, "v": 342},
+                audio_only_pairs=((0, 4), (3, 5)),  # happy/excited, angry/frustrated
+                stickiness=0.7,
+                noise={"t": 2.0, "a": 3.8, "v": 4.6},
+            ),
+        ),
+        Dataset(
+            "meld",
+            "MELD",
+            ("neutral", "surprise", "fear", "sadness", "joy", "disgust", "anger"),
             {"lr": 2e-4, "batch_size": 4, "gamma1": 1.0, "gamma2": 1.2, "dim": 400},
-            ((1, 9), (10, 20), (21, None)), table=3,
-            synthetic=Shape("meld", 1152, 280, 1, 33, 9.6, 1.5, 9, (5180, 1355, 308, 794, 1906, 293, 1262),
-                            {"t": 1024, "a": 300, "v": 342},
-                            audio_only_pairs=((1, 4), (5, 6)),  # surprise/joy, disgust/anger
-                            stickiness=0.4, noise={"t": 2.0, "a": 3.6, "v": 4.4})),
-)}
+            ((1, 9), (10, 20), (21, None)),
+            table=3,
+            synthetic=Shape(
+                "meld",
+                1152,
+                280,
+                1,
+                33,
+                9.6,
+                1.5,
+                9,
+                (5180, 1355, 308, 794, 1906, 293, 1262),
+                {"t": 1024, "a": 300, "v": 342},
+                audio_only_pairs=((1, 4), (5, 6)),  # surprise/joy, disgust/anger
+                stickiness=0.4,
+                noise={"t": 2.0, "a": 3.6, "v": 4.4},
+            ),
+        ),
+    )
+}
 # Any other dataset trains with MELD's settings: the paper's choice for short multi-party dialogues of
 # sentence-level text; not tuned on any other corpus.
 OTHER_SETTINGS = DATASETS["meld"].settings

@@ -34,30 +34,45 @@ def config_table(recipe: str, fields: list[str]) -> Table:
             table.add_row(name, *("" for _ in PAPER), "", allowed_values(name), field(name).reason)
             continue
         papers = dict.fromkeys(shown(paper[d][name]) for d in PAPER)
-        table.add_row(name, *(shown(defaults[d][name]) for d in PAPER),
-                      f"{' / '.join(papers)} ({paper_says(name)})", allowed_values(name), field(name).reason)
+        table.add_row(
+            name,
+            *(shown(defaults[d][name]) for d in PAPER),
+            f"{' / '.join(papers)} ({paper_says(name)})",
+            allowed_values(name),
+            field(name).reason,
+        )
     return table
 
 
 def departures_table(base: str, recipe: str, fields: list[str]) -> Table:
     """`config --diff BASE`: the fields whose value under `recipe` differs from `base`'s, and why."""
     diff = departures(base, recipe)
-    table = Table(title=f"recipe {recipe} against recipe {base}: the {len(diff)} fields whose values differ "
-                        "(numbers: BENCHMARKS.md section 10)")
+    table = Table(
+        title=f"recipe {recipe} against recipe {base}: the {len(diff)} fields whose values differ "
+        "(numbers: BENCHMARKS.md section 10)"
+    )
     for col in ("field", "iemocap", "meld", "the paper", "why", "measured"):
         table.add_column(col, overflow="fold")
     for name, per in diff.items():
         if not fields or name in fields:
-            table.add_row(name, _pair(per["iemocap"]), _pair(per["meld"]), paper_says(name), field(name).reason,
-                          field(name).measured)
+            table.add_row(
+                name,
+                _pair(per["iemocap"]),
+                _pair(per["meld"]),
+                paper_says(name),
+                field(name).reason,
+                field(name).measured,
+            )
     return table
 
 
 def departures_markdown(base: str, recipe: str) -> str:
     """`config --diff BASE --markdown` (the README's table): one row per field, values per dataset `base → recipe`."""
     lines = [f"| field | IEMOCAP, {base} → {recipe} | MELD | the paper | why |", "|---|---|---|---|---|"]
-    lines += [f"| `{name}` | {_pair(per['iemocap'])} | {_pair(per['meld'])} | {paper_says(name)} | {field(name).reason} |"
-              for name, per in departures(base, recipe).items()]
+    lines += [
+        f"| `{name}` | {_pair(per['iemocap'])} | {_pair(per['meld'])} | {paper_says(name)} | {field(name).reason} |"
+        for name, per in departures(base, recipe).items()
+    ]
     return "\n".join(lines)
 
 
@@ -75,20 +90,31 @@ def print_models(names: list[str], console: Console) -> None:
             for col in ("field", "iemocap", "meld", "paper", "allowed", "why"):
                 table.add_column(col, overflow="fold")
             for f in fields:
-                table.add_row(f"{name}.{f.name}", str(f.default_for("iemocap")), str(f.default_for("meld")),
-                              str(f.paper), f.allowed(), f.reason)
+                table.add_row(
+                    f"{name}.{f.name}",
+                    str(f.default_for("iemocap")),
+                    str(f.default_for("meld")),
+                    str(f.paper),
+                    f.allowed(),
+                    f.reason,
+                )
             console.print(table)
         else:
-            console.print("  its fields are the config's own (`cmathlab config`)" if name == "cmath"
-                          else "  no fields of its own (it reads the shared dim and dropout)")
+            console.print(
+                "  its fields are the config's own (`cmathlab config`)"
+                if name == "cmath"
+                else "  no fields of its own (it reads the shared dim and dropout)"
+            )
         for c in getattr(cls, "components", ()):
             console.print(f"  variant {c.variant!r}: {c.what}")
         for dataset, values in (getattr(cls, "settings", {}) or {}).items():
             console.print(f"  its authors' settings on {dataset}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
         released = getattr(cls, "released", ())
         if released:
-            console.print(f"  as released ({name}.as_released = true): {cls.released_code}, where it departs from "
-                          "the paper reading above")
+            console.print(
+                f"  as released ({name}.as_released = true): {cls.released_code}, where it departs from "
+                "the paper reading above"
+            )
             table = Table()
             for col in ("field", "paper reading (iemocap / meld)", "released (iemocap / meld)", "authors' code"):
                 table.add_column(col, overflow="fold")
@@ -101,11 +127,18 @@ def print_models(names: list[str], console: Console) -> None:
 
                     reading = [Config.for_dataset(d, model=name).to_dict()[r.field] for d in ("iemocap", "meld")]
                 shown = [r.for_dataset(d) for d in ("iemocap", "meld")]
-                table.add_row(f"{name}.{r.field}" if r.field in own else r.field, " / ".join(map(str, reading)),
-                              " / ".join("(as read)" if v is None else str(v) for v in shown), r.source)
+                table.add_row(
+                    f"{name}.{r.field}" if r.field in own else r.field,
+                    " / ".join(map(str, reading)),
+                    " / ".join("(as read)" if v is None else str(v) for v in shown),
+                    r.source,
+                )
             console.print(table)
-            console.print("  as released or not, the harness's protocol: the epoch chosen on validation (the released "
-                          "code picks it on test: `report --published-protocol` shows that gap), a validation fifth "
-                          "of the training dialogues held out, early stopping on its patience, a fresh batch order "
-                          "every epoch (the released graph models re-seed every epoch), and padding that never "
-                          "changes an output (some released RNNs run unpacked over it)", soft_wrap=True)
+            console.print(
+                "  as released or not, the harness's protocol: the epoch chosen on validation (the released "
+                "code picks it on test: `report --published-protocol` shows that gap), a validation fifth "
+                "of the training dialogues held out, early stopping on its patience, a fresh batch order "
+                "every epoch (the released graph models re-seed every epoch), and padding that never "
+                "changes an output (some released RNNs run unpacked over it)",
+                soft_wrap=True,
+            )

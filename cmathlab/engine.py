@@ -45,8 +45,11 @@ def lr_schedule(optimizer: torch.optim.Optimizer, cfg: Config, steps_per_epoch: 
 
     total = cfg.epochs * steps_per_epoch
     warmup_steps = min(cfg.warmup_steps, total // 10)
-    after = (lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total - warmup_steps)) if cfg.schedule == "cosine"
-             else lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0))
+    after = (
+        lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total - warmup_steps))
+        if cfg.schedule == "cosine"
+        else lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
+    )
     if not warmup_steps:
         return after
     warmup = lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup_steps, total_iters=warmup_steps)
@@ -107,8 +110,12 @@ class Solo:
         self.weights = self.member.config.loss_weights(epoch=epoch)
 
     def state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "schedule": self.schedule.state_dict(), "average": self.averaged.average}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "average": self.averaged.average,
+        }
 
     def load_state(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
@@ -176,8 +183,13 @@ class Stack:
         self.forward = vmap(member_forward, in_dims=(0, 0, None, None, None, None))
 
     def state(self) -> dict:
-        return {"params": self.params, "buffers": self.buffers, "optimizer": self.optimizer.state_dict(),
-                "schedule": self.schedule.state_dict(), "average": self.averaged.average}
+        return {
+            "params": self.params,
+            "buffers": self.buffers,
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "average": self.averaged.average,
+        }
 
     @torch.no_grad()
     def load_state(self, state: dict) -> None:
@@ -191,16 +203,27 @@ class Stack:
     def train(self, epoch: int) -> None:
         self.base.train()
         # each member's weight of each term the architecture computes: 0 for a term its variant drops
-        self.weights = {name: torch.tensor([m.config.loss_weights(epoch=epoch).get(name, 0.0) for m in self.members],
-                                           device=self.device)
-                        for name in self.members[0].config.loss_weights(architecture=True)}
+        self.weights = {
+            name: torch.tensor(
+                [m.config.loss_weights(epoch=epoch).get(name, 0.0) for m in self.members], device=self.device
+            )
+            for name in self.members[0].config.loss_weights(architecture=True)
+        }
 
     def step(self, batch: Batch, noise: list) -> dict[str, torch.Tensor]:
         n = batch.labels.shape[-1]  # each member's noise was drawn for its own batch; pad to the group's
         stacked = torch.stack([torch.nn.functional.pad(e, (0, 0, 0, n - e.shape[1])) for e in noise])
         with precision(self.members[0].config, batch):
-            terms = self.terms(self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask,
-                               stacked, self.weights)
+            terms = self.terms(
+                self.params,
+                self.buffers,
+                batch.features,
+                batch.speakers,
+                batch.labels,
+                batch.mask,
+                stacked,
+                self.weights,
+            )
         self.optimizer.zero_grad(set_to_none=True)
         terms["total"].sum().backward()
         if self.grad_clip:
@@ -225,8 +248,9 @@ class Stack:
 
         def forward(batch):
             with precision(self.members[0].config, batch):
-                logits, embedding = self.forward(self.params, self.buffers, batch.features, batch.speakers,
-                                                 batch.labels, batch.mask)
+                logits, embedding = self.forward(
+                    self.params, self.buffers, batch.features, batch.speakers, batch.labels, batch.mask
+                )
             return logits.float(), embedding.float()
 
         with self.averaged.swapped_in():
@@ -250,8 +274,9 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(forward: Callable, split: PaddedSplit, batch_size: int, members: int,
-             embeddings: bool = False) -> list[Evaluation]:
+def evaluate(
+    forward: Callable, split: PaddedSplit, batch_size: int, members: int, embeddings: bool = False
+) -> list[Evaluation]:
     """Predictions from Y-hat_x over real utterances, per member; scikit-learn's ACC and weighted F1.
 
     `forward(batch)` gives logits (K, B, n, C) and embeddings (K, B, n, d); the device's results
@@ -275,11 +300,17 @@ def evaluate(forward: Callable, split: PaddedSplit, batch_size: int, members: in
         by_row = {}
         for rows, p in zip(split.batches(batch_size, order), preds):
             for row, pr in zip(rows, p[k]):
-                by_row[row] = pr[:split.lengths[row]]
+                by_row[row] = pr[: split.lengths[row]]
         per_dialogue_pred = [by_row[row] for row in range(len(split))]
-        per_dialogue_label = [labels[row, :split.lengths[row]] for row in range(len(split))]
+        per_dialogue_label = [labels[row, : split.lengths[row]] for row in range(len(split))]
         y, p = np.concatenate(per_dialogue_label), np.concatenate(per_dialogue_pred)
-        out.append(Evaluation(acc=float(accuracy_score(y, p)), wf1=float(f1_score(y, p, average="weighted")),
-                              preds=per_dialogue_pred, labels=per_dialogue_label,
-                              embeddings=embs[k] if embeddings else None))
+        out.append(
+            Evaluation(
+                acc=float(accuracy_score(y, p)),
+                wf1=float(f1_score(y, p, average="weighted")),
+                preds=per_dialogue_pred,
+                labels=per_dialogue_label,
+                embeddings=embs[k] if embeddings else None,
+            )
+        )
     return out

@@ -74,9 +74,13 @@ class Field:
             raise BadInput(f"{value!r} is not one of {self.allowed()}", field=where)
         if kind in (int, float) and not (isinstance(value, int) or math.isfinite(value)):
             raise BadInput(f"{value!r} is not a finite number", field=where)
-        if ((self.low is not None and value < self.low) or (self.high is not None and value > self.high)
-                or (self.above is not None and value <= self.above) or (self.below is not None and value >= self.below)
-                or (self.odd and value % 2 == 0)):
+        if (
+            (self.low is not None and value < self.low)
+            or (self.high is not None and value > self.high)
+            or (self.above is not None and value <= self.above)
+            or (self.below is not None and value >= self.below)
+            or (self.odd and value % 2 == 0)
+        ):
             raise BadInput(f"{value!r} is not {self.allowed()}", field=where)
         return value
 

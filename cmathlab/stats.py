@@ -1,8 +1,8 @@
 """The statistics behind the report's marks, each computed by its field's library where one exists: the t-test
 over seeds (scipy), TOST equivalence (statsmodels), Holm (checked against statsmodels), Almost Stochastic Order
 (deepsig), seeds for a planned t-test (statsmodels' power solver), and the seeds × test-dialogues bootstrap (numpy;
-no library bootstraps a crossed design). `report/significance.py` wraps each as one test class; this module knows no table,
-so a study's status and a report read the same numbers.
+no library bootstraps a crossed design). `report/significance.py` wraps each as one test class; this module knows
+no table, so a study's status and a report read the same numbers.
 
 Two rows are paired on the seeds both ran (the seed fixes the initialisation and the data order, so the pairs
 share their noise); a seed one row lacks is dropped from the pairing and counted, and Welch's test is used only
@@ -41,8 +41,9 @@ def shared_seeds(row: dict, ref: dict) -> list:
     return sorted(set(row) & set(ref))
 
 
-def compare(row: dict[int, float], ref: dict[int, float], alternative: str = "two-sided",
-            confidence: float = 0.95) -> Comparison:
+def compare(
+    row: dict[int, float], ref: dict[int, float], alternative: str = "two-sided", confidence: float = 0.95
+) -> Comparison:
     """The t-test of `row` against `ref` (seed -> value): paired on the shared seeds when there are two or more,
     else Welch's over all of each row's seeds."""
     a, b = np.array(list(row.values()), float), np.array(list(ref.values()), float)
@@ -55,16 +56,28 @@ def compare(row: dict[int, float], ref: dict[int, float], alternative: str = "tw
             return Comparison("none", len(a), len(b), float(d.mean()), nan, nan, nan, nan, "", len(shared), dropped)
         result = stats.ttest_rel(x, y, alternative=alternative)
         ci = result.confidence_interval(confidence)
-        return Comparison("paired", len(a), len(b), float(d.mean()), float(result.pvalue),
-                          float(d.mean() / d.std(ddof=1)), float(ci.low), float(ci.high), "d_z", len(shared), dropped)
+        return Comparison(
+            "paired",
+            len(a),
+            len(b),
+            float(d.mean()),
+            float(result.pvalue),
+            float(d.mean() / d.std(ddof=1)),
+            float(ci.low),
+            float(ci.high),
+            "d_z",
+            len(shared),
+            dropped,
+        )
     diff = float(a.mean() - b.mean()) if len(a) and len(b) else nan
     if len(a) < 2 or len(b) < 2 or (a.std() == 0 and b.std() == 0):
         return Comparison("none", len(a), len(b), diff, nan, nan, nan, nan)
     result = stats.ttest_ind(a, b, equal_var=False, alternative=alternative)
     ci = result.confidence_interval(confidence)
     effect = float(diff / math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2))
-    return Comparison("welch", len(a), len(b), diff, float(result.pvalue), effect, float(ci.low), float(ci.high),
-                      "d_av")
+    return Comparison(
+        "welch", len(a), len(b), diff, float(result.pvalue), effect, float(ci.low), float(ci.high), "d_av"
+    )
 
 
 def tost(row: dict[int, float], ref: dict[int, float], sesoi: float) -> float:
@@ -81,11 +94,17 @@ def tost(row: dict[int, float], ref: dict[int, float], sesoi: float) -> float:
         warnings.simplefilter("ignore")
         if c.test == "paired":
             shared = shared_seeds(row, ref)
-            p = ttost_paired(np.array([row[s] for s in shared], float), np.array([ref[s] for s in shared], float),
-                             -sesoi, sesoi)[0]
+            p = ttost_paired(
+                np.array([row[s] for s in shared], float), np.array([ref[s] for s in shared], float), -sesoi, sesoi
+            )[0]
         else:
-            p = ttost_ind(np.array(list(row.values()), float), np.array(list(ref.values()), float), -sesoi, sesoi,
-                          usevar="unequal")[0]
+            p = ttost_ind(
+                np.array(list(row.values()), float),
+                np.array(list(ref.values()), float),
+                -sesoi,
+                sesoi,
+                usevar="unequal",
+            )[0]
     return float(p)
 
 
@@ -116,6 +135,7 @@ def holm(pvalues: list[float]) -> list[float]:
 
 
 # -- metrics of per-dialogue confusion matrices ---------------------------------------------------------
+
 
 def dialogue_confusions(predictions: dict, dialogues: list[str], classes: int) -> np.ndarray:
     """One confusion matrix per test dialogue, (D, K, K): true label down, predicted across."""
@@ -161,9 +181,15 @@ class Bootstrap:
 NO_BOOTSTRAP = Bootstrap(0, 0, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
 
 
-def seed_dialogue_bootstrap(row: np.ndarray, ref: np.ndarray, metric: str, alternative: str = "two-sided",
-                            confidence: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES,
-                            seed: int = 0) -> Bootstrap:
+def seed_dialogue_bootstrap(
+    row: np.ndarray,
+    ref: np.ndarray,
+    metric: str,
+    alternative: str = "two-sided",
+    confidence: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+) -> Bootstrap:
     """A test of the seed-mean difference that carries both sources of its variance, the seeds and the test set.
 
     `row` and `ref` are per-dialogue confusion matrices (k, D, K, K) of k paired seeds on D shared dialogues.
@@ -186,8 +212,9 @@ def seed_dialogue_bootstrap(row: np.ndarray, ref: np.ndarray, metric: str, alter
     draws = np.random.default_rng(seed).integers(0, n, (resamples, n))
     counts = (np.arange(resamples)[:, None] * n + draws).ravel()
     counts = np.bincount(counts, minlength=resamples * n).reshape(resamples, n).astype(float)
-    scored = metric_of_confusion(np.einsum("bd,rkdq->brkq", counts, flat).reshape(resamples, 2, k, classes,
-                                                                                  classes), metric)
+    scored = metric_of_confusion(
+        np.einsum("bd,rkdq->brkq", counts, flat).reshape(resamples, 2, k, classes, classes), metric
+    )
     drawn = scored[:, 0] - scored[:, 1]  # (resamples, k): each seed's difference on each draw
     v_seeds = float(d.var(ddof=1) / k)
     v_mean, v_run = float(drawn.mean(1).var(ddof=1)), float(drawn.var(0, ddof=1).mean())
@@ -195,14 +222,15 @@ def seed_dialogue_bootstrap(row: np.ndarray, ref: np.ndarray, metric: str, alter
     v = v_seeds + v_test
     if v == 0:
         return Bootstrap(k, n, diff, math.nan, math.nan, math.nan, 0.0, 0.0, math.nan)
-    df = v ** 2 / (v_seeds ** 2 / (k - 1) + v_test ** 2 / (n - 1))
+    df = v**2 / (v_seeds**2 / (k - 1) + v_test**2 / (n - 1))
     se, z = math.sqrt(v), diff / math.sqrt(v)
     p = {"two-sided": 2 * stats.t.sf(abs(z), df), "greater": stats.t.sf(z, df), "less": stats.t.cdf(z, df)}[alternative]
     half = stats.t.isf((1 - confidence) / (2 if alternative == "two-sided" else 1), df) * se
     low = diff - half if alternative != "less" else -math.inf
     high = diff + half if alternative != "greater" else math.inf
-    return Bootstrap(k, n, diff, float(min(p, 1.0)), float(low), float(high), math.sqrt(v_seeds), math.sqrt(v_test),
-                     float(df))
+    return Bootstrap(
+        k, n, diff, float(min(p, 1.0)), float(low), float(high), math.sqrt(v_seeds), math.sqrt(v_test), float(df)
+    )
 
 
 # -- Almost Stochastic Order ------------------------------------------------------------------------------
@@ -221,8 +249,13 @@ class Aso:
 NO_ASO = Aso(math.nan, math.nan)
 
 
-def aso(row: dict[int, float], ref: dict[int, float], confidence: float = 0.95, iterations: int = ASO_ITERATIONS,
-        seed: int = 0) -> Aso:
+def aso(
+    row: dict[int, float],
+    ref: dict[int, float],
+    confidence: float = 0.95,
+    iterations: int = ASO_ITERATIONS,
+    seed: int = 0,
+) -> Aso:
     """Almost Stochastic Order (del Barrio et al. 2018; Dror et al. 2019) with deepsig, both directions from one
     bootstrap, each ε_min an upper bound at `confidence` (the caller corrects it for the sides and rows it tests)."""
     if len(row) < 2 or len(ref) < 2:
@@ -234,8 +267,14 @@ def aso(row: dict[int, float], ref: dict[int, float], confidence: float = 0.95, 
         return Aso(1.0, 1.0)  # one value on both sides: no order at all (deepsig would divide by zero)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        eps = multi_aso({"row": a.tolist(), "ref": b.tolist()}, confidence_level=confidence, use_bonferroni=False,
-                        num_bootstrap_iterations=iterations, show_progress=False, seed=seed)
+        eps = multi_aso(
+            {"row": a.tolist(), "ref": b.tolist()},
+            confidence_level=confidence,
+            use_bonferroni=False,
+            num_bootstrap_iterations=iterations,
+            show_progress=False,
+            seed=seed,
+        )
     return Aso(float(eps[0, 1]), float(eps[1, 0]))
 
 
@@ -278,6 +317,7 @@ def _power(solver, effect: float, n: int, alpha: float) -> float:
 @dataclass(frozen=True)
 class Plan:
     """Seeds per row a t-test needs to detect the smallest effect of interest, from a pooled seed spread."""
+
     seeds: float
     low: float  # at the lower end of the spread's 95 % interval
     high: float  # at its upper end
@@ -289,8 +329,9 @@ class Plan:
 NO_PLAN = Plan(math.nan, math.nan, math.nan, math.nan, 0, True)
 
 
-def plan(samples: list[np.ndarray], sesoi: float, alpha: float = 0.05, power: float = POWER,
-         paired: bool = True) -> Plan:
+def plan(
+    samples: list[np.ndarray], sesoi: float, alpha: float = 0.05, power: float = POWER, paired: bool = True
+) -> Plan:
     """The seeds a t-test needs to detect `sesoi` at `power`, from the variance pooled over `samples` (each row's
     per-seed differences from the reference when `paired`, else each row's per-seed values), with an interval
     from that variance's chi-square uncertainty. A planning number: it does not depend on any observed effect."""

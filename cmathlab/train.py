@@ -52,8 +52,12 @@ class Checkpoints(Protocol):
     def save(self, state: dict) -> None: ...
 
 
-def fit(config: Config | Sequence[Config], corpus: Corpus, on_epoch: Callable[[dict], None] | None = None,
-        checkpoints: Checkpoints | None = None) -> RunResult | list[RunResult]:
+def fit(
+    config: Config | Sequence[Config],
+    corpus: Corpus,
+    on_epoch: Callable[[dict], None] | None = None,
+    checkpoints: Checkpoints | None = None,
+) -> RunResult | list[RunResult]:
     """Train `config` on `corpus`; `on_epoch` receives each epoch's record as it is made.
 
     With `checkpoints`, the whole state (weights, optimizer, schedule, weight average, every random stream,
@@ -76,23 +80,33 @@ def fit(config: Config | Sequence[Config], corpus: Corpus, on_epoch: Callable[[d
             field_ = next(k for (k, a), (_, b) in zip(key, fusion_key(other)) if a != b)
             raise BadInput(f"a fused group must share every shape; members differ in {field_}", field=field_)
     if fused and not getattr(group[0].model_class, "fusable", False):
-        raise BadInput(f"{group[0].model} does not train fused (its class sets no `fusable`); it runs one model "
-                       "at a time", field="model")
+        raise BadInput(
+            f"{group[0].model} does not train fused (its class sets no `fusable`); it runs one model at a time",
+            field="model",
+        )
     first = group[0]
     missing = set(first.modalities) - set(corpus.modalities)
     if missing:
-        raise BadInput(f"asks for modalities {first.modalities!r}, the corpus has {corpus.modalities!r}",
-                       source=corpus.source, field="modalities")
+        raise BadInput(
+            f"asks for modalities {first.modalities!r}, the corpus has {corpus.modalities!r}",
+            source=corpus.source,
+            field="modalities",
+        )
     constant = set(first.modalities) & set(corpus.constant_modalities())
     if constant and not first.allow_constant:
         names = ", ".join(sorted(constant, key="tav".index))
-        raise BadInput(f"{'modality ' + names + ' is' if len(constant) == 1 else 'modalities ' + names + ' are'} "
-                       f"the same vector in every utterance (absent data); train on "
-                       f"--modalities {''.join(m for m in first.modalities if m not in constant) or '...'}, "
-                       "or pass --allow-constant (allow_constant = true)", source=corpus.source, field="modalities")
+        raise BadInput(
+            f"{'modality ' + names + ' is' if len(constant) == 1 else 'modalities ' + names + ' are'} "
+            f"the same vector in every utterance (absent data); train on "
+            f"--modalities {''.join(m for m in first.modalities if m not in constant) or '...'}, "
+            "or pass --allow-constant (allow_constant = true)",
+            source=corpus.source,
+            field="modalities",
+        )
     device = resolve_device(first.device)
-    split = corpus.split(first.val_fraction, first.seed if first.split == "seed" else first.split_seed,
-                         first.official_valid)
+    split = corpus.split(
+        first.val_fraction, first.seed if first.split == "seed" else first.split_seed, first.official_valid
+    )
     if not split["valid"]:
         raise BadInput("no validation dialogues", source=corpus.source)
     # statistics from the training dialogues only: validation and test are scaled by them, never seen
@@ -137,8 +151,15 @@ def fit(config: Config | Sequence[Config], corpus: Corpus, on_epoch: Callable[[d
             if m.stopped:
                 continue  # its weights go on training with the group; its numbers are final
             losses = {f"loss_{name}": float(v) / batches for name, v in sums[k].items()}
-            record = {"epoch": epoch, **losses, "valid_acc": valid[k].acc, "valid_wf1": valid[k].wf1,
-                      "test_acc": test[k].acc, "test_wf1": test[k].wf1, "seconds": seconds / len(members)}
+            record = {
+                "epoch": epoch,
+                **losses,
+                "valid_acc": valid[k].acc,
+                "valid_wf1": valid[k].wf1,
+                "test_acc": test[k].acc,
+                "test_wf1": test[k].wf1,
+                "seconds": seconds / len(members),
+            }
             m.end_epoch(record, valid[k], test[k])
             if on_epoch is not None:
                 on_epoch({**record, "member": k} if fused else record)
@@ -153,18 +174,33 @@ def fit(config: Config | Sequence[Config], corpus: Corpus, on_epoch: Callable[[d
 
 def snapshot(epoch: int, engine, members: list[Member], device: torch.device) -> dict:
     """Everything a run needs to continue after `epoch` as if it had never stopped."""
-    return {"epoch": epoch, "engine": engine.state(),
-            "torch_rng": torch.get_rng_state(),  # dropout's masks come from the global stream
-            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-            "members": [{"order_rng": m.order_rng.bit_generator.state, "noise_rng": m.generator.get_state(),
-                         "history": m.history, "best": m.best, "best_wf1": m.best_wf1, "stale": m.stale,
-                         "stopped": m.stopped, "diverged": m.diverged} for m in members]}
+    return {
+        "epoch": epoch,
+        "engine": engine.state(),
+        "torch_rng": torch.get_rng_state(),  # dropout's masks come from the global stream
+        "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        "members": [
+            {
+                "order_rng": m.order_rng.bit_generator.state,
+                "noise_rng": m.generator.get_state(),
+                "history": m.history,
+                "best": m.best,
+                "best_wf1": m.best_wf1,
+                "stale": m.stale,
+                "stopped": m.stopped,
+                "diverged": m.diverged,
+            }
+            for m in members
+        ],
+    }
 
 
 def restore(state: dict, engine, members: list[Member], device: torch.device) -> int:
     """Put `snapshot`'s state back; the epoch it was taken after."""
     if len(state["members"]) != len(members):
-        raise BadInput(f"a checkpoint of {len(state['members'])} runs for a group of {len(members)}", field="checkpoint")
+        raise BadInput(
+            f"a checkpoint of {len(state['members'])} runs for a group of {len(members)}", field="checkpoint"
+        )
     engine.load_state(state["engine"])
     torch.set_rng_state(state["torch_rng"])
     if state["cuda_rng"] is not None:
@@ -198,8 +234,11 @@ def check_output(model: torch.nn.Module, name: str, batch: Batch, n_classes: int
     logits, embedding = getattr(out, "logits", None), getattr(out, "embedding", None)
     if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != shape:
         got = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(out).__name__
-        raise BadInput(f"forward must return cmathlab.model.Output with logits of shape {shape} (B, n, classes); "
-                       f"got {got}", field="model", source=name)
+        raise BadInput(
+            f"forward must return cmathlab.model.Output with logits of shape {shape} (B, n, classes); got {got}",
+            field="model",
+            source=name,
+        )
     if not isinstance(embedding, torch.Tensor) or tuple(embedding.shape[:2]) != shape[:2] or embedding.dim() != 3:
         raise BadInput(f"forward's Output needs an embedding of shape {shape[:2] + ('d',)}", field="model", source=name)
 
@@ -227,8 +266,10 @@ class Member:
         self.diverged = f"loss {loss} at epoch {epoch}, batch {batch}"
         if self.best is None:
             cfg = self.config
-            raise Diverged(f"loss is {loss} at epoch {epoch}, batch {batch}, before any epoch finished"
-                           f" (seed {cfg.seed}, lr {cfg.lr}, gamma1 {cfg.gamma1}, gamma2 {cfg.gamma2})")
+            raise Diverged(
+                f"loss is {loss} at epoch {epoch}, batch {batch}, before any epoch finished"
+                f" (seed {cfg.seed}, lr {cfg.lr}, gamma1 {cfg.gamma1}, gamma2 {cfg.gamma2})"
+            )
 
     def noise(self, split: PaddedSplit, rows: np.ndarray) -> torch.Tensor | None:
         if not self.model.samples_noise:
@@ -255,8 +296,10 @@ class Member:
         top = np.bincount(preds).argmax()
         share, true_share = float(np.mean(preds == top)), float(np.mean(labels == top))
         if share >= COLLAPSE_SHARE and true_share < COLLAPSE_SHARE:
-            return "collapsed", (f"{100 * share:.1f} % of validation and test predictions are {names[top]} "
-                                 f"({100 * true_share:.1f} % of the labels)")
+            return "collapsed", (
+                f"{100 * share:.1f} % of validation and test predictions are {names[top]} "
+                f"({100 * true_share:.1f} % of the labels)"
+            )
         return "ok", ""
 
     def result(self, corpus: Corpus, split: dict, data: dict, device: str) -> RunResult:
@@ -266,24 +309,40 @@ class Member:
         health, note = self.health(valid, test, names)
         bayes = None
         if corpus.generator is not None:
-            bayes = {f"{name}_{k}": v for name in ("valid", "test")
-                     for k, v in corpus.generator.bayes(corpus, split[name], config.modalities).items()}
+            bayes = {
+                f"{name}_{k}": v
+                for name in ("valid", "test")
+                for k, v in corpus.generator.bayes(corpus, split[name], config.modalities).items()
+            }
         return RunResult(
             config=config.to_dict(),
-            data={"source": corpus.source, "sha256": corpus.sha256, "dataset": corpus.dataset,
-                  "encoders": dict(corpus.encoders),
-                  **{f"{k}_dialogues": len(v) for k, v in split.items()},
-                  **{f"{k}_utterances": int(data[k].lengths.sum()) for k in split}},
+            data={
+                "source": corpus.source,
+                "sha256": corpus.sha256,
+                "dataset": corpus.dataset,
+                "encoders": dict(corpus.encoders),
+                **{f"{k}_dialogues": len(v) for k, v in split.items()},
+                **{f"{k}_utterances": int(data[k].lengths.sum()) for k in split},
+            },
             label_names=names,
             history=self.history,
             best_epoch=best_epoch,
             valid={"acc": valid.acc, "wf1": valid.wf1},
-            test={"acc": test.acc, "wf1": test.wf1,
-                  "per_class_f1": dict(zip(names, map(float, f1_score(
-                      labels, preds, labels=range(len(names)), average=None, zero_division=0)))),
-                  "confusion": confusion_matrix(labels, preds, labels=range(len(names))).tolist()},
-            predictions={i: {"length": len(y), "pred": p.tolist(), "label": y.tolist()}
-                         for i, p, y in zip(data["test"].ids, test.preds, test.labels)},
+            test={
+                "acc": test.acc,
+                "wf1": test.wf1,
+                "per_class_f1": dict(
+                    zip(
+                        names,
+                        map(float, f1_score(labels, preds, labels=range(len(names)), average=None, zero_division=0)),
+                    )
+                ),
+                "confusion": confusion_matrix(labels, preds, labels=range(len(names))).tolist(),
+            },
+            predictions={
+                i: {"length": len(y), "pred": p.tolist(), "label": y.tolist()}
+                for i, p, y in zip(data["test"].ids, test.preds, test.labels)
+            },
             bayes=bayes,
             seconds_per_epoch=float(np.mean([r["seconds"] for r in self.history])),
             device=device,
@@ -291,5 +350,3 @@ class Member:
             health_note=note,
             embeddings=test.embeddings if config.keep_embeddings else None,
         )
-
-

@@ -21,8 +21,15 @@ def model_config(cls, small: dict, dataset="iemocap", modalities="tav", variant=
     """A run's `Config` for a baseline: the shared fields it reads, and its own: its defaults for `dataset`, then
     `small`, then `opts`."""
     values = {f.name: f.default_for(dataset) for f in cls.fields} | small | opts
-    return Config(dataset=dataset, model=cls.name, modalities=modalities, dim=100, dropout=dropout, variant=variant,
-                  options=tuple(sorted(values.items())))
+    return Config(
+        dataset=dataset,
+        model=cls.name,
+        modalities=modalities,
+        dim=100,
+        dropout=dropout,
+        variant=variant,
+        options=tuple(sorted(values.items())),
+    )
 
 
 def random_batch(lengths, dims: dict, n_speakers=2, n_classes=6, seed=0) -> Batch:
@@ -38,6 +45,9 @@ def random_batch(lengths, dims: dict, n_speakers=2, n_classes=6, seed=0) -> Batc
 
 def row(batch: Batch, i: int, length: int) -> Batch:
     """Dialogue `i` of `batch` alone, unpadded."""
-    return Batch(features={m: x[i:i + 1, :length] for m, x in batch.features.items()},
-                 speakers=batch.speakers[i:i + 1, :length], labels=batch.labels[i:i + 1, :length],
-                 mask=batch.mask[i:i + 1, :length])
+    return Batch(
+        features={m: x[i : i + 1, :length] for m, x in batch.features.items()},
+        speakers=batch.speakers[i : i + 1, :length],
+        labels=batch.labels[i : i + 1, :length],
+        mask=batch.mask[i : i + 1, :length],
+    )

@@ -30,20 +30,33 @@ class Killed(Exception):
 
 
 def config(**kw) -> Config:  # dropout, eq. 17's noise, the weight average, warm-up and the ramp all on
-    return Config.for_dataset("iemocap", **{"dim": 16, "heads": 2, "epochs": 6, "patience": 0, "warmup_steps": 4,
-                                            "distill_warmup": 2, "ema_epochs": 1.0, **kw})
+    return Config.for_dataset(
+        "iemocap",
+        **{
+            "dim": 16,
+            "heads": 2,
+            "epochs": 6,
+            "patience": 0,
+            "warmup_steps": 4,
+            "distill_warmup": 2,
+            "ema_epochs": 1.0,
+            **kw,
+        },
+    )
 
 
 def killed_at(epoch: int):
     def on_epoch(record):
         if record["epoch"] == epoch:
             raise Killed
+
     return on_epoch
 
 
 def same(a, b) -> None:
-    assert [{k: v for k, v in r.items() if k != "seconds"} for r in a.history] == \
-           [{k: v for k, v in r.items() if k != "seconds"} for r in b.history]
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in a.history] == [
+        {k: v for k, v in r.items() if k != "seconds"} for r in b.history
+    ]
     assert (a.best_epoch, a.valid, a.test, a.predictions) == (b.best_epoch, b.valid, b.test, b.predictions)
 
 

@@ -12,12 +12,12 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from conftest import write_spec
 
 from cmathlab.cli import build_parser, main
 from cmathlab.config import Config, field
 from cmathlab.study.spec import load_spec
 from cmathlab.study.status import conditions, rerun_lines, state_word
-from conftest import write_spec
 
 TINY = ["--scale", "0.06", "--dim", "16", "--epochs", "2"]
 
@@ -32,11 +32,15 @@ def _fails(argv, capsys, match):
 
 # ---- check before the work, never lose it ---------------------------------------------------------
 
+
 def test_train_refuses_a_file_as_out_before_it_trains(tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("mine")
-    err = _fails(["train", "--data", "synthetic:iemocap", *TINY, "--out", str(afile)], capsys,
-                 "is a file; --out takes a directory")
+    err = _fails(
+        ["train", "--data", "synthetic:iemocap", *TINY, "--out", str(afile)],
+        capsys,
+        "is a file; --out takes a directory",
+    )
     assert "epoch" not in err.out and afile.read_text() == "mine"  # refused before the first epoch
 
 
@@ -63,8 +67,10 @@ def test_study_run_refuses_a_directory_that_holds_a_train_result(tmp_path, capsy
     t1 = tmp_path / "t1"
     t1.mkdir()
     (t1 / "result.json").write_text("{}")
-    spec = write_spec(tmp_path, 'name = "s"\ndatasets = ["iemocap"]\nseeds = 1\n[data]\niemocap = "synthetic:iemocap"\n'
-                                '[grid]\nlr = [1e-3]\n')
+    spec = write_spec(
+        tmp_path,
+        'name = "s"\ndatasets = ["iemocap"]\nseeds = 1\n[data]\niemocap = "synthetic:iemocap"\n[grid]\nlr = [1e-3]\n',
+    )
     _fails(["study", "run", spec, "--out", str(t1)], capsys, "holds other files (result.json)")
     assert os.listdir(t1) == ["result.json"]
     afile = tmp_path / "afile"
@@ -75,8 +81,9 @@ def test_study_run_refuses_a_directory_that_holds_a_train_result(tmp_path, capsy
 def test_report_checks_its_out_before_reading_any_run(tmp_path, capsys):
     study = tmp_path / "study"
     study.mkdir()  # a study whose store cannot be read: reading it first would fail differently
-    (study / "study.json").write_text(json.dumps({"tracking_uri": "sqlite:////no/such/dir/mlflow.db",
-                                                  "experiment_id": "1", "parent_run_id": "x"}))
+    (study / "study.json").write_text(
+        json.dumps({"tracking_uri": "sqlite:////no/such/dir/mlflow.db", "experiment_id": "1", "parent_run_id": "x"})
+    )
     others = tmp_path / "somefiles"
     others.mkdir()
     (others / "notes.txt").write_text("mine")
@@ -87,8 +94,24 @@ def test_report_checks_its_out_before_reading_any_run(tmp_path, capsys):
 def test_a_dry_run_shows_the_trials_and_writes_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(os.path.join(os.path.dirname(__file__), ".."))
     out = tmp_path / "never"
-    assert main(["study", "run", "studies/dims.toml", "--synthetic", "--seeds", "2", "--set", "dropout=0.1",
-                 "--dry-run", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "study",
+                "run",
+                "studies/dims.toml",
+                "--synthetic",
+                "--seeds",
+                "2",
+                "--set",
+                "dropout=0.1",
+                "--dry-run",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "24 trials" in printed and "dropout=0.1" in printed and "meld = synthetic:meld" in printed
     assert not out.exists()
@@ -96,9 +119,13 @@ def test_a_dry_run_shows_the_trials_and_writes_nothing(tmp_path, capsys, monkeyp
 
 # ---- no silent substitution -----------------------------------------------------------------------
 
+
 def test_a_dataset_without_data_is_refused_not_run_on_synthetic_data(tmp_path, capsys):
-    spec = write_spec(tmp_path, 'name = "two"\ndatasets = ["iemocap", "meld"]\nseeds = 1\n'
-                                '[data]\niemocap = "synthetic:iemocap"\n[grid]\nlr = [1e-3]\n')
+    spec = write_spec(
+        tmp_path,
+        'name = "two"\ndatasets = ["iemocap", "meld"]\nseeds = 1\n'
+        '[data]\niemocap = "synthetic:iemocap"\n[grid]\nlr = [1e-3]\n',
+    )
     _fails(["study", "run", spec, "--out", str(tmp_path / "s")], capsys, "field data: no data for meld")
     assert not (tmp_path / "s").exists()
     assert load_spec(spec).data == {"iemocap": "synthetic:iemocap"}
@@ -108,10 +135,30 @@ def test_a_dataset_without_data_is_refused_not_run_on_synthetic_data(tmp_path, c
 
 # ---- any config field from the command line -------------------------------------------------------
 
+
 def test_any_field_can_be_set_from_the_command_line_and_typos_get_the_closest_field(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--data", "synthetic:iemocap", *TINY, "--dim", "33", "--set", "heads=3",
-                 "--set", "recipe=paper", "--set", "kernel_t=5", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "synthetic:iemocap",
+                *TINY,
+                "--dim",
+                "33",
+                "--set",
+                "heads=3",
+                "--set",
+                "recipe=paper",
+                "--set",
+                "kernel_t=5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     config = json.loads((out / "result.json").read_text())["config"]
     assert (config["dim"], config["cmath.heads"], config["recipe"], config["cmath.kernel_t"]) == (33, 3, "paper", 5)
     assert config["cmath.context"] == "attention"  # the paper recipe sets CMATH's own fields too
@@ -119,8 +166,16 @@ def test_any_field_can_be_set_from_the_command_line_and_typos_get_the_closest_fi
     capsys.readouterr()
     _fails(["train", "--data", "synthetic:iemocap", "--set", "dimm=3"], capsys, "did you mean 'dim'?")
     _fails(["train", "--data", "synthetic:iemocap", "--lr", "1e-3", "--set", "lr=2e-3"], capsys, "lr is given twice")
-    _fails(["train", "--data", "synthetic:iemocap", "--set", "heads=two"], capsys, "field cmath.heads: 'two' is not a positive integer")
-    _fails(["train", "--data", "synthetic:iemocap", "--dim", "33"], capsys, "field cmath.heads: 4 is not a divisor of dim=33")
+    _fails(
+        ["train", "--data", "synthetic:iemocap", "--set", "heads=two"],
+        capsys,
+        "field cmath.heads: 'two' is not a positive integer",
+    )
+    _fails(
+        ["train", "--data", "synthetic:iemocap", "--dim", "33"],
+        capsys,
+        "field cmath.heads: 4 is not a divisor of dim=33",
+    )
 
 
 def test_config_lists_every_field_with_its_default_per_dataset_allowed_values_and_reason(capsys):
@@ -148,7 +203,9 @@ def test_train_help_shows_the_defaults_per_dataset():
     assert "iemocap  lr 0.0003, batch_size 4" in ours and "meld     lr 0.0002, batch_size 4" in ours
     assert "iemocap  lr 0.003, batch_size 16" in paper and "meld     lr 0.0002, batch_size 4" in paper
     # a field the cmathlab recipe sets for one dataset shows in every row
-    assert [line.endswith("cmath.detach_teacher False") for line in ours.splitlines() if line.startswith("  iemocap")] == [True]
+    assert [
+        line.endswith("cmath.detach_teacher False") for line in ours.splitlines() if line.startswith("  iemocap")
+    ] == [True]
     assert all(line.endswith("cmath.detach_teacher True") for line in paper.splitlines() if line.startswith("  "))
     assert "--set FIELD=VALUE" in text and "cmathlab config" in text
 
@@ -160,21 +217,37 @@ def test_a_split_too_small_to_mean_anything_is_warned(tmp_path, capsys):
 
 # ---- the best condition, not the luckiest seed ----------------------------------------------------
 
+
 def _run(part, seed, value, test=0.5, status="FINISHED", health="ok", **params):
-    return SimpleNamespace(info=SimpleNamespace(status=status), data=SimpleNamespace(
-        tags={"cmathlab.part": part, "dataset": "iemocap", "cmathlab.health": health,
-              "cmathlab.trial_key": f"{part}/{seed}/{params}"},
-        params={k: str(v) for k, v in {**params, "seed": seed}.items()},
-        metrics={"valid/wf1": value, "test/wf1": test}))
+    return SimpleNamespace(
+        info=SimpleNamespace(status=status),
+        data=SimpleNamespace(
+            tags={
+                "cmathlab.part": part,
+                "dataset": "iemocap",
+                "cmathlab.health": health,
+                "cmathlab.trial_key": f"{part}/{seed}/{params}",
+            },
+            params={k: str(v) for k, v in {**params, "seed": seed}.items()},
+            metrics={"valid/wf1": value, "test/wf1": test},
+        ),
+    )
 
 
 def test_status_ranks_conditions_by_their_mean_over_seeds_not_by_the_luckiest_seed(tmp_path):
-    spec = load_spec(write_spec(tmp_path, 'name = "lr"\ndatasets = ["iemocap"]\nseeds = 2\n[fixed]\ndim = 64\n'
-                                          '[grid]\nlr = [1e-3, 3e-3]\n'))
+    spec = load_spec(
+        write_spec(
+            tmp_path, 'name = "lr"\ndatasets = ["iemocap"]\nseeds = 2\n[fixed]\ndim = 64\n[grid]\nlr = [1e-3, 3e-3]\n'
+        )
+    )
     (part,) = spec.parts
-    runs = [_run("lr", 0, 0.70, lr=3e-3), _run("lr", 1, 0.40, lr=3e-3),  # one lucky seed, mean 0.55
-            _run("lr", 0, 0.60, lr=1e-3), _run("lr", 1, 0.62, lr=1e-3),  # mean 0.61
-            _run("lr", 2, 0.99, lr=3e-3, health="collapsed")]  # flagged: never counted
+    runs = [
+        _run("lr", 0, 0.70, lr=3e-3),
+        _run("lr", 1, 0.40, lr=3e-3),  # one lucky seed, mean 0.55
+        _run("lr", 0, 0.60, lr=1e-3),
+        _run("lr", 1, 0.62, lr=1e-3),  # mean 0.61
+        _run("lr", 2, 0.99, lr=3e-3, health="collapsed"),
+    ]  # flagged: never counted
     ranked = conditions(part, "iemocap", runs, "valid_wf1")
     assert [c["values"] for c in ranked] == [{"lr": 1e-3}, {"lr": 3e-3}]
     assert ranked[0]["n"] == 2 and ranked[0]["mean"] == pytest.approx(0.61) and ranked[1]["n"] == 2
@@ -183,9 +256,14 @@ def test_status_ranks_conditions_by_their_mean_over_seeds_not_by_the_luckiest_se
 
 
 def test_a_search_best_is_named_by_its_parameters_not_a_trial_hash(tmp_path):
-    spec = load_spec(write_spec(tmp_path, 'name = "s"\ndatasets = ["iemocap"]\nseeds = 1\n[search]\nsamples = 3\n'
-                                          '[search.space]\nlr = { loguniform = [1e-4, 1e-2] }\n'
-                                          'recipe = { choice = ["paper", "cmathlab"] }\n'))
+    spec = load_spec(
+        write_spec(
+            tmp_path,
+            'name = "s"\ndatasets = ["iemocap"]\nseeds = 1\n[search]\nsamples = 3\n'
+            "[search.space]\nlr = { loguniform = [1e-4, 1e-2] }\n"
+            'recipe = { choice = ["paper", "cmathlab"] }\n',
+        )
+    )
     (part,) = spec.parts
     runs = [_run("s", 0, 0.5, lr=1e-3, recipe="paper"), _run("s", 0, 0.7, lr=4e-4, recipe="cmathlab")]
     best = conditions(part, "iemocap", runs, "valid_wf1")[0]
@@ -200,10 +278,25 @@ def test_one_word_per_event_in_status_and_report(monkeypatch):
     from cmathlab.study import state
 
     params = {f"params.{k}": str(v) for k, v in Config.for_dataset("meld").to_dict().items()}
-    raw = pd.DataFrame([{"run_id": "a", "status": "FINISHED", "artifact_uri": "file:///x", **params,
-                         "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "metrics.test/wf1": 0.5},
-                        {"run_id": "b", "status": "KILLED", "artifact_uri": "file:///x", **params,
-                         "tags.cmathlab.stopped_by": "scheduler"}])
+    raw = pd.DataFrame(
+        [
+            {
+                "run_id": "a",
+                "status": "FINISHED",
+                "artifact_uri": "file:///x",
+                **params,
+                "start_time": pd.Timestamp("2026-11-24", tz="UTC"),
+                "metrics.test/wf1": 0.5,
+            },
+            {
+                "run_id": "b",
+                "status": "KILLED",
+                "artifact_uri": "file:///x",
+                **params,
+                "tags.cmathlab.stopped_by": "scheduler",
+            },
+        ]
+    )
     monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
     monkeypatch.setattr(runs_module, "_search", lambda st, directory: raw)
     notes = runs_module.load_runs(["study"]).notes
@@ -212,15 +305,25 @@ def test_one_word_per_event_in_status_and_report(monkeypatch):
 
 # ---- a real study from the command line: quiet, its data named, exported and listed ---------------
 
+
 def test_a_study_from_the_shell_is_quiet_names_its_data_and_exports_lists_and_ranks(tmp_path):
-    spec = write_spec(tmp_path, 'name = "lr"\ndatasets = ["iemocap"]\nseeds = 2\nepochs = 3\nscale = 0.2\n'
-                                '[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\nmodel = "bigru"\n'
-                                '[grid]\nlr = [1e-3, 3e-3]\n')  # the BiGRU: a few seconds, and no collapsed run
+    spec = write_spec(
+        tmp_path,
+        'name = "lr"\ndatasets = ["iemocap"]\nseeds = 2\nepochs = 3\nscale = 0.2\n'
+        '[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\nmodel = "bigru"\n'
+        "[grid]\nlr = [1e-3, 3e-3]\n",
+    )  # the BiGRU: a few seconds, and no collapsed run
     study = tmp_path / "runs" / "lr"
 
     def cmathlab(*argv, **env):
-        proc = subprocess.run([sys.executable, "-m", "cmathlab", *argv], capture_output=True, text=True,
-                              cwd=tmp_path, env={**os.environ, "COLUMNS": "250", **env}, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "cmathlab", *argv],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "COLUMNS": "250", **env},
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout + proc.stderr
 
@@ -230,7 +333,9 @@ def test_a_study_from_the_shell_is_quiet_names_its_data_and_exports_lists_and_ra
     with open(os.path.join(ray_tmp, "ray", "ray_current_cluster"), "w") as f:
         f.write("127.0.0.1:9")  # nothing listens there
     try:
-        printed = cmathlab("study", "run", spec, "--out", str(study), TMPDIR=ray_tmp, RAY_TMPDIR=ray_tmp, RAY_ADDRESS="")
+        printed = cmathlab(
+            "study", "run", spec, "--out", str(study), TMPDIR=ray_tmp, RAY_TMPDIR=ray_tmp, RAY_ADDRESS=""
+        )
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
     assert "data iemocap: synthetic:iemocap (synthetic corpus)" in printed
@@ -261,7 +366,9 @@ def test_config_diff_paper_lists_every_field_whose_recipe_value_differs_and_only
     rows = {line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")} - {""}
     paper = {d: Config.for_dataset(d, recipe="paper").to_dict() for d in PAPER}
     ours = {d: Config.for_dataset(d).to_dict() for d in PAPER}
-    expected = {name for name in ours["meld"] if name != "recipe" and any(paper[d][name] != ours[d][name] for d in PAPER)}
+    expected = {
+        name for name in ours["meld"] if name != "recipe" and any(paper[d][name] != ours[d][name] for d in PAPER)
+    }
     assert rows == expected and {"cmath.context", "lr", "ema_epochs", "grad_clip"} <= rows
     assert "0.003 → 0.0003" in out  # IEMOCAP's lr, paper → cmathlab
     assert main(["config", "--diff", "nosuch"]) == 2

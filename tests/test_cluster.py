@@ -11,13 +11,12 @@ import time
 
 import pytest
 import torch
+from conftest import write_spec
+from test_study import runs_of
 
 from cmathlab.config import Config
 from cmathlab.data.synthetic import make_synthetic
 from cmathlab.train import fit
-
-from conftest import write_spec
-from test_study import runs_of
 
 
 def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_path):
@@ -26,12 +25,18 @@ def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_pa
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     worker = cluster.add_node(num_cpus=1)
     head_id, worker_id = cluster.head_node.node_id, worker.node_id
-    spec = write_spec(tmp_path, 'name = "c"\ndatasets = ["iemocap"]\nseeds = 3\nepochs = 6\nscale = 0.2\n'
-                                'max_failures = 2\ncheckpoint_every = 1\n[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 32\n'
-                                '[grid]\ngamma1 = [1.0, 2.0]\n')
+    spec = write_spec(
+        tmp_path,
+        'name = "c"\ndatasets = ["iemocap"]\nseeds = 3\nepochs = 6\nscale = 0.2\n'
+        'max_failures = 2\ncheckpoint_every = 1\n[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 32\n'
+        "[grid]\ngamma1 = [1.0, 2.0]\n",
+    )
     study = tmp_path / "study"
-    driver = subprocess.Popen([sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study),
-                               "--address", cluster.address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study), "--address", cluster.address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 240
         while time.time() < deadline:
@@ -40,15 +45,20 @@ def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_pa
                 continue
             _, _, runs = runs_of(study)
             on_worker = [r for r in runs.values() if r.data.tags.get("cmathlab.node") == worker_id]
-            checkpointed = [r for r in on_worker if r.info.status == "RUNNING" and glob.glob(
-                str(study / "tune" / "c" / r.data.tags["cmathlab.trial_id"] / "checkpoint_*"))]
+            checkpointed = [
+                r
+                for r in on_worker
+                if r.info.status == "RUNNING"
+                and glob.glob(str(study / "tune" / "c" / r.data.tags["cmathlab.trial_id"] / "checkpoint_*"))
+            ]
             if any(r.info.status == "FINISHED" for r in on_worker) and checkpointed:
                 break
         else:
             pytest.fail("no trial finished and another ran past a checkpoint on the worker node")
         finished_before = {k: r.info.end_time for k, r in runs.items() if r.info.status == "FINISHED"}
-        lost = {k for k, r in runs.items() if r.info.status == "RUNNING"
-                and r.data.tags.get("cmathlab.node") == worker_id}
+        lost = {
+            k for k, r in runs.items() if r.info.status == "RUNNING" and r.data.tags.get("cmathlab.node") == worker_id
+        }
         cluster.remove_node(worker)  # the worker node dies with its running trial
         out, _ = driver.communicate(timeout=300)
         assert driver.returncode == 0, out.decode()[-2000:]
@@ -71,8 +81,10 @@ def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_pa
     # and it ends as a run never stopped would: the same config trained here, on one thread, in one go
     torch.set_num_threads(1)
     gamma1 = float(runs[key].data.params["gamma1"])
-    whole = fit(Config.for_dataset("iemocap", dim=32, epochs=6, gamma1=gamma1, seed=int(runs[key].data.params["seed"])),
-                make_synthetic("iemocap", scale=0.2))
+    whole = fit(
+        Config.for_dataset("iemocap", dim=32, epochs=6, gamma1=gamma1, seed=int(runs[key].data.params["seed"])),
+        make_synthetic("iemocap", scale=0.2),
+    )
     assert runs[key].data.metrics["test/wf1"] == whole.test["wf1"]
     assert not glob.glob(str(study / "tune" / "c" / "*" / "checkpoint_*" / "*"))  # emptied once each trial was tracked
     nodes = {r.data.tags["cmathlab.node"] for r in runs.values()}

@@ -43,7 +43,9 @@ def test_ranges_read_as_a_reader_would_write_them():
     assert FIELDS["dropout"].allowed() == "a number in [0, 1)"
     assert FIELDS["val_fraction"].allowed() == "a number in (0, 1)"
     assert FIELDS["lr"].allowed() == "a positive number"
-    assert field("cmath.kernel_t").allowed() == "an odd positive integer" and field("kernel_t") is field("cmath.kernel_t")
+    assert field("cmath.kernel_t").allowed() == "an odd positive integer" and field("kernel_t") is field(
+        "cmath.kernel_t"
+    )
     assert FIELDS["bucket"].allowed() == "a non-negative integer"
     assert Field("k", 2, "why", low=1, high=12).allowed() == "an integer in [1, 12]"
     with pytest.raises(BadInput, match="field cmath.kernel_a: 2 is not an odd positive integer"):
@@ -106,7 +108,8 @@ def test_the_readmes_recipe_table_is_the_generated_one(capsys):
     import re
 
     readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = re.search(r"<!-- generated: cmathlab config --diff paper --markdown -->\n(.*?)\n<!-- end generated -->",
-                      readme, re.S)
+    block = re.search(
+        r"<!-- generated: cmathlab config --diff paper --markdown -->\n(.*?)\n<!-- end generated -->", readme, re.S
+    )
     assert main(["config", "--diff", "paper", "--markdown"]) == 0
     assert block and block[1] == capsys.readouterr().out.rstrip("\n")

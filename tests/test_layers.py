@@ -17,8 +17,13 @@ def _modules() -> dict[str, pathlib.Path]:
 def _imports(path: pathlib.Path, modules: dict) -> set[str]:
     """Every cmathlab module `path` imports anywhere (functions included), but not under `if TYPE_CHECKING`."""
     tree = ast.parse(path.read_text())
-    skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-               for child in node.body for n in ast.walk(child)}
+    skipped = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in node.body
+        for n in ast.walk(child)
+    }
     found = set()
     for node in ast.walk(tree):
         if id(node) in skipped:

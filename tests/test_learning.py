@@ -13,8 +13,16 @@ from cmathlab.config import Config
 from cmathlab.data.synthetic import make_synthetic
 from cmathlab.train import fit
 
-SETTINGS = {"dim": 64, "epochs": 15, "patience": 0, "lr": 5e-4, "batch_size": 2,
-            "kernel_t": 7, "kernel_a": 7, "kernel_v": 7}
+SETTINGS = {
+    "dim": 64,
+    "epochs": 15,
+    "patience": 0,
+    "lr": 5e-4,
+    "batch_size": 2,
+    "kernel_t": 7,
+    "kernel_a": 7,
+    "kernel_v": 7,
+}
 
 
 @pytest.fixture(scope="module")

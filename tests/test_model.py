@@ -9,8 +9,7 @@ from cmathlab.config import RECIPES, Config
 from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model import build_model
-from cmathlab.model.cmath import (CMATH, CMATransformer, ModalityReconstruction, SpeakerPosition,
-                                  VariationalFusion)
+from cmathlab.model.cmath import CMATH, CMATransformer, ModalityReconstruction, SpeakerPosition, VariationalFusion
 
 DIMS = {"t": 20, "a": 12, "v": 8}
 
@@ -30,6 +29,7 @@ def batch_of(corpus, rows, modalities="tav"):
 
 
 # ---- eqs. 1-4 -----------------------------------------------------------------------------------
+
 
 def test_reconstruction_compresses_to_d_and_restores_d_m():
     mr = ModalityReconstruction(d_in=12, d=5, kernel=3)
@@ -66,6 +66,7 @@ def test_audio_and_visual_encoders_read_one_utterance_by_default_and_three_under
 
 
 # ---- eqs. 5-8 -----------------------------------------------------------------------------------
+
 
 def test_positions_follow_eqs_6_and_7():
     p = SpeakerPosition(d=8, n_speakers=2).positions(5, "cpu")
@@ -105,6 +106,7 @@ def test_eq8_terms_follow_positions_and_speaker_init():
 
 # ---- eqs. 9-14 ----------------------------------------------------------------------------------
 
+
 def test_cma_transformer_has_one_cross_attention_per_auxiliary():
     cfg = small()
     assert len(CMATransformer(cfg, n_aux=2).cross_attention) == 2
@@ -136,10 +138,16 @@ def test_context_reads_all_gives_eq11s_reader_the_mean_of_every_modality():
             assert len(seen) == context.count("attention") * 2 + context.count("gru")
             for got in seen:
                 torch.testing.assert_close(got, expected)
-    assert Config().opts.context_reads == "all" and Config.for_dataset("meld", recipe="paper").opts.context_reads == "own"
+    assert (
+        Config().opts.context_reads == "all" and Config.for_dataset("meld", recipe="paper").opts.context_reads == "own"
+    )
     text_only = [model_for(small(modalities="t", context_reads=r)) for r in ("own", "all")]
-    batch = Batch(features={"t": torch.randn(2, 5, 20)}, speakers=torch.zeros(2, 5, dtype=torch.long),
-                  labels=torch.zeros(2, 5, dtype=torch.long), mask=torch.ones(2, 5, dtype=torch.bool))
+    batch = Batch(
+        features={"t": torch.randn(2, 5, 20)},
+        speakers=torch.zeros(2, 5, dtype=torch.long),
+        labels=torch.zeros(2, 5, dtype=torch.long),
+        mask=torch.ones(2, 5, dtype=torch.bool),
+    )
     assert torch.equal(text_only[0](batch).logits, text_only[1](batch).logits)
 
 
@@ -153,6 +161,7 @@ def test_auxiliary_modality_changes_the_central_one_only_through_cma():
 
 
 # ---- eqs. 15-17 ---------------------------------------------------------------------------------
+
 
 def test_variational_fusion_averages_gaussians_and_samples_only_in_training():
     vf = VariationalFusion(d=4, modalities="ta", sigma="softplus", sample_at_eval=False, sigma_init=0.5)
@@ -168,6 +177,7 @@ def test_variational_fusion_averages_gaussians_and_samples_only_in_training():
 
 
 # ---- the whole model ---------------------------------------------------------------------------
+
 
 def _model_and_shortest_longest(corpus):
     cfg = Config.for_dataset("iemocap", dim=16, heads=2)
@@ -186,31 +196,36 @@ def test_padding_never_changes_predictions(tiny_corpus):
     n = lengths[short]
     torch.testing.assert_close(batched.logits[1, :n], alone.logits[0], atol=1e-5, rtol=1e-4)
     for m in "tav":
-        torch.testing.assert_close(batched.modality_logits[m][1, :n], alone.modality_logits[m][0],
-                                   atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(batched.modality_logits[m][1, :n], alone.modality_logits[m][0], atol=1e-5, rtol=1e-4)
 
 
 def test_padding_never_changes_losses(tiny_corpus):
     model, lengths, short, long = _model_and_shortest_longest(tiny_corpus)
     both = batch_of(tiny_corpus, [short, long])
     # the short dialogue alone but padded to the long one's length
-    padded = Batch(features={m: x[:1] for m, x in both.features.items()}, speakers=both.speakers[:1],
-                   labels=both.labels[:1], mask=both.mask[:1])
+    padded = Batch(
+        features={m: x[:1] for m, x in both.features.items()},
+        speakers=both.speakers[:1],
+        labels=both.labels[:1],
+        mask=both.mask[:1],
+    )
     assert padded.mask.shape[1] > lengths[short]
     tight = batch_of(tiny_corpus, [short])
-    for a, b in zip(model.loss_terms(model(padded), padded).values(),
-                    model.loss_terms(model(tight), tight).values()):
+    for a, b in zip(model.loss_terms(model(padded), padded).values(), model.loss_terms(model(tight), tight).values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
 
 
-@pytest.mark.parametrize("variant,absent", [
-    ("full", set()),
-    ("w/o MR", {"re"}),
-    ("w/o CMA-T", set()),
-    ("w/o LLD", {"mse"}),
-    ("w/o HLD", {"kl"}),
-    ("w/o HD", {"mse", "kl"}),
-])
+@pytest.mark.parametrize(
+    "variant,absent",
+    [
+        ("full", set()),
+        ("w/o MR", {"re"}),
+        ("w/o CMA-T", set()),
+        ("w/o LLD", {"mse"}),
+        ("w/o HLD", {"kl"}),
+        ("w/o HD", {"mse", "kl"}),
+    ],
+)
 def test_each_variant_removes_exactly_what_it_names(tiny_corpus, variant, absent):
     cfg = Config.for_dataset("iemocap", dim=16, heads=2, variant=variant)
     torch.manual_seed(0)
@@ -249,8 +264,10 @@ def test_high_level_distillation_is_kl_from_fused_to_each_modality(tiny_corpus):
     out = model(batch)
     mask = batch.mask
     p_x = out.logits[mask].softmax(-1)
-    expected = sum((p_x * (p_x.log() - lg[mask].log_softmax(-1))).sum(-1).mean()  # eq. 23
-                   for lg in out.modality_logits.values())
+    expected = sum(
+        (p_x * (p_x.log() - lg[mask].log_softmax(-1))).sum(-1).mean()  # eq. 23
+        for lg in out.modality_logits.values()
+    )
     torch.testing.assert_close(model.loss_terms(out, batch)["kl"], expected)
 
 
@@ -258,10 +275,14 @@ def test_teacher_learns_from_distillation_on_iemocap_under_the_cmathlab_recipe_o
     """detach_teacher (session 10): the cmathlab recipe lets IEMOCAP's teacher (the fused head) learn from eqs. 18
     and 23; MELD, any other dataset and the paper recipe keep it a fixed target; an explicit setting wins."""
     batch = batch_of(tiny_corpus, [0])
-    for dataset, recipe, over, learns in (("iemocap", None, {}, True), ("meld", None, {}, False),
-                                          ("other", None, {}, False), ("iemocap", "paper", {}, False),
-                                          ("iemocap", None, {"detach_teacher": True}, False),
-                                          ("meld", None, {"detach_teacher": False}, True)):
+    for dataset, recipe, over, learns in (
+        ("iemocap", None, {}, True),
+        ("meld", None, {}, False),
+        ("other", None, {}, False),
+        ("iemocap", "paper", {}, False),
+        ("iemocap", None, {"detach_teacher": True}, False),
+        ("meld", None, {"detach_teacher": False}, True),
+    ):
         cfg = Config.for_dataset(dataset, recipe, dim=16, heads=2, modality_ce=False, **over)
         model = build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6)
         t = model.loss_terms(model(batch), batch)
@@ -279,14 +300,17 @@ def test_every_modality_subset_builds_and_runs(tiny_corpus, mods):
     assert set(out.modality_logits) == set(mods)
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("variant", "w/o XYZ", "field variant: 'w/o XYZ' is not one of full"),
-    ("modalities", "tx", "field modalities"),
-    ("modalities", "", "field modalities"),
-    ("heads", 3, "field cmath.heads: 3 is not a divisor of dim=500"),  # CMATH's, by its name before issue 44
-    ("cmath.kernel_a", 2, "field cmath.kernel_a"),
-    ("dim", "big", "field dim: 'big' is not a positive integer"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("variant", "w/o XYZ", "field variant: 'w/o XYZ' is not one of full"),
+        ("modalities", "tx", "field modalities"),
+        ("modalities", "", "field modalities"),
+        ("heads", 3, "field cmath.heads: 3 is not a divisor of dim=500"),  # CMATH's, by its name before issue 44
+        ("cmath.kernel_a", 2, "field cmath.kernel_a"),
+        ("dim", "big", "field dim: 'big' is not a positive integer"),
+    ],
+)
 def test_bad_config_names_the_field(field, value, message):
     with pytest.raises(BadInput, match=message):
         Config.for_dataset("iemocap", **{field: value})
@@ -296,17 +320,27 @@ def test_paper_defaults_per_dataset():
     iemocap, meld = Config.for_dataset("iemocap", recipe="paper"), Config.for_dataset("meld", recipe="paper")
     assert (iemocap.lr, iemocap.batch_size, iemocap.gamma1, iemocap.gamma2, iemocap.dim) == (3e-3, 16, 1.0, 1.8, 500)
     assert (meld.lr, meld.batch_size, meld.gamma1, meld.gamma2, meld.dim) == (2e-4, 4, 1.0, 1.2, 400)
-    # the cmathlab recipe trains IEMOCAP with lr 3e-4 over batches of 4 (RECIPE_SETTINGS); these five are otherwise the paper's
+    # the cmathlab recipe trains IEMOCAP with lr 3e-4 over batches of 4 (RECIPE_SETTINGS); these five are otherwise
+    # the paper's
     ours = Config.for_dataset("iemocap")
     assert (ours.lr, ours.batch_size, ours.gamma1, ours.gamma2, ours.dim) == (3e-4, 4, 1.0, 1.8, 500)
-    assert Config.for_dataset("meld") == dataclasses.replace(meld, **{k: getattr(Config(), k) for k in RECIPES["paper"]},
-                                                              recipe="cmathlab", options=Config().options)
+    assert Config.for_dataset("meld") == dataclasses.replace(
+        meld, **{k: getattr(Config(), k) for k in RECIPES["paper"]}, recipe="cmathlab", options=Config().options
+    )
     assert Config.for_dataset("iemocap", lr=1e-3).lr == 1e-3  # an override still wins
     assert Config.for_dataset("meld", modalities="vt").modalities == "tv"
-    assert {"full", *(c.variant for c in CMATH.components)} == {"full", "w/o MR", "w/o CMA-T", "w/o LLD", "w/o HLD", "w/o HD"}
+    assert {"full", *(c.variant for c in CMATH.components)} == {
+        "full",
+        "w/o MR",
+        "w/o CMA-T",
+        "w/o LLD",
+        "w/o HLD",
+        "w/o HD",
+    }
 
 
 # ---- the baselines that are actually run (model/baselines.py) -----------------------------------
+
 
 @pytest.mark.parametrize("model", ["mlp", "bigru"])
 def test_baselines_ignore_padding(tiny_corpus, model):
@@ -316,7 +350,7 @@ def test_baselines_ignore_padding(tiny_corpus, model):
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
     alone = net(batch_of(tiny_corpus, [short]))
     batched = net(batch_of(tiny_corpus, [long, short]))
-    torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(batched.logits[1, : lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
 
 
 def test_the_mlp_sees_no_context_and_the_gru_sees_both_directions(tiny_corpus):
@@ -347,16 +381,19 @@ def test_a_baseline_has_no_variants():
 
 def test_pre_ln_normalises_attention_inputs_not_the_residual_and_ignores_padding(tiny_corpus):
     """`norm = "pre"` (an option; the paper's eqs. 9-11 are post-LN): same shapes, other numbers, padding-blind."""
+
     def built(cfg):
         torch.manual_seed(0)
         return build_model(cfg, tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
 
     post, pre = built(small()), built(small(norm="pre"))
-    assert isinstance(pre.cma[0]["t"].norm_in, torch.nn.LayerNorm) and isinstance(post.cma[0]["t"].norm_in, torch.nn.Identity)
+    assert isinstance(pre.cma[0]["t"].norm_in, torch.nn.LayerNorm) and isinstance(
+        post.cma[0]["t"].norm_in, torch.nn.Identity
+    )
     lengths = [len(d) for d in tiny_corpus.dialogues]
     short, long = int(np.argmin(lengths)), int(np.argmax(lengths))
     alone, batched = pre(batch_of(tiny_corpus, [short])), pre(batch_of(tiny_corpus, [long, short]))
-    torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(batched.logits[1, : lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
     assert alone.logits.shape == post(batch_of(tiny_corpus, [short])).logits.shape
     assert not torch.allclose(alone.logits, post(batch_of(tiny_corpus, [short])).logits)
 
@@ -384,12 +421,13 @@ def test_distance_bias_alibi_favours_neighbours_and_learned_starts_at_the_papers
     assert not torch.allclose(local(one).logits, plain(one).logits)
     for model in (learned, local):
         alone, batched = model(batch_of(tiny_corpus, [short])), model(batch_of(tiny_corpus, [long, short]))
-        torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(batched.logits[1, : lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
 
 
 def test_stacked_cma_transformers_feed_each_other_and_stay_padding_blind(tiny_corpus):
     """`cma_layers` (the paper draws one CMA-Transformer per modality and gives no depth): layer 2 reads
     layer 1's H'_m of every modality, and padding still changes no prediction."""
+
     def built(layers):
         torch.manual_seed(0)
         return build_model(small(cma_layers=layers), tiny_corpus.dims, tiny_corpus.n_speakers, 6).eval()
@@ -411,7 +449,7 @@ def test_stacked_cma_transformers_feed_each_other_and_stay_padding_blind(tiny_co
     torch.testing.assert_close(h_t, first["t"])
     torch.testing.assert_close(h_aux[0], first["a"])
     alone, batched = two(batch_of(tiny_corpus, [short])), two(batch_of(tiny_corpus, [long, short]))
-    torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(batched.logits[1, : lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
 
 
 def _layer_inputs(model, batch, central):
@@ -437,8 +475,9 @@ def test_context_gru_is_nn_grus_bidirectional_pass_and_stays_padding_blind(tiny_
                 layer.bias.copy_(getattr(reference, f"bias_{part}_{suffix}"))
     x, lengths = torch.randn(3, 6, 8), torch.tensor([6, 2, 4])
     padding = torch.arange(6)[None, :] >= lengths[:, None]
-    expected, _ = pad_packed_sequence(reference(pack_padded_sequence(x, lengths, batch_first=True,
-                                                                    enforce_sorted=False))[0], batch_first=True)
+    expected, _ = pad_packed_sequence(
+        reference(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))[0], batch_first=True
+    )
     got = ours(x, padding)
     for row, n in enumerate(lengths.tolist()):
         torch.testing.assert_close(got[row, :n], expected[row, :n])
@@ -457,4 +496,4 @@ def test_context_gru_is_nn_grus_bidirectional_pass_and_stays_padding_blind(tiny_
         model = built(context)
         assert (model.cma[0]["t"].self_attention is None) == (context == "gru") and model.cma[0]["t"].gru is not None
         alone, batched = model(batch_of(tiny_corpus, [short])), model(batch_of(tiny_corpus, [long, short]))
-        torch.testing.assert_close(batched.logits[1, :lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(batched.logits[1, : lengths[short]], alone.logits[0], atol=1e-5, rtol=1e-4)

@@ -1,23 +1,31 @@
 """DialogueGCN (cmathlab/model/dialoguegcn.py): padding, the graph against per-dialogue loops written from the paper's
 equations and from the released code's edge lists, relations for any number of speakers, learning, gradients."""
 
-
+import model_helpers as helpers
 import numpy as np
 import pytest
 import torch
+from model_helpers import model_config, one_thread, row  # noqa: F401  (one_thread: an autouse fixture)
 
 from cmathlab.data.synthetic import make_synthetic
 from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model import registry
 from cmathlab.model.dialoguegcn import DialogueGCN
-import model_helpers as helpers
-from model_helpers import model_config, one_thread, row  # noqa: F401  (one_thread: an autouse fixture)
 
 DIMS = {"t": 12, "a": 7, "v": 9}
 SMALL = {"hidden": 8, "graph_hidden": 6, "num_bases": 3}
-CODE = {"encoder": "lstm", "encoder_layers": 2, "edge_attention": "code", "normalise": "none", "self_loop": "code",
-        "activation": "none", "nodal_attention": "code", "max_seq_len": 12, "root_init": "pyg"}
+CODE = {
+    "encoder": "lstm",
+    "encoder_layers": 2,
+    "edge_attention": "code",
+    "normalise": "none",
+    "self_loop": "code",
+    "activation": "none",
+    "nodal_attention": "code",
+    "max_seq_len": 12,
+    "root_init": "pyg",
+}
 
 
 def config(dataset="iemocap", modalities="tav", variant="full", dropout=0.3, **opts):
@@ -36,17 +44,20 @@ def test_it_keeps_the_protocol():
             f.check(value, f.name)
 
 
-@pytest.mark.parametrize("opts,variant,n_speakers", [
-    ({}, "full", 3),
-    (CODE, "full", 3),
-    ({"window_past": 2, "window_future": 1, "num_bases": 0}, "full", 9),
-    ({**CODE, "window_past": 1, "window_future": 3}, "full", 2),
-    ({"window_past": -1, "window_future": 0, "nodal_attention": "none"}, "full", 2),
-    ({}, "w/o speaker-level encoder", 2),
-    ({}, "w/o sequential encoder", 2),
-    ({}, "w/o speaker relations", 3),
-    ({}, "w/o temporal relations", 3),
-])
+@pytest.mark.parametrize(
+    "opts,variant,n_speakers",
+    [
+        ({}, "full", 3),
+        (CODE, "full", 3),
+        ({"window_past": 2, "window_future": 1, "num_bases": 0}, "full", 9),
+        ({**CODE, "window_past": 1, "window_future": 3}, "full", 2),
+        ({"window_past": -1, "window_future": 0, "nodal_attention": "none"}, "full", 2),
+        ({}, "w/o speaker-level encoder", 2),
+        ({}, "w/o sequential encoder", 2),
+        ({}, "w/o speaker relations", 3),
+        ({}, "w/o temporal relations", 3),
+    ],
+)
 def test_a_dialogue_alone_gives_what_it_gives_in_a_padded_batch(opts, variant, n_speakers):
     torch.manual_seed(0)
     model = DialogueGCN(config(variant=variant, **opts), DIMS, n_speakers, 6).eval()
@@ -66,8 +77,12 @@ def test_the_future_reaches_the_past_it_is_not_past_only():
     model = DialogueGCN(config(), DIMS, 2, 6).eval()
     batch = random_batch([6], 2)
     changed = random_batch([6], 2, seed=1)
-    later = Batch(features={m: torch.cat([x[:, :3], changed.features[m][:, 3:]], 1) for m, x in batch.features.items()},
-                  speakers=batch.speakers, labels=batch.labels, mask=batch.mask)
+    later = Batch(
+        features={m: torch.cat([x[:, :3], changed.features[m][:, 3:]], 1) for m, x in batch.features.items()},
+        speakers=batch.speakers,
+        labels=batch.labels,
+        mask=batch.mask,
+    )
     with torch.no_grad():
         assert not torch.allclose(model(batch).logits[:, :3], model(later).logits[:, :3])
 
@@ -88,8 +103,9 @@ def paper_graph(model, g, speakers, p, f, n_speakers):
                 c = sum(1 for k in win[i] if k != i and relation(k, i) == relation(j, i))
                 out = out + alpha[j] / c * (g[j] @ w_r[relation(j, i)])
         h1.append(torch.relu(out))  # eq. 2
-    h2 = [torch.relu(model.gcn.root(h1[i]) + sum(model.gcn.neighbour(h1[j]) for j in win[i] if j != i))
-          for i in range(n)]  # eq. 3
+    h2 = [
+        torch.relu(model.gcn.root(h1[i]) + sum(model.gcn.neighbour(h1[j]) for j in win[i] if j != i)) for i in range(n)
+    ]  # eq. 3
     return torch.stack(h2)
 
 
@@ -108,17 +124,19 @@ def code_graph(model, g, speakers, p, f, n_speakers):
     for j, k in edges:
         edge_type = 2 * (n_speakers * speakers[j] + speakers[k]) + (0 if j < k else 1)
         out1[k] = out1[k] + norm[(j, k)] * (g[j] @ w_r[edge_type])
-    out2 = [model.gcn.root(out1[k]) + sum(model.gcn.neighbour(out1[j]) for (j, a) in edges if a == k)
-            for k in range(n)]
+    out2 = [model.gcn.root(out1[k]) + sum(model.gcn.neighbour(out1[j]) for (j, a) in edges if a == k) for k in range(n)]
     return torch.stack(out2)
 
 
-@pytest.mark.parametrize("opts,reference", [
-    ({"window_past": 2, "window_future": 1}, paper_graph),
-    ({"window_past": 3, "window_future": 0, "num_bases": 0}, paper_graph),
-    ({**CODE, "window_past": 2, "window_future": 1}, code_graph),
-    ({**CODE, "window_past": 1, "window_future": 3, "num_bases": 40}, code_graph),
-])
+@pytest.mark.parametrize(
+    "opts,reference",
+    [
+        ({"window_past": 2, "window_future": 1}, paper_graph),
+        ({"window_past": 3, "window_future": 0, "num_bases": 0}, paper_graph),
+        ({**CODE, "window_past": 2, "window_future": 1}, code_graph),
+        ({**CODE, "window_past": 1, "window_future": 3, "num_bases": 40}, code_graph),
+    ],
+)
 def test_the_dense_graph_matches_the_equations_edge_by_edge(opts, reference):
     torch.manual_seed(0)
     n_speakers = 3
@@ -130,20 +148,26 @@ def test_the_dense_graph_matches_the_equations_edge_by_edge(opts, reference):
     with torch.no_grad():
         dense = model.speaker_level(g, speakers, mask)
         for i, length in enumerate(lengths):
-            expected = reference(model, g[i, :length], speakers[i, :length].tolist(), opts["window_past"],
-                                 opts["window_future"], n_speakers)
+            expected = reference(
+                model,
+                g[i, :length],
+                speakers[i, :length].tolist(),
+                opts["window_past"],
+                opts["window_future"],
+                n_speakers,
+            )
             torch.testing.assert_close(dense[i, :length], expected, atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("n_speakers", [2, 9, 12])
 def test_every_speaker_pair_and_direction_is_its_own_relation(n_speakers):
     model = DialogueGCN(config(), DIMS, n_speakers, 6)
-    assert model.rgcn.n_relations == 2 * n_speakers ** 2
+    assert model.rgcn.n_relations == 2 * n_speakers**2
     pairs = torch.cartesian_prod(torch.arange(n_speakers), torch.arange(n_speakers))  # every (s_a, s_b)
     speakers = pairs.reshape(-1, 2)  # dialogues of two utterances
     relation = model.relations(speakers)  # (D, 2, 2)
     ids = torch.cat([relation[:, 1, 0], relation[:, 0, 1]])  # 0 -> 1 (before) and 1 -> 0 (after)
-    assert sorted(ids.tolist()) == list(range(2 * n_speakers ** 2))
+    assert sorted(ids.tolist()) == list(range(2 * n_speakers**2))
 
 
 def test_code_attention_refuses_a_dialogue_longer_than_its_positions():

@@ -1,17 +1,16 @@
 """DialogueRNN (cmathlab/model/dialoguernn.py): padding never reaches a real utterance, the unidirectional
 configuration sees only the past, the model learns, gradient reaches every weight, and the code's class weights."""
 
-
 import numpy as np
 import pytest
 import torch
+from model_helpers import model_config, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 from cmathlab.data.synthetic import make_synthetic
 from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.errors import BadInput
 from cmathlab.model.dialoguernn import CODE_CLASS_WEIGHTS, DialogueRNN, UtteranceGRUCell, reverse_within
 from cmathlab.model.protocol import masked_cross_entropy
-from model_helpers import model_config, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 DIMS = {"t": 7, "a": 5, "v": 3}
 TINY = {"d_g": 12, "d_p": 10, "d_e": 8, "d_h": 6}
@@ -29,9 +28,14 @@ def model(seed=0, n_classes=N_CLASSES, **kw):
 
 def dialogues(lengths=(5, 2, 7), seed=0):
     g = torch.Generator().manual_seed(seed)
-    return [({m: torch.randn(n, d, generator=g) for m, d in DIMS.items()},
-             torch.randint(0, N_SPEAKERS, (n,), generator=g), torch.randint(0, N_CLASSES, (n,), generator=g))
-            for n in lengths]
+    return [
+        (
+            {m: torch.randn(n, d, generator=g) for m, d in DIMS.items()},
+            torch.randint(0, N_SPEAKERS, (n,), generator=g),
+            torch.randint(0, N_CLASSES, (n,), generator=g),
+        )
+        for n in lengths
+    ]
 
 
 def pad(items) -> Batch:
@@ -42,8 +46,8 @@ def pad(items) -> Batch:
     labels = torch.full((len(items), n), -1, dtype=torch.long)
     for b, (f, s, y) in enumerate(items):
         for m in DIMS:
-            feats[m][b, :len(s)] = f[m]
-        speakers[b, :len(s)], labels[b, :len(s)] = s, y
+            feats[m][b, : len(s)] = f[m]
+        speakers[b, : len(s)], labels[b, : len(s)] = s, y
     return Batch(features=feats, speakers=speakers, labels=labels, mask=labels >= 0)
 
 
@@ -84,8 +88,10 @@ def test_the_split_gru_cell_is_nn_grucell():
     u, x, h = torch.randn(2, 6, 5), torch.randn(2, 6, 3), torch.randn(2, 4)
     gi_u, w_x = cell.project(u)
     for t in range(6):
-        torch.testing.assert_close(cell.step(gi_u[t] + x[:, t] @ w_x.T, h),
-                                   torch.nn.GRUCell.forward(cell, torch.cat([u[:, t], x[:, t]], -1), h))
+        torch.testing.assert_close(
+            cell.step(gi_u[t] + x[:, t] @ w_x.T, h),
+            torch.nn.GRUCell.forward(cell, torch.cat([u[:, t], x[:, t]], -1), h),
+        )
 
 
 def test_unidirectional_without_emotion_attention_sees_only_the_past():
@@ -96,13 +102,14 @@ def test_unidirectional_without_emotion_attention_sees_only_the_past():
     with torch.no_grad():
         before = m(pad([(feats, speakers, labels)])).logits[0]
         for t in range(9):
-            changed = {k: torch.cat([x[:t + 1], torch.randn(9 - t - 1, x.shape[1], generator=g)]) for k, x in
-                       feats.items()}
-            later = torch.cat([speakers[:t + 1], (speakers[t + 1:] + 1) % N_SPEAKERS])
+            changed = {
+                k: torch.cat([x[: t + 1], torch.randn(9 - t - 1, x.shape[1], generator=g)]) for k, x in feats.items()
+            }
+            later = torch.cat([speakers[: t + 1], (speakers[t + 1 :] + 1) % N_SPEAKERS])
             after = m(pad([(changed, later, labels)])).logits[0]
-            torch.testing.assert_close(after[:t + 1], before[:t + 1], atol=1e-6, rtol=1e-6)
+            torch.testing.assert_close(after[: t + 1], before[: t + 1], atol=1e-6, rtol=1e-6)
             if t < 8:
-                assert not torch.allclose(after[t + 1:], before[t + 1:])
+                assert not torch.allclose(after[t + 1 :], before[t + 1 :])
 
 
 @pytest.mark.parametrize("kw", [{}, {"bidirectional": False}, {"emotion_attention": False}])
@@ -116,8 +123,15 @@ def test_the_bidirectional_and_attentive_configurations_read_the_future(kw):
     assert not torch.allclose(a[:3], b[:3])
 
 
-@pytest.mark.parametrize("kw", [{}, {"listener_state": True, "emotion_attention_bias": True},
-                                {"variant": "w/o party state"}, {"variant": "w/o emotion GRU"}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"listener_state": True, "emotion_attention_bias": True},
+        {"variant": "w/o party state"},
+        {"variant": "w/o emotion GRU"},
+    ],
+)
 def test_gradient_reaches_every_parameter(kw):
     m = model(**kw).train()
     batch = pad(dialogues())
@@ -129,7 +143,8 @@ def test_gradient_reaches_every_parameter(kw):
 def test_the_listener_state_only_adds_a_listener_gru():
     names = lambda m: {n for n, _ in m.named_parameters()}  # noqa: E731
     assert names(model(listener_state=True)) - names(model()) == {
-        f"passes.{i}.listener_gru.{w}" for i in (0, 1) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        f"passes.{i}.listener_gru.{w}" for i in (0, 1) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    }
 
 
 def test_class_weights_are_the_codes_per_dataset():
@@ -137,12 +152,14 @@ def test_class_weights_are_the_codes_per_dataset():
     m = model()  # IEMOCAP: train_IEMOCAP.py weights by 1 / class frequency
     out = m(batch)
     w = torch.tensor(CODE_CLASS_WEIGHTS["iemocap"])
-    torch.testing.assert_close(m.loss_terms(out, batch)["total"],
-                               masked_cross_entropy(out.logits, batch.labels, batch.mask, w))
+    torch.testing.assert_close(
+        m.loss_terms(out, batch)["total"], masked_cross_entropy(out.logits, batch.labels, batch.mask, w)
+    )
     m = model(dataset="meld", n_classes=N_CLASSES)  # MELD: unweighted
     assert m.class_weights is None
-    torch.testing.assert_close(m.loss_terms(out, batch)["total"],
-                               masked_cross_entropy(out.logits, batch.labels, batch.mask))
+    torch.testing.assert_close(
+        m.loss_terms(out, batch)["total"], masked_cross_entropy(out.logits, batch.labels, batch.mask)
+    )
     with pytest.raises(BadInput, match="class weights"):  # refused when the run's Config is built
         DialogueRNN.check_config(config(dataset="mydata", class_weight=True))
     assert model(dataset="mydata").class_weights is None
@@ -166,8 +183,12 @@ def test_it_learns_synthetic_iemocap():
     split = PaddedSplit.build(corpus, train, "tav", torch.device("cpu"))
     full = split.batch(np.arange(len(split)))
     keep = 24  # each dialogue's first 24 utterances (a prefix is a dialogue): the test stays fast
-    batch = Batch(features={m: x[:, :keep] for m, x in full.features.items()}, speakers=full.speakers[:, :keep],
-                  labels=full.labels[:, :keep], mask=full.mask[:, :keep])
+    batch = Batch(
+        features={m: x[:, :keep] for m, x in full.features.items()},
+        speakers=full.speakers[:, :keep],
+        labels=full.labels[:, :keep],
+        mask=full.mask[:, :keep],
+    )
     n_classes = len(corpus.label_names)
     torch.manual_seed(0)
     cfg = config(d_g=32, d_p=32, d_e=24, d_h=24)

@@ -8,12 +8,12 @@ import types
 import numpy as np
 import pytest
 import torch
+from model_helpers import model_config, one_thread, random_batch, row  # noqa: F401  (one_thread: an autouse fixture)
 
 from cmathlab.data.synthetic import make_synthetic
 from cmathlab.data.tensors import PaddedSplit
 from cmathlab.model.mmdfn import MMDFN, adjacency
 from cmathlab.model.protocol import masked_cross_entropy
-from model_helpers import model_config, one_thread, random_batch, row  # noqa: F401  (one_thread: an autouse fixture)
 
 DIMS = {"t": 12, "a": 7, "v": 9}
 TINY = {"hidden": 8, "graph_hidden": 6, "layers": 3}
@@ -27,10 +27,18 @@ def hand_batch(lengths, n_speakers=2, seed=0, dims=DIMS):
     return random_batch(lengths, dims, n_speakers, 6, seed)
 
 
-@pytest.mark.parametrize("modalities,rnn,n_speakers,variant", [
-    ("tav", "lstm", 2, "full"), ("tav", "gru", 9, "full"), ("a", "lstm", 2, "full"), ("t", "gru", 3, "full"),
-    ("tv", "lstm", 2, "w/o dynamic gates"), ("tav", "lstm", 2, "w/o speaker embedding"),
-    ("at", "gru", 2, "w/o context embedding")])
+@pytest.mark.parametrize(
+    "modalities,rnn,n_speakers,variant",
+    [
+        ("tav", "lstm", 2, "full"),
+        ("tav", "gru", 9, "full"),
+        ("a", "lstm", 2, "full"),
+        ("t", "gru", 3, "full"),
+        ("tv", "lstm", 2, "w/o dynamic gates"),
+        ("tav", "lstm", 2, "w/o speaker embedding"),
+        ("at", "gru", 2, "w/o context embedding"),
+    ],
+)
 def test_a_dialogue_alone_equals_it_inside_a_padded_batch(modalities, rnn, n_speakers, variant):
     torch.manual_seed(0)
     cfg = config(modalities, variant=variant, rnn=rnn, speaker_v=0.5)
@@ -92,7 +100,8 @@ def test_focal_loss_is_the_codes_and_ce_is_the_papers():
     out = types.SimpleNamespace(logits=logits)
     ce_model = MMDFN(config(), DIMS, 2, 6)
     assert ce_model.loss_terms(out, batch)["total"].item() == pytest.approx(
-        masked_cross_entropy(logits, batch.labels, batch.mask).item())
+        masked_cross_entropy(logits, batch.labels, batch.mask).item()
+    )
     focal = MMDFN(config(loss="focal", focal_gamma=1.0), DIMS, 2, 6)  # iemocap: the code's class weights
     got = focal.loss_terms(out, batch)
     logp = torch.log_softmax(logits, -1)[batch.mask]
@@ -157,5 +166,6 @@ def test_speaker_weight_zero_builds_no_speaker_rnn_and_odd_hidden_is_refused():
     model = MMDFN(config(speaker_t=0.0, speaker_a=0.0, speaker_v=0.0), DIMS, 2, 6)
     assert model.encode.speaker is None
     from cmathlab.errors import BadInput
+
     with pytest.raises(BadInput):
         MMDFN.check_config(config(hidden=7))  # refused when the run's Config is built

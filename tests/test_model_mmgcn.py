@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from model_helpers import model_config, random_batch, row
 
 from cmathlab.data.tensors import Batch, PaddedSplit
 from cmathlab.model.mmgcn import MMGCN, multimodal_adjacency
 from cmathlab.model.protocol import Model
-from model_helpers import model_config, random_batch, row
 
 DIMS = {"t": 12, "a": 9, "v": 7}
 TINY = {"hidden": 8, "node_dim": 10}
@@ -21,8 +21,10 @@ def padded_batch(lengths, n_speakers=2, n_classes=6, seed=0):
     return random_batch(lengths, DIMS, n_speakers, n_classes, seed)
 
 
-@pytest.mark.parametrize("modalities,opts", [("tav", {}), ("t", {}), ("av", {"speaker_to": "all"}),
-                                             ("ta", {"layers": 64, "gcn": "gcnii", "gamma": 0.5})])
+@pytest.mark.parametrize(
+    "modalities,opts",
+    [("tav", {}), ("t", {}), ("av", {"speaker_to": "all"}), ("ta", {"layers": 64, "gcn": "gcnii", "gamma": 0.5})],
+)
 def test_a_dialogue_alone_equals_it_inside_a_padded_batch(modalities, opts):
     torch.manual_seed(0)
     model = MMGCN(config(modalities, **opts), DIMS, 2, 6).eval()
@@ -43,9 +45,12 @@ def test_padding_content_never_reaches_a_real_utterance():
     batch = padded_batch([3, 6])
     other = padded_batch([3, 6], seed=1)
     pad = ~batch.mask
-    noisy = Batch(features={m: torch.where(pad[..., None], other.features[m] * 50, x)
-                            for m, x in batch.features.items()},
-                  speakers=torch.where(pad, 1, batch.speakers), labels=batch.labels, mask=batch.mask)
+    noisy = Batch(
+        features={m: torch.where(pad[..., None], other.features[m] * 50, x) for m, x in batch.features.items()},
+        speakers=torch.where(pad, 1, batch.speakers),
+        labels=batch.labels,
+        mask=batch.mask,
+    )
     with torch.no_grad():
         torch.testing.assert_close(model(batch).logits[batch.mask], model(noisy).logits[batch.mask])
 
@@ -85,8 +90,17 @@ def test_fields_settings_and_protocol():
     assert layers.default == 4 and layers.check(64, "mmgcn.layers") == 64
     for f in MMGCN.fields:
         f.check(f.default, f.name)
-    allowed = {"lr", "batch_size", "dropout", "weight_decay", "grad_clip", "warmup_steps", "ema_epochs", "epochs",
-               "dim"}
+    allowed = {
+        "lr",
+        "batch_size",
+        "dropout",
+        "weight_decay",
+        "grad_clip",
+        "warmup_steps",
+        "ema_epochs",
+        "epochs",
+        "dim",
+    }
     for dataset, values in MMGCN.settings.items():
         assert set(values) <= allowed, dataset
     assert MMGCN.settings["iemocap"]["lr"] == 3e-4 and MMGCN.settings["meld"]["lr"] == 1e-3
@@ -129,13 +143,16 @@ def test_mmgcn_learns_synthetic_iemocap():
     corpus = make_synthetic("iemocap", scale=0.06, seed=1)
     train = [i for i, d in enumerate(corpus.dialogues) if d.split == "train"]
     split = PaddedSplit.build(corpus, train, "tav", torch.device("cpu"))
-    model = MMGCN(config(dropout=0.1, hidden=16, node_dim=16), corpus.dims, corpus.n_speakers,
-                  len(corpus.label_names))
+    model = MMGCN(config(dropout=0.1, hidden=16, node_dim=16), corpus.dims, corpus.n_speakers, len(corpus.label_names))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     whole = split.batch(np.arange(len(split)))
     keep = 24  # each dialogue's first 24 utterances (padding is at the end): a fast test, still a context
-    batch = Batch(features={m: x[:, :keep] for m, x in whole.features.items()}, speakers=whole.speakers[:, :keep],
-                  labels=whole.labels[:, :keep], mask=whole.mask[:, :keep])
+    batch = Batch(
+        features={m: x[:, :keep] for m, x in whole.features.items()},
+        speakers=whole.speakers[:, :keep],
+        labels=whole.labels[:, :keep],
+        mask=whole.mask[:, :keep],
+    )
 
     def loss_and_accuracy():
         model.eval()

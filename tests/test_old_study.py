@@ -27,8 +27,9 @@ def restored(tmp_path):
     state["spec"]["path"] = str(tmp_path / "spec.toml")
     (study / "study.json").write_text(json.dumps(state))
     client = MlflowClient(state["tracking_uri"])
-    runs = client.search_runs([state["experiment_id"]],
-                              filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
+    runs = client.search_runs(
+        [state["experiment_id"]], filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'"
+    )
     return study, state, client, {r.data.tags["cmathlab.trial_key"]: r for r in runs}
 
 
@@ -60,8 +61,12 @@ def test_an_old_study_resumes_and_trains_its_missing_trial_as_it_would_have(tmp_
     before = runs[key].data.metrics
     client.delete_run(runs[key].info.run_id)  # as if the study had stopped before this trial
     assert main(["study", "resume", str(study)]) == 0
-    again = {r.data.tags["cmathlab.trial_key"]: r for r in client.search_runs(
-        [state["experiment_id"]], filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")}
+    again = {
+        r.data.tags["cmathlab.trial_key"]: r
+        for r in client.search_runs(
+            [state["experiment_id"]], filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'"
+        )
+    }
     assert len(again) == 4 and again[key].info.run_id != runs[key].info.run_id
     for metric in ("test/wf1", "test/acc", "valid/wf1"):
         assert again[key].data.metrics[metric] == before[metric], metric

@@ -44,16 +44,32 @@ TINY = ["--data", "synthetic:meld", "--scale", "0.02", "--dim", "16", "--epochs"
 
 def test_the_readmes_own_model_trains_with_its_fields_and_its_variant(in_folder_with_model, capsys):
     out = in_folder_with_model / "run"
-    assert main(["train", *TINY, "--model", MODEL, "--set", f"{MODEL}.layers=2", "--set", f"{MODEL}.heads=2",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *TINY,
+                "--model",
+                MODEL,
+                "--set",
+                f"{MODEL}.layers=2",
+                "--set",
+                f"{MODEL}.heads=2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     config = json.load(open(out / "result.json"))["config"]
     assert config["model"] == MODEL and config[f"{MODEL}.layers"] == 2 and config[f"{MODEL}.heads"] == 2
     assert main(["train", *TINY, "--model", MODEL, "--variant", "w/o context", "--out", str(out / "alone")]) == 0
     # the variant drops the encoder: fewer weights than the full model
     full = Config.for_dataset("meld", model=MODEL, dim=16)
     alone = Config.for_dataset("meld", model=MODEL, dim=16, variant="w/o context")
-    count = [sum(p.numel() for p in c.model_class(c, {"t": 4, "a": 3, "v": 2}, 3, 7).parameters())
-             for c in (full, alone)]
+    count = [
+        sum(p.numel() for p in c.model_class(c, {"t": 4, "a": 3, "v": 2}, 3, 7).parameters()) for c in (full, alone)
+    ]
     assert count[1] < count[0]
 
 
@@ -72,28 +88,36 @@ def test_its_fields_are_checked_against_their_metadata(in_folder_with_model, cap
 
 
 BROKEN = {
-    "no_forward": ("import torch\nclass Net(torch.nn.Module):\n    def __init__(self, cfg, dims, s, c):\n"
-                   "        super().__init__()\n", "has no forward"),
+    "no_forward": (
+        "import torch\nclass Net(torch.nn.Module):\n    def __init__(self, cfg, dims, s, c):\n"
+        "        super().__init__()\n",
+        "has no forward",
+    ),
     "not_a_module": ("class Net:\n    pass\n", "not a torch.nn.Module class"),
-    "bad_init": ("from cmathlab.model import Model\nclass Net(Model):\n    def __init__(self, cfg):\n"
-                 "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
-                 "is not built as Name(cfg, dims, n_speakers, n_classes)"),
-    "bad_default": ("from cmathlab.model import Field, Model\nclass Net(Model):\n"
-                    "    fields = (Field('k', 0, 'why', low=1),)\n    def __init__(self, cfg, dims, s, c):\n"
-                    "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
-                    "0 is not a positive integer"),
-    "bad_output": ("import torch\nfrom cmathlab.model import Model\nclass Net(Model):\n"
-                   "    def __init__(self, cfg, dims, s, c):\n        super().__init__()\n"
-                   "        self.w = torch.nn.Linear(1, 1)\n"
-                   "    def forward(self, batch, noise=None):\n        return batch.labels.float()\n",
-                   "forward must return cmathlab.model.Output with logits of shape"),
+    "bad_init": (
+        "from cmathlab.model import Model\nclass Net(Model):\n    def __init__(self, cfg):\n"
+        "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
+        "is not built as Name(cfg, dims, n_speakers, n_classes)",
+    ),
+    "bad_default": (
+        "from cmathlab.model import Field, Model\nclass Net(Model):\n"
+        "    fields = (Field('k', 0, 'why', low=1),)\n    def __init__(self, cfg, dims, s, c):\n"
+        "        super().__init__()\n    def forward(self, batch, noise=None):\n        pass\n",
+        "0 is not a positive integer",
+    ),
+    "bad_output": (
+        "import torch\nfrom cmathlab.model import Model\nclass Net(Model):\n"
+        "    def __init__(self, cfg, dims, s, c):\n        super().__init__()\n"
+        "        self.w = torch.nn.Linear(1, 1)\n"
+        "    def forward(self, batch, noise=None):\n        return batch.labels.float()\n",
+        "forward must return cmathlab.model.Output with logits of shape",
+    ),
     "missing": (None, "cannot import"),
 }
 
 
 @pytest.mark.parametrize("name", BROKEN)
-def test_a_model_that_breaks_the_protocol_is_refused_in_one_line_before_training(tmp_path, monkeypatch, capsys,
-                                                                                  name):
+def test_a_model_that_breaks_the_protocol_is_refused_in_one_line_before_training(tmp_path, monkeypatch, capsys, name):
     source, message = BROKEN[name]
     module = f"broken_{name}"
     if source is not None:
@@ -129,10 +153,16 @@ def test_a_study_mixing_cmath_and_an_own_model_runs_reports_and_reruns(in_folder
     (folder / "spec.toml").write_text(
         'name = "mine"\ndatasets = ["meld"]\nseeds = [0, 1]\nepochs = 2\nscale = 0.02\n'
         '[data]\nmeld = "synthetic:meld"\n[fixed]\ndim = 16\n'
-        f'"{MODEL}.layers" = 2\n[grid]\nmodel = ["cmath", "{MODEL}"]\n')
+        f'"{MODEL}.layers" = 2\n[grid]\nmodel = ["cmath", "{MODEL}"]\n'
+    )
     # its own Ray, started in this folder, as a user's `cmathlab study run` would be
-    proc = subprocess.run([sys.executable, "-m", "cmathlab", "study", "run", "spec.toml", "--out", "study"],
-                          cwd=folder, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmathlab", "study", "run", "spec.toml", "--out", "study"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert main(["report", str(folder / "study"), "--format", "md,csv", "--include-flagged"]) == 0  # 2 epochs
     report = (folder / "study" / "report" / "report.md").read_text()
@@ -160,7 +190,9 @@ def test_every_built_in_model_keeps_the_protocol_on_both_datasets(name, tiny_cor
     assert cls.name == name and cls.title and (cls.__doc__ or "").strip()
     for dataset in ("iemocap", "meld"):
         config = Config.for_dataset(dataset, model=name, dim=16)
-        assert {k.partition(".")[2] for k in config.to_dict() if k.startswith(f"{name}.")} == {f.name for f in cls.fields}
+        assert {k.partition(".")[2] for k in config.to_dict() if k.startswith(f"{name}.")} == {
+            f.name for f in cls.fields
+        }
         for f in cls.fields:  # every field says why, and its default is one it accepts
             assert f.reason and f.check(f.default_for(dataset), f.name) == f.default_for(dataset)
     config = Config.for_dataset("iemocap", model=name, dim=16)
@@ -179,11 +211,14 @@ def test_models_lists_every_model_with_its_fields_and_components(capsys):
     assert "dialoguegcn.window_past" in out and "w/o CMA-T" in out
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"model": "mmgcn", "mmgcn.node_dim": 7}, "field mmgcn.node_dim: 7 is odd"),
-    ({"model": "mmdfn", "mmdfn.hidden": 9}, "field mmdfn.hidden: 9 is odd"),
-    ({"model": "dialoguegcn", "dialoguegcn.class_weight": "code"}, "field dialoguegcn.class_weight"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"model": "mmgcn", "mmgcn.node_dim": 7}, "field mmgcn.node_dim: 7 is odd"),
+        ({"model": "mmdfn", "mmdfn.hidden": 9}, "field mmdfn.hidden: 9 is odd"),
+        ({"model": "dialoguegcn", "dialoguegcn.class_weight": "code"}, "field dialoguegcn.class_weight"),
+    ],
+)
 def test_a_models_own_check_refuses_the_run_when_its_config_is_built(overrides, message):
     with pytest.raises(BadInput, match=message):
         Config.for_dataset("meld", **overrides)
@@ -191,8 +226,10 @@ def test_a_models_own_check_refuses_the_run_when_its_config_is_built(overrides, 
 
 def test_a_dry_run_refuses_a_model_field_that_cannot_work_before_any_trial(tmp_path, capsys):
     spec = tmp_path / "odd.toml"
-    spec.write_text('name = "odd"\ndatasets = ["meld"]\nseeds = 1\nepochs = 1\n[grid]\nmodel = ["mmgcn", "bigru"]\n'
-                    '[fixed]\n"mmgcn.node_dim" = 7\n')
+    spec.write_text(
+        'name = "odd"\ndatasets = ["meld"]\nseeds = 1\nepochs = 1\n[grid]\nmodel = ["mmgcn", "bigru"]\n'
+        '[fixed]\n"mmgcn.node_dim" = 7\n'
+    )
     assert main(["study", "run", str(spec), "--synthetic", "--dry-run", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "mmgcn.node_dim: 7 is odd" in err and len(err.strip().splitlines()) == 1
@@ -220,9 +257,15 @@ def test_a_study_of_an_own_model_alone_reports_it_by_its_title_and_names_no_othe
     (folder / "spec.toml").write_text(
         'name = "alone"\ninclude = ["variants.toml", "subsets.toml"]\ndatasets = ["meld"]\nseeds = [0, 1]\n'
         'epochs = 2\nscale = 0.02\n[data]\nmeld = "synthetic:meld"\n'
-        f'[fixed]\ndim = 16\nkeep_embeddings = true\nmodel = "{MODEL}"\n')
-    proc = subprocess.run([sys.executable, "-m", "cmathlab", "study", "run", "spec.toml", "--out", "study"],
-                          cwd=folder, capture_output=True, text=True, timeout=600)
+        f'[fixed]\ndim = 16\nkeep_embeddings = true\nmodel = "{MODEL}"\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmathlab", "study", "run", "spec.toml", "--out", "study"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert main(["report", str(folder / "study"), "--format", "md,csv,tex", "--include-flagged"]) == 0
     report = folder / "study" / "report"

@@ -11,8 +11,14 @@ from cmathlab.data.readers import detect_layout
 from cmathlab.data.safe_pickle import ALLOWED, load_pickle
 from cmathlab.errors import BadInput
 
-LAYOUTS = [("mmgcn", "iemocap"), ("mmgcn", "meld"), ("sdt", "iemocap"), ("sdt", "meld"),
-           ("cosmic", "iemocap"), ("cosmic", "meld")]
+LAYOUTS = [
+    ("mmgcn", "iemocap"),
+    ("mmgcn", "meld"),
+    ("sdt", "iemocap"),
+    ("sdt", "meld"),
+    ("cosmic", "iemocap"),
+    ("cosmic", "meld"),
+]
 
 
 @pytest.mark.parametrize("layout,dataset", LAYOUTS)
@@ -82,10 +88,11 @@ def test_validation_split_is_a_seeded_fifth_of_training(write_layout):
 
 # ---- bad input: one clear message naming file, dialogue and field ------------------------------
 
+
 def _broken(dataset="iemocap", **edit):
     fields = tiny_fields(dataset, DIMS[dataset])
     vid = fields["train"][1]
-    for key, fn in edit.items():
+    for fn in edit.values():
         fn(fields, vid)
     return fields, vid
 
@@ -103,14 +110,17 @@ def test_missing_key_names_dialogue_and_field(tmp_path):
         read_corpus(path)
 
 
-@pytest.mark.parametrize("field,edit,message", [
-    ("audio", lambda f, v: f["a"][v].pop(), "feature rows for"),
-    ("speakers", lambda f, v: f["speakers"][v].pop(), "speakers for"),
-    ("visual", lambda f, v: f["v"][v][0].__setitem__(0, np.nan), "NaN or infinite"),
-    ("text", lambda f, v: f["t"][v][0].__setitem__(3, np.inf), "NaN or infinite"),
-    ("labels", lambda f, v: f["labels"][v].__setitem__(0, 6), "label out of range"),
-    ("audio", lambda f, v: f["a"][v].__setitem__(0, np.zeros(5, np.float32)), "not numbers of one length"),
-])
+@pytest.mark.parametrize(
+    "field,edit,message",
+    [
+        ("audio", lambda f, v: f["a"][v].pop(), "feature rows for"),
+        ("speakers", lambda f, v: f["speakers"][v].pop(), "speakers for"),
+        ("visual", lambda f, v: f["v"][v][0].__setitem__(0, np.nan), "NaN or infinite"),
+        ("text", lambda f, v: f["t"][v][0].__setitem__(3, np.inf), "NaN or infinite"),
+        ("labels", lambda f, v: f["labels"][v].__setitem__(0, 6), "label out of range"),
+        ("audio", lambda f, v: f["a"][v].__setitem__(0, np.zeros(5, np.float32)), "not numbers of one length"),
+    ],
+)
 def test_bad_values_name_dialogue_and_field(tmp_path, field, edit, message):
     fields, vid = _broken(x=edit)
     path = write_pickle(tmp_path / "b.pkl", layout_tuple("mmgcn", "iemocap", fields))
@@ -158,7 +168,9 @@ EVIL = {
     # getattr(__import__('os'), 'system')('touch PWNED')
     "builtins.getattr": b"cbuiltins\ngetattr\n(cbuiltins\n__import__\n(Vos\ntRVsystem\ntR(" + _TOUCH + b"tR.",
     # the module first, kept in the memo; getattr after it
-    "builtins.__import__": b"cbuiltins\n__import__\n(Vos\ntRp0\n0cbuiltins\ngetattr\n(g0\nVsystem\ntR(" + _TOUCH + b"tR.",
+    "builtins.__import__": b"cbuiltins\n__import__\n(Vos\ntRp0\n0cbuiltins\ngetattr\n(g0\nVsystem\ntR("
+    + _TOUCH
+    + b"tR.",
     "subprocess.Popen": b"csubprocess\nPopen\n((Vtouch\nVPWNED\nltR.",
     "os.system": b"cos\nsystem\n(" + _TOUCH + b"tR.",
     "posix.system": b"cposix\nsystem\n(" + _TOUCH + b"tR.",
@@ -166,10 +178,22 @@ EVIL = {
     "__builtin__.eval": b"c__builtin__\neval\n(" + _PYTHON + b"tR.",
 }
 # functools.partial(f, args)() over each of them
-EVIL.update({f"functools.partial({name})": b"cfunctools\npartial\n(c" + name.encode().replace(b".", b"\n") + b"\n"
-             + (b"(Vtouch\nVPWNED\nl" if name == "subprocess.Popen" else _PYTHON if "eval" in name or "exec" in name
-                else _TOUCH) + b"tR)R."
-             for name in ("builtins.eval", "builtins.exec", "subprocess.Popen", "os.system", "posix.system")})
+EVIL.update(
+    {
+        f"functools.partial({name})": b"cfunctools\npartial\n(c"
+        + name.encode().replace(b".", b"\n")
+        + b"\n"
+        + (
+            b"(Vtouch\nVPWNED\nl"
+            if name == "subprocess.Popen"
+            else _PYTHON
+            if "eval" in name or "exec" in name
+            else _TOUCH
+        )
+        + b"tR)R."
+        for name in ("builtins.eval", "builtins.exec", "subprocess.Popen", "os.system", "posix.system")
+    }
+)
 
 
 @pytest.mark.parametrize("name", sorted(EVIL))
@@ -201,12 +225,35 @@ def test_a_pickle_through_any_dangerous_global_is_refused_and_runs_nothing(tmp_p
 
 def test_the_unpickler_admits_exactly_containers_numpy_arrays_and_scalars():
     assert {f"{module}.{name}" for module, names in ALLOWED.items() for name in names} == {
-        *(f"builtins.{n}" for n in ("set", "frozenset", "list", "dict", "tuple", "str", "int", "float", "complex",
-                                    "bool", "bytes", "bytearray")),
-        "collections.OrderedDict", "collections.defaultdict", "numpy.ndarray", "numpy.dtype", "_codecs.encode",
-        "numpy.core.multiarray._reconstruct", "numpy.core.multiarray.scalar",
-        "numpy._core.multiarray._reconstruct", "numpy._core.multiarray.scalar",
-        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer"}
+        *(
+            f"builtins.{n}"
+            for n in (
+                "set",
+                "frozenset",
+                "list",
+                "dict",
+                "tuple",
+                "str",
+                "int",
+                "float",
+                "complex",
+                "bool",
+                "bytes",
+                "bytearray",
+            )
+        ),
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "numpy.ndarray",
+        "numpy.dtype",
+        "_codecs.encode",
+        "numpy.core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray._reconstruct",
+        "numpy._core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer",
+        "numpy._core.numeric._frombuffer",
+    }
 
 
 def test_python2_protocol_pickles_read(write_layout):

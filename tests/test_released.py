@@ -60,8 +60,13 @@ def test_as_released_switches_every_listed_choice_and_the_paper_reading_stays_th
 
 
 def test_a_value_given_explicitly_wins_over_the_preset():
-    config = Config.for_dataset("iemocap", model="dialoguegcn", modalities="tav", standardize=True,
-                                **{"dialoguegcn.as_released": True, "dialoguegcn.encoder": "gru"})
+    config = Config.for_dataset(
+        "iemocap",
+        model="dialoguegcn",
+        modalities="tav",
+        standardize=True,
+        **{"dialoguegcn.as_released": True, "dialoguegcn.encoder": "gru"},
+    )
     assert config.modalities == "tav" and config.standardize and config.opts.encoder == "gru"
     assert config.opts.edge_attention == "code"  # the rest of the preset still applies
 
@@ -114,15 +119,29 @@ def test_a_model_run_as_released_sits_beside_the_reference_in_the_overall_table(
     from cmathlab.study import state
 
     rows = []
-    for run_id, seed, wf1, model, released in (("a", 0, 0.50, "cmath", False), ("b", 1, 0.52, "cmath", False),
-                                               ("c", 0, 0.40, "mmgcn", False), ("d", 1, 0.41, "mmgcn", False),
-                                               ("e", 0, 0.45, "mmgcn", True), ("f", 1, 0.47, "mmgcn", True)):
+    for run_id, seed, wf1, model, released in (
+        ("a", 0, 0.50, "cmath", False),
+        ("b", 1, 0.52, "cmath", False),
+        ("c", 0, 0.40, "mmgcn", False),
+        ("d", 1, 0.41, "mmgcn", False),
+        ("e", 0, 0.45, "mmgcn", True),
+        ("f", 1, 0.47, "mmgcn", True),
+    ):
         over = {"mmgcn.as_released": True} if released else {}
         config = Config.for_dataset("meld", seed=seed, model=model, **over)
-        rows.append({"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x",
-                     **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
-                     "start_time": pd.Timestamp("2026-12-07", tz="UTC"), "end_time": None,
-                     "metrics.test/wf1": wf1, "metrics.test/acc": wf1, "tags.data_source": "m.pkl"})
+        rows.append(
+            {
+                "run_id": run_id,
+                "status": "FINISHED",
+                "artifact_uri": "file:///x",
+                **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
+                "start_time": pd.Timestamp("2026-12-07", tz="UTC"),
+                "end_time": None,
+                "metrics.test/wf1": wf1,
+                "metrics.test/acc": wf1,
+                "tags.data_source": "m.pkl",
+            }
+        )
     monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
     monkeypatch.setattr(runs_module, "_search", lambda st, directory: pd.DataFrame(rows))
     monkeypatch.setattr(runs_module.Runs, "predictions", lambda self, run: None)
@@ -137,18 +156,22 @@ def test_a_run_as_released_trains_and_differs_from_the_paper_reading(tiny_corpus
     small = {"dialoguegcn.hidden": 8, "dialoguegcn.graph_hidden": 6, "dialoguegcn.num_bases": 3}
     results = {}
     for released in (False, True):
-        config = Config.for_dataset("iemocap", model="dialoguegcn", epochs=2, dim=8, seed=0,
-                                    **small, **{"dialoguegcn.as_released": released})
+        config = Config.for_dataset(
+            "iemocap", model="dialoguegcn", epochs=2, dim=8, seed=0, **small, **{"dialoguegcn.as_released": released}
+        )
         results[released] = fit(config, tiny_corpus)
     assert results[True].config["modalities"] == "t" and results[True].config["standardize"] is False
-    assert results[True].test["wf1"] != results[False].test["wf1"] or \
-        results[True].history[-1]["loss_total"] != results[False].history[-1]["loss_total"]
+    assert (
+        results[True].test["wf1"] != results[False].test["wf1"]
+        or results[True].history[-1]["loss_total"] != results[False].history[-1]["loss_total"]
+    )
 
 
 def test_a_run_recorded_before_the_switch_reads_back_as_the_paper_reading_it_ran():
     from cmathlab.study.rerun import recorded_config
 
     config = Config.for_dataset("iemocap", model="dialoguegcn", seed=3)
-    params = {k: str(v) for k, v in config.to_dict().items()
-              if k not in ("dialoguegcn.as_released", "dialoguegcn.root_init")}  # what an older run recorded
+    params = {
+        k: str(v) for k, v in config.to_dict().items() if k not in ("dialoguegcn.as_released", "dialoguegcn.root_init")
+    }  # what an older run recorded
     assert recorded_config(params).to_dict() == config.to_dict()

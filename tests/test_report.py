@@ -9,10 +9,10 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_spec
 from mlflow.tracking import MlflowClient
 
 from cmathlab.cli import main
-from conftest import write_spec
 
 pytestmark = pytest.mark.usefixtures("ray_local")
 
@@ -21,7 +21,7 @@ SETTINGS = 'datasets = ["iemocap"]\nseeds = 2\n'
 PARTS = {  # a miniature of the paper's section; the full model is a grid point of two parts
     "components": '[grid]\nvariant = ["full", "w/o HD"]\n',
     "modalities": '[grid]\nmodalities = ["t"]\n',
-    "gammas": '[grid]\ngamma2 = [1.0, 1.8]\n',
+    "gammas": "[grid]\ngamma2 = [1.0, 1.8]\n",
     "baselines": '[grid]\nmodel = ["mlp"]\n',
 }
 
@@ -31,9 +31,13 @@ def study(tmp_path_factory, ray_local):
     root = tmp_path_factory.mktemp("report")
     for name, grid in PARTS.items():
         write_spec(root, f'name = "{name}"\n' + SETTINGS + grid, f"{name}.toml")
-    spec = write_spec(root, 'name = "mini"\ninclude = ["components.toml", "modalities.toml", "gammas.toml", '
-                            '"baselines.toml"]\n' + SETTINGS + 'epochs = 2\nscale = 0.1\n'
-                            '[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\nkeep_embeddings = true\n', "mini.toml")
+    spec = write_spec(
+        root,
+        'name = "mini"\ninclude = ["components.toml", "modalities.toml", "gammas.toml", '
+        '"baselines.toml"]\n' + SETTINGS + "epochs = 2\nscale = 0.1\n"
+        '[data]\niemocap = "synthetic:iemocap"\n[fixed]\ndim = 16\nkeep_embeddings = true\n',
+        "mini.toml",
+    )
     assert main(["study", "run", spec, "--out", str(root / "study")]) == 0
     # two-epoch runs may predict one class: average them in, so every tracked run is in a cell
     assert main(["report", str(root / "study"), "--include-flagged"]) == 0
@@ -43,16 +47,19 @@ def study(tmp_path_factory, ray_local):
 def finished_runs(directory):
     state = json.load(open(os.path.join(directory, "study.json")))
     client = MlflowClient(state["tracking_uri"])
-    return client.search_runs([state["experiment_id"]],
-                              filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
+    return client.search_runs(
+        [state["experiment_id"]], filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'"
+    )
 
 
 def test_the_report_holds_every_table_and_figure_the_study_can_fill(study):
     report = study / "report"
     assert sorted(os.listdir(report / "tables")) == [
-        f"{t}-iemocap.csv" for t in ("components", "gammas", "lengths", "modalities", "overall")]
+        f"{t}-iemocap.csv" for t in ("components", "gammas", "lengths", "modalities", "overall")
+    ]
     assert sorted(os.listdir(report / "figures")) == [
-        f"{f}-iemocap.png" for f in ("confusion", "gammas", "lengths", "tsne")]
+        f"{f}-iemocap.png" for f in ("confusion", "gammas", "lengths", "tsne")
+    ]
     md = (report / "report.md").read_text()
     for title in ("Table 2", "Table 4", "Table 5", "Figure 5", "Figure 6", "Figure 7", "Figure 3"):
         assert title in md
@@ -71,15 +78,28 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
     table = pd.read_csv(study / "report" / "tables" / "components-iemocap.csv")
     measured = table[table.source == "measured"]
     for variant, name in (("full", "CMATH (full)"), ("w/o HD", "w/o HD")):
-        values = sorted({r.data.tags["seed"]: 100 * r.data.metrics["test/wf1"] for r in runs
-                         if r.data.tags["variant"] == variant and r.data.params["model"] == "cmath"
-                         and r.data.params["modalities"] == "tav" and r.data.params["gamma2"] == "1.8"}.items())
+        values = sorted(
+            {
+                r.data.tags["seed"]: 100 * r.data.metrics["test/wf1"]
+                for r in runs
+                if r.data.tags["variant"] == variant
+                and r.data.params["model"] == "cmath"
+                and r.data.params["modalities"] == "tav"
+                and r.data.params["gamma2"] == "1.8"
+            }.items()
+        )
         row = measured[(measured.row == name) & (measured.metric == "test/wf1")].iloc[0]
         assert row.n == 2 and row.seeds == "0 1"  # the full model's repeat in the gamma part counts once
         assert row["mean"] == pytest.approx(np.mean([v for _, v in values]))
         assert row["std"] == pytest.approx(np.std([v for _, v in values], ddof=1))
-        ids = {r.info.run_id for r in runs if r.data.tags["variant"] == variant and r.data.params["model"] == "cmath"
-               and r.data.params["modalities"] == "tav" and r.data.params["gamma2"] == "1.8"}
+        ids = {
+            r.info.run_id
+            for r in runs
+            if r.data.tags["variant"] == variant
+            and r.data.params["model"] == "cmath"
+            and r.data.params["modalities"] == "tav"
+            and r.data.params["gamma2"] == "1.8"
+        }
         assert set(row.run_ids.split()) <= ids and len(row.run_ids.split()) == 2  # each number names its runs
         assert f"seed 0 {row.run_ids.split()[0]}" in (study / "report" / "index.html").read_text()
     hd = measured[(measured.row == "w/o HD") & (measured.metric == "test/wf1")].iloc[0]
@@ -91,8 +111,14 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
 
 def test_a_synthetic_corpus_puts_each_row_against_its_exact_bayes_limit(study):
     """Issue 31's measure: test accuracy as a fraction of the Bayes-optimal decision's, per run, in every table."""
-    runs = [r for r in finished_runs(study) if r.data.params["model"] == "cmath" and r.data.params["variant"] == "full"
-            and r.data.params["modalities"] == "tav" and r.data.params["gamma2"] == "1.8"]
+    runs = [
+        r
+        for r in finished_runs(study)
+        if r.data.params["model"] == "cmath"
+        and r.data.params["variant"] == "full"
+        and r.data.params["modalities"] == "tav"
+        and r.data.params["gamma2"] == "1.8"
+    ]
     fractions = {r.data.tags["seed"]: 100 * r.data.metrics["test/acc"] / r.data.metrics["bayes/test_acc"] for r in runs}
     assert len(fractions) == 2 and all(0 < f < 100 for f in fractions.values())
     for table in ("overall", "components", "modalities", "gammas"):
@@ -109,22 +135,29 @@ def test_a_synthetic_corpus_puts_each_row_against_its_exact_bayes_limit(study):
 
 def test_a_report_against_another_model_names_that_model_on_its_figures(study, tmp_path):
     out = tmp_path / "against-mlp"
-    assert main(["report", str(study), "--reference", "model=mlp", "--format", "md", "--out", str(out),
-                 "--include-flagged"]) == 0
+    assert (
+        main(
+            ["report", str(study), "--reference", "model=mlp", "--format", "md", "--out", str(out), "--include-flagged"]
+        )
+        == 0
+    )
     md = (out / "report.md").read_text()
     assert "t-SNE of MLP's test embeddings on IEMOCAP (Figure 3)" in md and "Confusion matrix of MLP on IEMOCAP" in md
     assert "CMATH's fused" not in md
 
 
 def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_a_foreign_folder(
-        study, tmp_path, capsys, monkeypatch):
+    study, tmp_path, capsys, monkeypatch
+):
     report = study / "report"
     (report / "stale.txt").write_text("from an older report")
     html, tex = (report / "index.html").read_text(), (report / "tables.tex").read_text()
     (report / "report.md").write_text("old")
     capsys.readouterr()
     assert main(["report", str(study), "--format", "md", "--out", str(report), "--include-flagged"]) == 0
-    assert "kept from the earlier report (formats not rebuilt): index.html, tables, tables.tex" in capsys.readouterr().out
+    assert (
+        "kept from the earlier report (formats not rebuilt): index.html, tables, tables.tex" in capsys.readouterr().out
+    )
     assert (report / "index.html").read_text() == html and (report / "tables.tex").read_text() == tex
     assert (report / "tables").is_dir() and (report / "report.md").read_text() != "old"
     assert not (report / "stale.txt").exists()  # a file of no format is not kept
@@ -146,15 +179,18 @@ def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_
     assert main(["report", str(study), "--include-flagged"]) == 0  # the full report again, for the browser test
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["report", "{tmp}"], "is not a study directory"),
-    (["report", "{tmp}/missing"], "is not a directory"),
-    (["report", "{study}", "--format", "md,pdf"], "unknown format(s) pdf"),
-    (["report", "{study}", "--alpha", "1.5"], "field --alpha"),
-    (["report", "{study}", "--baseline", "adaign"], "field --baseline"),
-    (["report", "{study}", "--reference", "lrr=0.1"], "did you mean 'lr'?"),
-    (["report", "{study}", "--reference", "lr=0.5"], "no condition on iemocap has lr=0.5"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["report", "{tmp}"], "is not a study directory"),
+        (["report", "{tmp}/missing"], "is not a directory"),
+        (["report", "{study}", "--format", "md,pdf"], "unknown format(s) pdf"),
+        (["report", "{study}", "--alpha", "1.5"], "field --alpha"),
+        (["report", "{study}", "--baseline", "adaign"], "field --baseline"),
+        (["report", "{study}", "--reference", "lrr=0.1"], "did you mean 'lr'?"),
+        (["report", "{study}", "--reference", "lr=0.5"], "no condition on iemocap has lr=0.5"),
+    ],
+)
 def test_bad_report_input_is_one_line_and_status_2(study, tmp_path, capsys, argv, message):
     argv = [a.format(tmp=tmp_path, study=study) for a in argv]
     assert main(argv) == 2
@@ -165,7 +201,9 @@ def test_bad_report_input_is_one_line_and_status_2(study, tmp_path, capsys, argv
 def _browser():
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         if os.environ.get("CMATHLAB_REQUIRE_BROWSER"):
-            pytest.fail("Debian's chromium and chromium-driver are required here (apt-get install chromium chromium-driver)")
+            pytest.fail(
+                "Debian's chromium and chromium-driver are required here (apt-get install chromium chromium-driver)"
+            )
         pytest.skip("no Debian chromium/chromium-driver on this machine")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
@@ -173,9 +211,18 @@ def _browser():
     os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager try to download a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-quic", "--window-size=1280,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
@@ -192,10 +239,12 @@ def test_the_html_page_shows_every_table_and_figure_in_a_real_browser(study, tmp
     _check_page(report, tmp_path)
 
 
-@pytest.mark.parametrize("example", ["", "meld-encoders", "meld-text-components", "meld-text-baselines",
-                                     "synthetic-baselines"])
+@pytest.mark.parametrize(
+    "example", ["", "meld-encoders", "meld-text-components", "meld-text-baselines", "synthetic-baselines"]
+)
 def test_the_committed_example_reports_show_every_table_and_figure_in_a_real_browser(example, tmp_path):
-    """reports/examples/: the demo's report, a non-paper study's (issue 11) and Table 4 on real MELD text (issue 10), as committed."""
+    """reports/examples/: the demo's report, a non-paper study's (issue 11) and Table 4 on real MELD text (issue 10),
+    as committed."""
     report = pathlib.Path(__file__).resolve().parents[1] / "reports" / "examples" / example
     _check_page(report, tmp_path)
 

@@ -40,7 +40,7 @@ def test_rows_with_other_seeds_get_welchs_t_test():
     assert c.p == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)  # Welch-Satterthwaite by hand
     t = (a.mean() - b.mean()) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     assert c.p == pytest.approx(2 * stats.t.sf(abs(t), df))
     half = stats.t.ppf(0.975, df) * math.sqrt(va + vb)
     assert (c.ci_low, c.ci_high) == pytest.approx((t * math.sqrt(va + vb) - half, t * math.sqrt(va + vb) + half))

@@ -9,10 +9,10 @@ import scipy.stats
 
 from cmathlab.errors import BadInput
 from cmathlab.report import render
-from cmathlab.report.runs import normalise
-from cmathlab.stats import compare
 from cmathlab.report.paper import published as _published
+from cmathlab.report.runs import normalise
 from cmathlab.report.tables import Options, Row, Table
+from cmathlab.stats import compare
 
 SEEDS = (0, 1, 2)
 
@@ -30,8 +30,15 @@ def ablation(**options) -> Table:
         row("w/o HD", [71.5, 73.1, 72.4], [71.0, 72.2, 71.3]),  # second-worst on ACC, a small drop
         row("CMATH (full)", [73.5, 74.2, 74.0], [73.4, 74.0, 73.8], reference=True),
     ]
-    return Table("components-iemocap", "Ablation", "iemocap", ["test/acc", "test/wf1"], ["ACC", "W-F1"], rows,
-                 published=[("CMATH (full) (published)", {"test/acc": 99.0, "test/wf1": 99.0})]).mark(Options(**options))
+    return Table(
+        "components-iemocap",
+        "Ablation",
+        "iemocap",
+        ["test/acc", "test/wf1"],
+        ["ACC", "W-F1"],
+        rows,
+        published=[("CMATH (full) (published)", {"test/acc": 99.0, "test/wf1": 99.0})],
+    ).mark(Options(**options))
 
 
 def test_best_is_bold_second_is_underlined_among_measured_rows_only():
@@ -49,8 +56,9 @@ def test_dagger_marks_rows_that_differ_significantly_from_the_reference():
     t = ablation()
     for name in ("w/o MR", "w/o LLD", "w/o HD"):
         cell = t.cells[name, "test/acc"]
-        expected = compare(t.rows[[r.name for r in t.rows].index(name)].values["test/acc"],
-                           t.reference.values["test/acc"])
+        expected = compare(
+            t.rows[[r.name for r in t.rows].index(name)].values["test/acc"], t.reference.values["test/acc"]
+        )
         assert cell.stat("test") == "paired"
         assert cell.stat("p") == pytest.approx(expected.p)
         assert cell.dagger == (expected.p < 0.05)
@@ -64,8 +72,10 @@ def test_a_dagger_is_the_paired_t_test_on_the_raw_numbers_not_welchs():
     reference = [70.0, 72.0, 74.0, 71.0]
     worse = [68.9, 70.8, 73.1, 70.0]
     seeds = (0, 1, 2, 3)
-    rows = [Row("w/o MR", {"test/acc": dict(zip(seeds, worse))}),
-            Row("CMATH (full)", {"test/acc": dict(zip(seeds, reference))}, reference=True)]
+    rows = [
+        Row("w/o MR", {"test/acc": dict(zip(seeds, worse))}),
+        Row("CMATH (full)", {"test/acc": dict(zip(seeds, reference))}, reference=True),
+    ]
     table = Table("components-iemocap", "Ablation", "iemocap", ["test/acc"], ["ACC"], rows).mark(Options())
     paired = scipy.stats.ttest_rel(worse, reference)
     assert paired.pvalue < 0.05 < scipy.stats.ttest_ind(worse, reference, equal_var=False).pvalue
@@ -132,19 +142,40 @@ def test_search_runs_frame_is_normalised_to_typed_config_and_utc_times():
     from cmathlab.config import Config
 
     params = {f"params.{k}": str(v) for k, v in Config.for_dataset("meld", dim=64, seed=3).to_dict().items()}
-    raw = pd.DataFrame([{"run_id": "a", "status": "FINISHED", "artifact_uri": "file:///x", **params,
-                         "start_time": pd.Timestamp("2026-11-24 05:00", tz="UTC"), "end_time": None,
-                         "metrics.test/acc": "0.5", "tags.data_source": "synthetic:meld"},
-                        {"run_id": "b", "status": "FINISHED", "artifact_uri": "file:///y", **params,
-                         "start_time": "2026-11-24T04:00:00", "end_time": 1764000000000,
-                         "metrics.test/acc": 0.25, "tags.data_source": None}])
+    raw = pd.DataFrame(
+        [
+            {
+                "run_id": "a",
+                "status": "FINISHED",
+                "artifact_uri": "file:///x",
+                **params,
+                "start_time": pd.Timestamp("2026-11-24 05:00", tz="UTC"),
+                "end_time": None,
+                "metrics.test/acc": "0.5",
+                "tags.data_source": "synthetic:meld",
+            },
+            {
+                "run_id": "b",
+                "status": "FINISHED",
+                "artifact_uri": "file:///y",
+                **params,
+                "start_time": "2026-11-24T04:00:00",
+                "end_time": 1764000000000,
+                "metrics.test/acc": 0.25,
+                "tags.data_source": None,
+            },
+        ]
+    )
     out = normalise(raw)
     assert out["dim"].tolist() == [64, 64] and out["dim"].dtype.kind == "i"
     assert out["gamma2"].dtype.kind == "f" and out["official_valid"].dtype.kind == "b"
     assert not out["official_valid"].any() and out["modalities"][0] == "tav"
     assert out["seed"].tolist() == [3, 3] and out["dataset"][0] == "meld"
     assert out["test/acc"].tolist() == [0.5, 0.25]
-    assert str(out["start_time"].dtype).startswith("datetime64") and out.sort_values("start_time").run_id.tolist() == ["b", "a"]
+    assert str(out["start_time"].dtype).startswith("datetime64") and out.sort_values("start_time").run_id.tolist() == [
+        "b",
+        "a",
+    ]
     assert out["data_source"].tolist() == ["synthetic:meld", ""]
     assert not math.isnan(out["start_time"][1].timestamp())
 
@@ -156,10 +187,20 @@ def test_flagged_runs_are_listed_and_left_out_of_the_means_unless_asked(monkeypa
 
     def raw_run(run_id, seed, health):
         params = {f"params.{k}": str(v) for k, v in Config.for_dataset("meld", seed=seed).to_dict().items()}
-        return {"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x", **params,
-                "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None, "metrics.test/wf1": 0.5,
-                "tags.data_source": "m.pkl", "tags.cmathlab.health": health,
-                "tags.cmathlab.health_note": "100.0 % of validation and test predictions are neutral" if health != "ok" else ""}
+        return {
+            "run_id": run_id,
+            "status": "FINISHED",
+            "artifact_uri": "file:///x",
+            **params,
+            "start_time": pd.Timestamp("2026-11-24", tz="UTC"),
+            "end_time": None,
+            "metrics.test/wf1": 0.5,
+            "tags.data_source": "m.pkl",
+            "tags.cmathlab.health": health,
+            "tags.cmathlab.health_note": "100.0 % of validation and test predictions are neutral"
+            if health != "ok"
+            else "",
+        }
 
     raw = pd.DataFrame([raw_run("a", 0, "ok"), raw_run("b", 1, "collapsed"), raw_run("c", 2, "ok")])
     monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
@@ -179,9 +220,15 @@ def test_a_text_only_study_has_its_text_only_full_model_as_the_reference(monkeyp
 
     def raw_run(run_id, variant):
         config = Config.for_dataset("meld", modalities="t", variant=variant)
-        return {"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x",
-                **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
-                "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None, "metrics.test/wf1": 0.5}
+        return {
+            "run_id": run_id,
+            "status": "FINISHED",
+            "artifact_uri": "file:///x",
+            **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
+            "start_time": pd.Timestamp("2026-11-24", tz="UTC"),
+            "end_time": None,
+            "metrics.test/wf1": 0.5,
+        }
 
     raw = pd.DataFrame([raw_run("a", "full"), raw_run("b", "w/o HD")])
     monkeypatch.setattr(state, "read_state", lambda directory: {"tracking_uri": "sqlite:///x.db"})
@@ -199,10 +246,19 @@ def _raw(runs_spec):
     rows = []
     for run_id, seed, wf1, over in runs_spec:
         config = Config.for_dataset("meld", seed=seed, **{"modalities": "t", **over})
-        rows.append({"run_id": run_id, "status": "FINISHED", "artifact_uri": "file:///x",
-                     **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
-                     "start_time": pd.Timestamp("2026-11-24", tz="UTC"), "end_time": None,
-                     "metrics.test/wf1": wf1, "metrics.test/acc": wf1 + 0.02, "tags.data_source": "m.pkl"})
+        rows.append(
+            {
+                "run_id": run_id,
+                "status": "FINISHED",
+                "artifact_uri": "file:///x",
+                **{f"params.{k}": str(v) for k, v in config.to_dict().items()},
+                "start_time": pd.Timestamp("2026-11-24", tz="UTC"),
+                "end_time": None,
+                "metrics.test/wf1": wf1,
+                "metrics.test/acc": wf1 + 0.02,
+                "tags.data_source": "m.pkl",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -218,8 +274,16 @@ def _load(monkeypatch, raw):
 def test_a_study_varying_a_plain_field_gets_its_table_against_the_reference_given(monkeypatch):
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([("a", 0, 0.50, {"lr": 1e-3}), ("b", 1, 0.52, {"lr": 1e-3}), ("c", 2, 0.51, {"lr": 1e-3}),
-                ("d", 0, 0.60, {"lr": 3e-3}), ("e", 1, 0.61, {"lr": 3e-3}), ("f", 2, 0.615, {"lr": 3e-3})])
+    raw = _raw(
+        [
+            ("a", 0, 0.50, {"lr": 1e-3}),
+            ("b", 1, 0.52, {"lr": 1e-3}),
+            ("c", 2, 0.51, {"lr": 1e-3}),
+            ("d", 0, 0.60, {"lr": 3e-3}),
+            ("e", 1, 0.61, {"lr": 3e-3}),
+            ("f", 2, 0.615, {"lr": 3e-3}),
+        ]
+    )
     runs = _load(monkeypatch, raw)
     (table,) = build_tables(runs, Options(reference={"lr": 3e-3}, published=False))
     assert table.key == "vary-lr-meld" and [r.name for r in table.rows] == ["reference: lr = 0.003", "lr = 0.001"]
@@ -235,8 +299,11 @@ def test_a_study_varying_a_plain_field_gets_its_table_against_the_reference_give
     from cmathlab.report import runs as runs_module
     from cmathlab.study import state
 
-    monkeypatch.setattr(state, "read_state", lambda directory: {
-        "tracking_uri": "sqlite:///x.db", "spec": {"report": {"reference": {"lr": 3e-3}}}})
+    monkeypatch.setattr(
+        state,
+        "read_state",
+        lambda directory: {"tracking_uri": "sqlite:///x.db", "spec": {"report": {"reference": {"lr": 3e-3}}}},
+    )
     (declared,) = build_tables(runs_module.load_runs(["study"]), Options(published=False))
     assert declared.reference.name == "reference: lr = 0.003"
     (chosen,) = build_tables(runs_module.load_runs(["study"]), Options(published=False, reference={"lr": 1e-3}))
@@ -247,12 +314,23 @@ def test_a_table_of_the_paper_is_one_tablespec(monkeypatch):
     from cmathlab.report import paper
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([("a", 0, 0.50, {"lr": 1e-3}), ("b", 1, 0.52, {"lr": 1e-3}),
-                ("c", 0, 0.60, {"lr": 3e-3}), ("d", 1, 0.61, {"lr": 3e-3})])
+    raw = _raw(
+        [
+            ("a", 0, 0.50, {"lr": 1e-3}),
+            ("b", 1, 0.52, {"lr": 1e-3}),
+            ("c", 0, 0.60, {"lr": 3e-3}),
+            ("d", 1, 0.61, {"lr": 3e-3}),
+        ]
+    )
     (plain,) = build_tables(_load(monkeypatch, raw), Options(published=False))
     assert plain.key == "vary-lr-meld"  # no table of the paper varies lr: a table of its own
-    rates = paper.TableSpec("rates", ("lr",), "Learning rates on {ds}", lambda c, ref: f"lr {paper.value(c, 'lr')}",
-                            lambda c, ref: paper.value(c, "lr"))
+    rates = paper.TableSpec(
+        "rates",
+        ("lr",),
+        "Learning rates on {ds}",
+        lambda c, ref: f"lr {paper.value(c, 'lr')}",
+        lambda c, ref: paper.value(c, "lr"),
+    )
     monkeypatch.setattr(paper, "PAPER_TABLES", (*paper.PAPER_TABLES, rates))  # the one place a table is added
     (table,) = build_tables(_load(monkeypatch, raw), Options(published=False))
     assert table.key == "rates-meld" and table.title == "Learning rates on MELD"
@@ -262,8 +340,15 @@ def test_a_table_of_the_paper_is_one_tablespec(monkeypatch):
 def test_a_baselines_only_study_reports_against_the_condition_with_most_runs(monkeypatch):
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([("a", 0, 0.55, {"model": "bigru"}), ("b", 1, 0.56, {"model": "bigru"}),
-                ("c", 2, 0.57, {"model": "bigru"}), ("d", 0, 0.50, {"model": "mlp"}), ("e", 1, 0.49, {"model": "mlp"})])
+    raw = _raw(
+        [
+            ("a", 0, 0.55, {"model": "bigru"}),
+            ("b", 1, 0.56, {"model": "bigru"}),
+            ("c", 2, 0.57, {"model": "bigru"}),
+            ("d", 0, 0.50, {"model": "mlp"}),
+            ("e", 1, 0.49, {"model": "mlp"}),
+        ]
+    )
     tables = build_tables(_load(monkeypatch, raw), Options(published=False))
     overall = next(t for t in tables if t.key == "overall-meld")
     assert overall.reference.name.startswith("BiGRU") and len(overall.rows) == 2
@@ -272,16 +357,24 @@ def test_a_baselines_only_study_reports_against_the_condition_with_most_runs(mon
 def test_every_condition_lands_in_some_table_even_two_axes_at_once(monkeypatch):
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([("a", 0, 0.55, {}), ("b", 1, 0.56, {}), ("c", 0, 0.50, {"model": "bigru", "dim": 64}),
-                ("d", 1, 0.51, {"model": "bigru", "dim": 64}), ("e", 0, 0.5, {"dropout": 0.1, "lr": 1e-3}),
-                ("f", 1, 0.5, {"dropout": 0.1, "lr": 1e-3})])
+    raw = _raw(
+        [
+            ("a", 0, 0.55, {}),
+            ("b", 1, 0.56, {}),
+            ("c", 0, 0.50, {"model": "bigru", "dim": 64}),
+            ("d", 1, 0.51, {"model": "bigru", "dim": 64}),
+            ("e", 0, 0.5, {"dropout": 0.1, "lr": 1e-3}),
+            ("f", 1, 0.5, {"dropout": 0.1, "lr": 1e-3}),
+        ]
+    )
     runs = _load(monkeypatch, raw)
     tables = build_tables(runs, Options(published=False))
     shown = {row.condition for t in tables for row in t.rows}
     assert shown == set(runs.conditions("meld"))
     assert [(t.key, [r.name for r in t.rows]) for t in tables] == [
         ("vary-dim-model-meld", ["reference: dim = 400, model = cmath", "dim = 64, model = bigru"]),
-        ("vary-lr-dropout-meld", ["reference: lr = 0.0002, dropout = 0.5", "lr = 0.001, dropout = 0.1"])]
+        ("vary-lr-dropout-meld", ["reference: lr = 0.0002, dropout = 0.5", "lr = 0.001, dropout = 0.1"]),
+    ]
 
 
 def test_two_studies_join_equal_conditions_but_refuse_one_cell_claimed_on_two_data_files(monkeypatch):
@@ -301,18 +394,28 @@ def test_two_studies_join_equal_conditions_but_refuse_one_cell_claimed_on_two_da
         runs_module.load_runs(["A", "B"])  # seed 0 of the default condition: in both, on other data
 
 
-@pytest.mark.parametrize("modalities, source, mode, shown", [
-    ("tav", "MELD_features_raw1.pkl", "auto", True),  # the paper's corpus, all three modalities
-    ("t", "m.pkl", "auto", False),  # a text-only study on other features
-    ("tav", "synthetic:meld", "auto", False),
-    ("tav", "synthetic:meld", "always", True),
-    ("tav", "MELD_features_raw1.pkl", "never", False)])
+@pytest.mark.parametrize(
+    "modalities, source, mode, shown",
+    [
+        ("tav", "MELD_features_raw1.pkl", "auto", True),  # the paper's corpus, all three modalities
+        ("t", "m.pkl", "auto", False),  # a text-only study on other features
+        ("tav", "synthetic:meld", "auto", False),
+        ("tav", "synthetic:meld", "always", True),
+        ("tav", "MELD_features_raw1.pkl", "never", False),
+    ],
+)
 def test_published_rows_stand_only_beside_runs_on_the_papers_corpora_marked_with_their_protocol(
-        monkeypatch, modalities, source, mode, shown):
+    monkeypatch, modalities, source, mode, shown
+):
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([(f"r{s}{m}", s, 0.5 + 0.01 * s + (0.05 if m == "cmath" else 0), {"model": m, "modalities": modalities})
-                for s in range(3) for m in ("cmath", "bigru")])
+    raw = _raw(
+        [
+            (f"r{s}{m}", s, 0.5 + 0.01 * s + (0.05 if m == "cmath" else 0), {"model": m, "modalities": modalities})
+            for s in range(3)
+            for m in ("cmath", "bigru")
+        ]
+    )
     raw["tags.data_source"] = source
     overall = next(t for t in build_tables(_load(monkeypatch, raw), Options(published=mode)) if t.key == "overall-meld")
     labels = [label for label, _ in overall.published]
@@ -327,8 +430,13 @@ def test_published_rows_stand_only_beside_runs_on_the_papers_corpora_marked_with
 def test_a_baseline_trained_with_its_authors_settings_is_a_row_of_the_overall_table(monkeypatch):
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([(f"r{s}{m}", s, 0.5 + 0.01 * s + (0.05 if m == "cmath" else 0), {"model": m})
-                for s in range(3) for m in ("cmath", "dialoguegcn", "mmgcn")])
+    raw = _raw(
+        [
+            (f"r{s}{m}", s, 0.5 + 0.01 * s + (0.05 if m == "cmath" else 0), {"model": m})
+            for s in range(3)
+            for m in ("cmath", "dialoguegcn", "mmgcn")
+        ]
+    )
     overall = next(t for t in build_tables(_load(monkeypatch, raw), Options()) if t.key == "overall-meld")
     assert {r.name for r in overall.rows} == {"CMATH", "DialogueGCN (early fusion)", "MMGCN"}
 
@@ -337,8 +445,9 @@ def test_the_published_protocol_table_takes_each_runs_best_test_epoch_and_no_oth
     from cmathlab.report import runs as runs_module
     from cmathlab.report.tables import Options, build_tables
 
-    raw = _raw([("a", 0, 0.50, {"model": "bigru"}), ("b", 1, 0.52, {"model": "bigru"}),
-                ("c", 0, 0.60, {}), ("d", 1, 0.61, {})])
+    raw = _raw(
+        [("a", 0, 0.50, {"model": "bigru"}), ("b", 1, 0.52, {"model": "bigru"}), ("c", 0, 0.60, {}), ("d", 1, 0.61, {})]
+    )
     histories = {"a": [0.41, 0.55, 0.50], "b": [0.53, 0.52, 0.52], "c": [0.58, 0.60, 0.66], "d": [0.61, 0.61, 0.60]}
     read = []
 

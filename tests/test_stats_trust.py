@@ -50,6 +50,7 @@ def test_a_confusion_gives_scikit_learns_accuracy_weighted_f1_and_per_class_f1()
 
 # -- calibration: a † at its stated rate, in every cell ---------------------------------------------------
 
+
 @pytest.mark.parametrize("cell", null_grid(), ids=lambda c: c.describe())
 def test_the_t_test_and_the_bootstrap_hold_alpha_in_every_null_cell(cell):
     # noise shared by both rows or not, seed spreads 0.01-0.05, one seed missing: a † is a false positive
@@ -77,9 +78,11 @@ def test_both_tests_find_a_real_difference_more_often_than_alpha():
     assert found["t"] > 0.3 and found["bootstrap"] > 0.3, found
 
 
-@pytest.mark.parametrize("cell", [Cell(seed_sd=0.01), Cell(seed_sd=0.03, shared=0.0), Cell(seed_sd=0.01,
-                                                                                          missing=True)],
-                         ids=lambda c: c.describe())
+@pytest.mark.parametrize(
+    "cell",
+    [Cell(seed_sd=0.01), Cell(seed_sd=0.03, shared=0.0), Cell(seed_sd=0.01, missing=True)],
+    ids=lambda c: c.describe(),
+)
 def test_tost_declares_equivalence_at_most_alpha_of_the_time_at_a_true_difference_of_the_sesoi(cell):
     settings = Settings(sesoi=5.0)  # a SESOI TOST can reach at 5 seeds of 40 dialogues (W-F1 sd ~3 points)
     above = rates(["tost"], sesoi_shift(cell, settings), TABLES, seed=23, settings=settings)["tost"]
@@ -89,6 +92,7 @@ def test_tost_declares_equivalence_at_most_alpha_of_the_time_at_a_true_differenc
 
 
 # -- the bootstrap against a plain loop -------------------------------------------------------------------
+
 
 def test_the_seed_dialogue_bootstrap_matches_a_plain_loop_over_the_same_draws():
     rng = np.random.default_rng(1)
@@ -109,7 +113,7 @@ def test_the_seed_dialogue_bootstrap_matches_a_plain_loop_over_the_same_draws():
     drawn = np.array([[wf1(row[s], draw) - wf1(ref[s], draw) for s in range(seeds)] for draw in draws])
     v_seeds = d.var(ddof=1) / seeds
     v_test = max(0.0, (seeds * drawn.mean(1).var(ddof=1) - drawn.var(0, ddof=1).mean()) / (seeds - 1))
-    df = (v_seeds + v_test) ** 2 / (v_seeds ** 2 / (seeds - 1) + v_test ** 2 / (dialogues - 1))
+    df = (v_seeds + v_test) ** 2 / (v_seeds**2 / (seeds - 1) + v_test**2 / (dialogues - 1))
     t = d.mean() / math.sqrt(v_seeds + v_test)
     assert b.diff == pytest.approx(d.mean()) and b.df == pytest.approx(df)
     assert b.p == pytest.approx(2 * scipy_stats.t.sf(abs(t), df))
@@ -120,14 +124,16 @@ def test_the_seed_dialogue_bootstrap_matches_a_plain_loop_over_the_same_draws():
 
 def test_the_bootstrap_finds_no_difference_in_a_row_with_itself_and_needs_two_seeds():
     rng = np.random.default_rng(4)
-    runs = np.stack([dialogue_confusions(r, list(r), len(LABELS)) for r in
-                     (predictions(rng, 20, 0.5) for _ in range(3))])
+    runs = np.stack(
+        [dialogue_confusions(r, list(r), len(LABELS)) for r in (predictions(rng, 20, 0.5) for _ in range(3))]
+    )
     same = seed_dialogue_bootstrap(runs, runs, "wf1", resamples=100)
     assert same.diff == 0 and math.isnan(same.p)  # no variance at all: no test, never a †
     assert math.isnan(seed_dialogue_bootstrap(runs[:1], runs[:1], "wf1").p)
 
 
 # -- ASO: its sides, its options ----------------------------------------------------------------------------
+
 
 def test_aso_reproduces_deepsigs_readme_example_in_both_directions():
     # deepsig's README, "Scenario 1": N = 5 seeds, np.random.seed(1234), min_eps = 0.225 (1000 iterations; 200 here
@@ -151,8 +157,9 @@ def _table(test: str, holm: bool = True, **options) -> Table:
             values["test/acc"][s] = float(metric_of_confusion(confusion, "acc"))
             values["test/wf1"][s] = float(metric_of_confusion(confusion, "wf1"))
         rows.append(Row(name, values, reference, predictions=runs))
-    return Table("components-iemocap", "Ablation", "iemocap", ["test/acc", "test/wf1"], ["ACC", "W-F1"], rows,
-                 labels=LABELS).mark(Options(test=test, holm=holm, aso_iterations=20, **options))
+    return Table(
+        "components-iemocap", "Ablation", "iemocap", ["test/acc", "test/wf1"], ["ACC", "W-F1"], rows, labels=LABELS
+    ).mark(Options(test=test, holm=holm, aso_iterations=20, **options))
 
 
 def test_aso_is_two_sided_at_alpha_over_both_directions_and_honours_holm_alpha_and_iterations(monkeypatch):
@@ -200,11 +207,14 @@ def test_the_report_computes_aso_and_the_bootstrap_only_when_chosen(monkeypatch)
     assert frame[~frame.reference]["tost_p"].notna().all()  # TOST and the t-test cost little: always in the CSV
 
 
-@pytest.mark.parametrize("test, words", [
-    ("t", ("paired t-test", "Holm-corrected across the 2 rows")),
-    ("bootstrap", ("seeds × test-dialogues bootstrap", "30 test dialogues", "Welch-Satterthwaite", "Holm")),
-    ("aso", ("Almost Stochastic Order", "ε_min < 0.2", "Ulmer", "Bonferroni-corrected across the 2 rows")),
-])
+@pytest.mark.parametrize(
+    "test, words",
+    [
+        ("t", ("paired t-test", "Holm-corrected across the 2 rows")),
+        ("bootstrap", ("seeds × test-dialogues bootstrap", "30 test dialogues", "Welch-Satterthwaite", "Holm")),
+        ("aso", ("Almost Stochastic Order", "ε_min < 0.2", "Ulmer", "Bonferroni-corrected across the 2 rows")),
+    ],
+)
 def test_the_rule_under_a_table_explains_the_test_that_drew_its_daggers(test, words):
     table = _table(test)
     for word in words:
@@ -219,6 +229,7 @@ def test_the_rule_under_a_table_explains_the_test_that_drew_its_daggers(test, wo
 
 
 # -- pairing, verdicts, planning ------------------------------------------------------------------------
+
 
 def test_a_missing_seed_drops_that_seed_from_the_pairing_instead_of_switching_to_welch():
     row = {0: 70.1, 1: 71.3, 2: 69.9, 3: 70.8}  # seed 4 flagged or unfinished
@@ -278,8 +289,9 @@ def test_seeds_for_never_grows_as_the_effect_grows():
 
 
 def test_report_chooses_its_test_sesoi_and_primary_on_the_command_line(tmp_path):
-    args = build_parser().parse_args(["report", str(tmp_path), "--test", "aso", "--no-holm", "--sesoi", "0.5",
-                                      "--primary", "acc"])
+    args = build_parser().parse_args(
+        ["report", str(tmp_path), "--test", "aso", "--no-holm", "--sesoi", "0.5", "--primary", "acc"]
+    )
     assert args.test == "aso" and args.holm is False and args.sesoi == 0.5 and args.primary == "acc"
     assert build_parser().parse_args(["report", str(tmp_path)]).holm is True
     assert main(["report", str(tmp_path), "--aso-iterations", "0", "--out", str(tmp_path / "r")]) == 2
@@ -297,14 +309,19 @@ def test_the_primary_metric_decides_the_verdict_column_and_the_plan():
 
 
 def test_a_spec_declares_its_primary_metric_and_sesoi(tmp_path):
-    from cmathlab.study.spec import load_spec
     from conftest import write_spec
+
+    from cmathlab.study.spec import load_spec
 
     base = 'name = "x"\ndatasets = ["iemocap"]\nseeds = 2\n[grid]\nlr = [1e-3]\n[report]\n'
     spec = load_spec(write_spec(tmp_path, base + 'primary = "acc"\nsesoi = 0.5\n'))
     assert spec.report == {"primary": "acc", "sesoi": 0.5}
-    for bad, field in (('primary = "f1"\n', "report.primary"), ("sesoi = 0\n", "report.sesoi"),
-                       ("sesoi = true\n", "report.sesoi"), ("alpha = 0.1\n", "report")):
+    for bad, field in (
+        ('primary = "f1"\n', "report.primary"),
+        ("sesoi = 0\n", "report.sesoi"),
+        ("sesoi = true\n", "report.sesoi"),
+        ("alpha = 0.1\n", "report"),
+    ):
         with pytest.raises(BadInput) as err:
             load_spec(write_spec(tmp_path, base + bad))
         assert err.value.field == field
@@ -312,9 +329,12 @@ def test_a_spec_declares_its_primary_metric_and_sesoi(tmp_path):
 
 # -- the critical-difference diagram ------------------------------------------------------------------------
 
+
 def _overall(dataset, shift, seeds=(0, 1, 2), order=(60.0, 58.0, 50.0, 55.0)):
-    rows = [Row(name, {"test/wf1": {s: base + shift + 0.3 * i for i, s in enumerate(seeds)}}, name == "CMATH")
-            for name, base in zip(("CMATH", "BiGRU", "MLP", "MMGCN"), order)]
+    rows = [
+        Row(name, {"test/wf1": {s: base + shift + 0.3 * i for i, s in enumerate(seeds)}}, name == "CMATH")
+        for name, base in zip(("CMATH", "BiGRU", "MLP", "MMGCN"), order)
+    ]
     return Table(f"overall-{dataset}", "Overall", dataset, ["test/wf1"], ["W-F1"], rows).mark(Options())
 
 
@@ -343,23 +363,33 @@ def test_no_critical_difference_diagram_over_fewer_than_five_data_sets():
 
     notes = []
     assert rank_figures([_overall("iemocap", 0.0), _overall("meld", -5.0)], "/nonexistent", notes=notes) == []
-    assert notes == ["No critical-difference diagram of the overall rows: 2 data set(s); its blocks are data sets "
-                     "(Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs 5 or more"]
+    assert notes == [
+        "No critical-difference diagram of the overall rows: 2 data set(s); its blocks are data sets "
+        "(Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs 5 or more"
+    ]
 
 
 def test_status_judges_the_best_condition_against_the_runner_up_as_the_report_would(tmp_path):
     from types import SimpleNamespace
 
-    from cmathlab.study.spec import load_spec
-    from cmathlab.study.status import _seeds_line, conditions
     from conftest import write_spec
 
-    def run(seed, value, lr):
-        return SimpleNamespace(info=SimpleNamespace(status="FINISHED"), data=SimpleNamespace(
-            tags={"cmathlab.part": "lr", "dataset": "iemocap", "cmathlab.health": "ok"},
-            params={"lr": str(lr), "seed": str(seed)}, metrics={"valid/wf1": value, "test/wf1": value}))
+    from cmathlab.study.spec import load_spec
+    from cmathlab.study.status import _seeds_line, conditions
 
-    spec = load_spec(write_spec(tmp_path, 'name = "lr"\ndatasets = ["iemocap"]\nseeds = 3\n[grid]\nlr = [1e-3, 3e-3]\n'))
+    def run(seed, value, lr):
+        return SimpleNamespace(
+            info=SimpleNamespace(status="FINISHED"),
+            data=SimpleNamespace(
+                tags={"cmathlab.part": "lr", "dataset": "iemocap", "cmathlab.health": "ok"},
+                params={"lr": str(lr), "seed": str(seed)},
+                metrics={"valid/wf1": value, "test/wf1": value},
+            ),
+        )
+
+    spec = load_spec(
+        write_spec(tmp_path, 'name = "lr"\ndatasets = ["iemocap"]\nseeds = 3\n[grid]\nlr = [1e-3, 3e-3]\n')
+    )
     best, second = (0.610, 0.625, 0.604), (0.600, 0.612, 0.601)
     runs = [run(s, v, 1e-3) for s, v in enumerate(best)] + [run(s, v, 3e-3) for s, v in enumerate(second)]
     top = conditions(spec.parts[0], "iemocap", runs, "valid_wf1")[:2]

@@ -16,9 +16,11 @@ from cmathlab.study.store import Patient, StoreAway
 from cmathlab.study.trial import RESULT_KEY, trial_config
 from cmathlab.train import fit
 
-REFUSED = MlflowException("API request to http://127.0.0.1:1/api/2.0/mlflow/runs/log-batch failed with exception "
-                          "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: "
-                          "/api/2.0/mlflow/runs/log-batch (Caused by NewConnectionError('[Errno 111] Connection refused'))")
+REFUSED = MlflowException(
+    "API request to http://127.0.0.1:1/api/2.0/mlflow/runs/log-batch failed with exception "
+    "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: "
+    "/api/2.0/mlflow/runs/log-batch (Caused by NewConnectionError('[Errno 111] Connection refused'))"
+)
 
 
 class Clock:
@@ -42,12 +44,14 @@ def test_a_call_waits_for_a_store_that_went_away_says_so_and_gives_up_past_its_l
             raise REFUSED
         return "logged"
 
-    patient = Patient(SimpleNamespace(log=back_at_12_s), "http://x", wait=30, say=said.append, clock=clock,
-                      sleep=clock.sleep)
+    patient = Patient(
+        SimpleNamespace(log=back_at_12_s), "http://x", wait=30, say=said.append, clock=clock, sleep=clock.sleep
+    )
     assert patient.log() == "logged"
     assert 12 <= clock.now <= 17  # pauses of 1, 2, 4, 5 s
-    assert said[0] == ("waiting for the tracking server at http://x: no answer for 0 s (connection refused), "
-                       "retrying for up to 30 s")
+    assert said[0] == (
+        "waiting for the tracking server at http://x: no answer for 0 s (connection refused), retrying for up to 30 s"
+    )
     assert said[-1].startswith("the tracking server at http://x answers again after 1")
 
     def gone():
@@ -55,8 +59,11 @@ def test_a_call_waits_for_a_store_that_went_away_says_so_and_gives_up_past_its_l
 
     start = clock.now
     patient = Patient(SimpleNamespace(log=gone), "http://x", wait=30, say=said.append, clock=clock, sleep=clock.sleep)
-    with pytest.raises(StoreAway, match=r"^the tracking server at http://x has not answered for 30 s "
-                                        r"\(connection refused; CMATHLAB_TRACKING_WAIT=30\)$"):
+    with pytest.raises(
+        StoreAway,
+        match=r"^the tracking server at http://x has not answered for 30 s "
+        r"\(connection refused; CMATHLAB_TRACKING_WAIT=30\)$",
+    ):
         patient.log()
     assert clock.now - start == pytest.approx(30)
 
@@ -69,8 +76,9 @@ def test_a_call_waits_for_a_store_that_went_away_says_so_and_gives_up_past_its_l
     assert clock.now == start
 
 
-def test_what_a_store_gone_too_long_could_not_take_is_kept_and_written_once_on_resume(tmp_path, monkeypatch,
-                                                                                      tiny_corpus):
+def test_what_a_store_gone_too_long_could_not_take_is_kept_and_written_once_on_resume(
+    tmp_path, monkeypatch, tiny_corpus
+):
     store = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
     experiment = store.create_experiment("away", artifact_location=(tmp_path / "artifacts").as_uri())
     parent = store.create_run(experiment).info.run_id
@@ -92,8 +100,16 @@ def test_what_a_store_gone_too_long_could_not_take_is_kept_and_written_once_on_r
     pending = str(tmp_path / "pending")
     client = Patient(Flaky(), "http://x", wait=5, say=lambda line: None, clock=clock, sleep=clock.sleep)
     tracker = tracking.Tracker(client, experiment, parent, "valid_wf1", {}, {}, pending=pending)
-    params = {"part": "p", "unit": "p", "dataset": "iemocap", "seed": 0, "axes": [], "search": False,
-              "metric": "valid_wf1", "fixed": {"dim": 16, "heads": 2, "epochs": 2, "patience": 0}}
+    params = {
+        "part": "p",
+        "unit": "p",
+        "dataset": "iemocap",
+        "seed": 0,
+        "axes": [],
+        "search": False,
+        "metric": "valid_wf1",
+        "fixed": {"dim": 16, "heads": 2, "epochs": 2, "patience": 0},
+    }
     trial = SimpleNamespace(trial_id="t1", config=params, path=None)
     tracker.on_trial_start(0, [], trial)
     result = fit(trial_config(params), tiny_corpus)

@@ -11,11 +11,11 @@ import time
 
 import numpy as np
 import pytest
+from conftest import write_spec
 from mlflow.tracking import MlflowClient
 
 from cmathlab.cli import main
 from cmathlab.config import Config
-from conftest import write_spec
 
 pytestmark = pytest.mark.usefixtures("ray_local")
 
@@ -27,16 +27,19 @@ def runs_of(directory):
     state = json.load(open(os.path.join(directory, "study.json")))
     client = MlflowClient(state["tracking_uri"])
     parent = client.get_run(state["parent_run_id"])
-    children = client.search_runs([state["experiment_id"]],
-                                  filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    children = client.search_runs(
+        [state["experiment_id"]], filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'"
+    )
     by_key = {r.data.tags["cmathlab.trial_key"]: r for r in children}
     assert len(by_key) == len(children), "two runs for one trial"
     return client, parent, by_key
 
 
 def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
-    spec = write_spec(tmp_path, 'name = "g2x2"\nseeds = [3]\nepochs = 2\n' + TINY
-                      + "[grid]\ngamma1 = [1.0, 2.0]\ngamma2 = [1.0, 1.4]\n")
+    spec = write_spec(
+        tmp_path,
+        'name = "g2x2"\nseeds = [3]\nepochs = 2\n' + TINY + "[grid]\ngamma1 = [1.0, 2.0]\ngamma2 = [1.0, 1.4]\n",
+    )
     assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
     client, parent, runs = runs_of(tmp_path / "study")
     assert parent.info.status == "FINISHED" and parent.data.tags["cmathlab.kind"] == "study"
@@ -44,8 +47,9 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
     for key, run in runs.items():
         assert run.info.status == "FINISHED"
         params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
-        config = Config.for_dataset("iemocap", dim=16, seed=3, epochs=2, gamma1=float(params["gamma1"]),
-                                    gamma2=float(params["gamma2"]))
+        config = Config.for_dataset(
+            "iemocap", dim=16, seed=3, epochs=2, gamma1=float(params["gamma1"]), gamma2=float(params["gamma2"])
+        )
         assert params == {k: str(v) for k, v in config.to_dict().items()}  # every resolved value
         assert key.endswith(f"gamma1={params['gamma1']},gamma2={params['gamma2']}")
         assert (tags["variant"], tags["modalities"], tags["seed"], tags["dataset"]) == ("full", "tav", "3", "iemocap")
@@ -53,8 +57,17 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
         assert tags["cmathlab.study"] == "g2x2" and tags["cmathlab.node"]
         history = client.get_metric_history(run.info.run_id, "valid_wf1")
         assert sorted(m.step for m in history) == [1, 2]
-        assert {"loss_total", "test_acc", "test/acc", "test/wf1", "valid/wf1", "best_epoch",
-                "bayes/test_acc", "test/f1/happy", "test/f1/frustrated"} <= set(metrics)
+        assert {
+            "loss_total",
+            "test_acc",
+            "test/acc",
+            "test/wf1",
+            "valid/wf1",
+            "best_epoch",
+            "bayes/test_acc",
+            "test/f1/happy",
+            "test/f1/frustrated",
+        } <= set(metrics)
         # every loss term the run computed is tracked, whatever its name; and its health verdict
         assert {f"loss_{name}" for name in config.loss_weights()} <= set(metrics)
         assert tags["cmathlab.health"] in ("ok", "collapsed") and "cmathlab.health_note" in tags
@@ -77,10 +90,15 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
 
 def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
     # the paper's recipe: a constant lr makes 4 one-step epochs differ enough for ASHA to rank the trials
-    spec = write_spec(tmp_path, 'name = "s"\nseeds = [0]\nepochs = 4\n' + TINY.replace("0.1", "0.15") + 'recipe = "paper"\n' +
-                      '[search]\nsamples = 8\n[search.space]\nlr = { loguniform = [1e-5, 1e-2] }\n'
-                      'dropout = { uniform = [0.0, 0.5] }\nheads = { choice = [1, 2, 4] }\n'
-                      '[asha]\ngrace_period = 1\nreduction_factor = 2\n')
+    spec = write_spec(
+        tmp_path,
+        'name = "s"\nseeds = [0]\nepochs = 4\n'
+        + TINY.replace("0.1", "0.15")
+        + 'recipe = "paper"\n'
+        + "[search]\nsamples = 8\n[search.space]\nlr = { loguniform = [1e-5, 1e-2] }\n"
+        "dropout = { uniform = [0.0, 0.5] }\nheads = { choice = [1, 2, 4] }\n"
+        "[asha]\ngrace_period = 1\nreduction_factor = 2\n",
+    )
     assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
     client, _, runs = runs_of(tmp_path / "study")
     assert len(runs) == 8
@@ -97,8 +115,12 @@ def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
 
 
 def test_a_diverging_trial_is_retried_recorded_as_failed_and_the_study_goes_on(tmp_path, capsys):
-    spec = write_spec(tmp_path, 'name = "f"\nseeds = [0]\nepochs = 3\nmax_failures = 1\n' + TINY +
-                      'batch_size = 2\n[grid]\nlr = [1e-3, 1e30]\n')
+    spec = write_spec(
+        tmp_path,
+        'name = "f"\nseeds = [0]\nepochs = 3\nmax_failures = 1\n'
+        + TINY
+        + "batch_size = 2\n[grid]\nlr = [1e-3, 1e30]\n",
+    )
     assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 1
     printed = capsys.readouterr().out
     client, parent, runs = runs_of(tmp_path / "study")
@@ -107,7 +129,9 @@ def test_a_diverging_trial_is_retried_recorded_as_failed_and_the_study_goes_on(t
     assert bad.info.status == "FAILED" and bad.data.tags["cmathlab.attempts"] == "2"
     assert "Diverged: loss is nan" in bad.data.tags["cmathlab.error"]
     assert {a.path for a in client.list_artifacts(bad.info.run_id, "errors")} == {
-        "errors/attempt-1.txt", "errors/attempt-2.txt"}
+        "errors/attempt-1.txt",
+        "errors/attempt-2.txt",
+    }
     assert parent.data.tags["cmathlab.trials_failed"] == "1"
     assert "failed f/iemocap/seed=0/lr=1e+30: cmathlab.train.Diverged" in printed
 
@@ -123,11 +147,16 @@ def test_a_study_directory_is_never_overwritten(tmp_path, capsys):
 
 def test_resume_after_sigkill_of_the_driver_reruns_nothing_and_duplicates_no_run(tmp_path):
     """The driver (with the local Ray it started) is SIGKILLed mid-study; `resume` finishes the rest."""
-    spec = write_spec(tmp_path, 'name = "k"\nseeds = 4\nepochs = 6\n' + TINY.replace("0.1", "0.2") +
-                      "[grid]\ngamma1 = [1.0, 2.0]\n")
+    spec = write_spec(
+        tmp_path, 'name = "k"\nseeds = 4\nepochs = 6\n' + TINY.replace("0.1", "0.2") + "[grid]\ngamma1 = [1.0, 2.0]\n"
+    )
     study = tmp_path / "study"
-    driver = subprocess.Popen([sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "cmathlab", "study", "run", spec, "--out", str(study)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 180
         while time.time() < deadline:
@@ -172,9 +201,27 @@ def test_a_study_tracks_into_an_mlflow_server(tmp_path):
     port = _free_port()
     uri = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{tmp_path}/server.db", "--artifacts-destination", str(tmp_path / "art")],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path}/server.db",
+            "--artifacts-destination",
+            str(tmp_path / "art"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         import urllib.request
 
@@ -201,8 +248,10 @@ def test_a_study_tracks_into_an_mlflow_server(tmp_path):
 
 def test_fuse_auto_trains_a_grid_in_stacked_groups_and_tracks_every_member_as_its_own_run(tmp_path):
     grid = '[grid]\ngamma2 = [1.0, 1.8]\nvariant = ["full", "w/o HLD"]\n'
-    body = ('seeds = [0, 1]\nepochs = 2\ndatasets = ["iemocap"]\nscale = 0.1\n[data]\niemocap = "synthetic:iemocap"\n'
-            '[fixed]\ndim = 16\ndropout = 0.0\n' + grid)
+    body = (
+        'seeds = [0, 1]\nepochs = 2\ndatasets = ["iemocap"]\nscale = 0.1\n[data]\niemocap = "synthetic:iemocap"\n'
+        "[fixed]\ndim = 16\ndropout = 0.0\n" + grid
+    )
     fused = write_spec(tmp_path, 'name = "g"\nfuse = "auto"\nfuse_max = 5\n' + body, "fused.toml")
     plain = write_spec(tmp_path, 'name = "g"\n' + body, "plain.toml")
     assert main(["study", "run", fused, "--out", str(tmp_path / "fused")]) == 0
@@ -211,7 +260,10 @@ def test_fuse_auto_trains_a_grid_in_stacked_groups_and_tracks_every_member_as_it
     _, _, solo = runs_of(tmp_path / "plain")
     assert sorted(runs) == sorted(solo) and len(runs) == 8  # the same trial keys, one run each
     groups = {r.data.tags["cmathlab.fused_group"] for r in runs.values()}
-    assert len(groups) == 2 and sorted(r.data.tags["cmathlab.fused_members"] for r in runs.values()) == ["3"] * 3 + ["5"] * 5
+    assert (
+        len(groups) == 2
+        and sorted(r.data.tags["cmathlab.fused_members"] for r in runs.values()) == ["3"] * 3 + ["5"] * 5
+    )
     for key, run in runs.items():
         assert run.info.status == "FINISHED"
         history = client.get_metric_history(run.info.run_id, "loss_total")
@@ -230,17 +282,23 @@ def test_two_feature_files_of_one_dataset_are_an_axis_of_the_study_and_a_table_o
     rng = np.random.default_rng(5)  # the same dialogues and labels; other (and wider) text vectors
     wide = {**fields, "t": {k: [rng.normal(size=40).astype(np.float32) for _ in v] for k, v in fields["t"].items()}}
     write_pickle(tmp_path / "wide.pkl", layout_tuple("mmgcn", "iemocap", wide))
-    spec = write_spec(tmp_path, 'name = "enc"\ndatasets = ["iemocap"]\nseeds = [0, 1]\nepochs = 2\n'
-                                '[data]\niemocap = { small = "small.pkl", wide = "wide.pkl" }\n'
-                                '[fixed]\ndim = 16\nmodalities = "t"\n[grid]\nvariant = ["full"]\n')
+    spec = write_spec(
+        tmp_path,
+        'name = "enc"\ndatasets = ["iemocap"]\nseeds = [0, 1]\nepochs = 2\n'
+        '[data]\niemocap = { small = "small.pkl", wide = "wide.pkl" }\n'
+        '[fixed]\ndim = 16\nmodalities = "t"\n[grid]\nvariant = ["full"]\n',
+    )
     assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
     printed = capsys.readouterr().out
     assert "data iemocap/small: " in printed and "data iemocap/wide: " in printed
     _, _, runs = runs_of(tmp_path / "study")
-    assert sorted(runs) == [f"enc/iemocap/seed={s}/features={f},variant=full" for s in (0, 1) for f in ("small", "wide")]
+    assert sorted(runs) == [
+        f"enc/iemocap/seed={s}/features={f},variant=full" for s in (0, 1) for f in ("small", "wide")
+    ]
     for key, run in runs.items():
         assert run.data.params["features"] in key and run.data.tags["data_source"].endswith(
-            run.data.params["features"] + ".pkl")
+            run.data.params["features"] + ".pkl"
+        )
     assert main(["report", str(tmp_path / "study"), "--format", "md", "--include-flagged"]) == 0
     report = (tmp_path / "study" / "report" / "report.md").read_text()
     assert "Feature files (encoders) on IEMOCAP" in report and "| small" in report and "| wide" in report
@@ -250,9 +308,27 @@ def test_two_feature_files_of_one_dataset_are_an_axis_of_the_study_and_a_table_o
 def _mlflow_server(tmp_path, port: int) -> subprocess.Popen:
     """`mlflow server` on 127.0.0.1:port over tmp_path's store (the same store each time it is started)."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{tmp_path}/server.db", "--artifacts-destination", str(tmp_path / "art")],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path}/server.db",
+            "--artifacts-destination",
+            str(tmp_path / "art"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     import urllib.request
 
     for _ in range(240):
@@ -274,7 +350,8 @@ def _stop(server: subprocess.Popen) -> None:
 
 
 def test_a_tracking_server_that_blinks_is_waited_for_and_one_gone_too_long_stops_the_study_losing_nothing(
-        tmp_path, capsys, monkeypatch):
+    tmp_path, capsys, monkeypatch
+):
     import threading
 
     from cmathlab.study import tracking
@@ -283,15 +360,17 @@ def test_a_tracking_server_that_blinks_is_waited_for_and_one_gone_too_long_stops
     port = _free_port()
     uri = f"http://127.0.0.1:{port}"
     servers = [_mlflow_server(tmp_path, port)]
-    spec = write_spec(tmp_path, 'name = "blink"\nseeds = [0, 1]\nepochs = 3\n' + TINY +
-                      "[grid]\ngamma1 = [1.0, 1.5, 2.0]\n")
+    spec = write_spec(
+        tmp_path, 'name = "blink"\nseeds = [0, 1]\nepochs = 3\n' + TINY + "[grid]\ngamma1 = [1.0, 1.5, 2.0]\n"
+    )
     study = tmp_path / "study"
     behind = MlflowClient(f"sqlite:///{tmp_path}/server.db")  # the server's own store, read while it is down
     seen: dict = {}
 
     def finished() -> int:
-        runs = behind.search_runs([e.experiment_id for e in behind.search_experiments()],
-                                  filter_string="tags.`cmathlab.trial_key` != ''")
+        runs = behind.search_runs(
+            [e.experiment_id for e in behind.search_experiments()], filter_string="tags.`cmathlab.trial_key` != ''"
+        )
         return sum(r.info.status == "FINISHED" for r in runs)
 
     def blink_then_go() -> None:
@@ -334,8 +413,10 @@ def test_a_tracking_server_that_blinks_is_waited_for_and_one_gone_too_long_stops
         assert {"valid_wf1", "test_wf1", "loss_total"} <= names and len(series) == 6 * len(names)
         assert all(steps == [1, 2, 3] for steps in series.values())
         away = re.search(r"answers again after (\d+) s", out).group(1)
-        print(f"blink: the server away {away} s, waited for; then away past the wait: stopped, resumed. "
-              f"{len(runs)} trials, {len(runs)} runs, {len(series)} metric series of 3 epochs, 0 lost")
+        print(
+            f"blink: the server away {away} s, waited for; then away past the wait: stopped, resumed. "
+            f"{len(runs)} trials, {len(runs)} runs, {len(series)} metric series of 3 epochs, 0 lost"
+        )
     finally:
         watcher.join()
         _stop(servers[-1])

@@ -26,10 +26,16 @@ def test_forward_backward_equals_enumeration_over_label_sequences(modalities):
     corpus = make_synthetic("iemocap", scale=0.02, seed=3)
     gen = corpus.generator
     d = corpus.dialogues[0]
-    short = Dialogue(id="x", features={m: x[:4] for m, x in d.features.items()}, speakers=d.speakers[:4],
-                     labels=d.labels[:4], split="train")
-    np.testing.assert_allclose(gen.posterior(short, modalities), brute_force_posterior(gen, short, modalities),
-                               rtol=1e-8, atol=1e-12)
+    short = Dialogue(
+        id="x",
+        features={m: x[:4] for m, x in d.features.items()},
+        speakers=d.speakers[:4],
+        labels=d.labels[:4],
+        split="train",
+    )
+    np.testing.assert_allclose(
+        gen.posterior(short, modalities), brute_force_posterior(gen, short, modalities), rtol=1e-8, atol=1e-12
+    )
 
 
 def test_context_and_fusion_raise_the_bayes_limit():

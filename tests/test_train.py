@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from cmathlab import engine
 from cmathlab.config import Config
 from cmathlab.errors import BadInput
-from cmathlab import engine
 from cmathlab.train import fit
 
 
@@ -108,7 +108,7 @@ def test_evaluation_batches_by_length_but_reports_in_the_splits_order(tiny_corpu
         alone = model(split.batch(np.array([row])))
         n = split.lengths[row]
         np.testing.assert_array_equal(result.preds[row], alone.logits[0].argmax(-1).numpy())
-        np.testing.assert_allclose(result.embeddings[start:start + n], alone.embedding[0].detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(result.embeddings[start : start + n], alone.embedding[0].detach().numpy(), atol=1e-5)
         start += n
 
 
@@ -117,7 +117,9 @@ def test_length_buckets_cover_every_dialogue_once_and_pad_less(tiny_corpus):
 
     split = PaddedSplit.build(tiny_corpus, list(range(len(tiny_corpus.dialogues))), "t", torch.device("cpu"))
     plain = split.training_batches(np.random.default_rng(0), 2)
-    assert [list(b) for b in plain] == [list(b) for b in split.batches(2, np.random.default_rng(0).permutation(len(split)))]
+    assert [list(b) for b in plain] == [
+        list(b) for b in split.batches(2, np.random.default_rng(0).permutation(len(split)))
+    ]
     bucketed = split.training_batches(np.random.default_rng(0), 2, bucket=4)
     assert sorted(np.concatenate(bucketed)) == list(range(len(split)))
 

@@ -74,8 +74,14 @@ class Corpus:
         """A warning when validation or test has fewer than SMALL_SPLIT dialogues ("" when neither has)."""
         sizes = {k: len(v) for k, v in self.split(val_fraction, seed, official).items() if k != "train"}
         small = [f"{k} {n}" for k, n in sizes.items() if n < SMALL_SPLIT]
-        return (f"few dialogues to score on ({', '.join(small)}; fewer than {SMALL_SPLIT}): "
-                "a W-F1 over so few means little") if small else ""
+        return (
+            (
+                f"few dialogues to score on ({', '.join(small)}; fewer than {SMALL_SPLIT}): "
+                "a W-F1 over so few means little"
+            )
+            if small
+            else ""
+        )
 
     def split(self, val_fraction: float, seed: int, official: bool = False) -> dict[str, list[int]]:
         """Indices of train/valid/test dialogues: a seeded random share of train is validation.
@@ -86,8 +92,7 @@ class Corpus:
         test = [i for i, d in enumerate(self.dialogues) if d.split == "test"]
         if official:
             if not self.official_valid:
-                raise BadInput("this file carries no validation ids; drop --official-valid",
-                               source=self.source)
+                raise BadInput("this file carries no validation ids; drop --official-valid", source=self.source)
             valid = [i for i in train if self.dialogues[i].id in self.official_valid]
         else:
             n_valid = int(round(val_fraction * len(train)))
@@ -104,14 +109,17 @@ def _validate(corpus: Corpus) -> dict[str, int]:
     if corpus.dataset not in LABELS and not corpus.named_labels:
         raise BadInput(f"unknown dataset {corpus.dataset!r} and the file names no labels", source=corpus.source)
     if corpus.named_labels and corpus.dataset in LABELS and tuple(corpus.named_labels) != LABELS[corpus.dataset]:
-        raise BadInput(f"labels {list(corpus.named_labels)} are not {corpus.dataset}'s {list(LABELS[corpus.dataset])}",
-                       source=corpus.source)
+        raise BadInput(
+            f"labels {list(corpus.named_labels)} are not {corpus.dataset}'s {list(LABELS[corpus.dataset])}",
+            source=corpus.source,
+        )
     if not corpus.dialogues:
         raise BadInput("no dialogues", source=corpus.source)
     n_classes = len(corpus.label_names)
     dims: dict[str, int] = {}
     seen: set = set()
     for d in corpus.dialogues:
+
         def bad(message, field=None, _d=d):
             return BadInput(message, source=corpus.source, dialogue=_d.id, field=field)
 
@@ -159,17 +167,26 @@ def file_sha256(path: str) -> str:
 
 def describe(corpus: Corpus) -> dict:
     """The paper's Table 1 row for a corpus, plus dims and class counts per split."""
-    row: dict = {"source": corpus.source, "dataset": corpus.dataset, "classes": len(corpus.label_names),
-                 "encoders": dict(corpus.encoders),
-                 "dims": dict(corpus.dims), "speakers": corpus.n_speakers}
+    row: dict = {
+        "source": corpus.source,
+        "dataset": corpus.dataset,
+        "classes": len(corpus.label_names),
+        "encoders": dict(corpus.encoders),
+        "dims": dict(corpus.dims),
+        "speakers": corpus.n_speakers,
+    }
     for split in ("train", "test"):
         lengths = [len(d) for d in corpus.dialogues if d.split == split]
         labels = np.concatenate([d.labels for d in corpus.dialogues if d.split == split])
         counts = np.bincount(labels, minlength=len(corpus.label_names))
-        row[split] = {"dialogues": len(lengths), "utterances": int(sum(lengths)),
-                      "per_dialogue": float(np.mean(lengths)), "min_len": int(min(lengths)),
-                      "max_len": int(max(lengths)),
-                      "class_counts": dict(zip(corpus.label_names, map(int, counts)))}
+        row[split] = {
+            "dialogues": len(lengths),
+            "utterances": int(sum(lengths)),
+            "per_dialogue": float(np.mean(lengths)),
+            "min_len": int(min(lengths)),
+            "max_len": int(max(lengths)),
+            "class_counts": dict(zip(corpus.label_names, map(int, counts))),
+        }
     if corpus.official_valid:
         row["official_valid"] = len(corpus.official_valid)
     row["constant"] = corpus.constant_modalities()

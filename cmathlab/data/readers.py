@@ -15,26 +15,84 @@ from cmathlab.data.safe_pickle import load_pickle
 from cmathlab.errors import BadInput
 
 # field names per layout, in tuple order; None marks an item the reader ignores
-MMGCN = ("videoIDs", "videoSpeakers", "videoLabels", "videoText", "videoAudio", "videoVisual",
-         "videoSentence", "trainVid", "testVid")
-SDT = ("videoIDs", "videoSpeakers", "videoLabels", "videoText", "roberta2", "roberta3", "roberta4",
-       "videoAudio", "videoVisual", "videoSentence", "trainVid", "testVid")
-COSMIC_IEMOCAP = ("speakers", "labels", "roberta1", "roberta2", "roberta3", "roberta4",
-                  "sentences", "trainIds", "testIds", "validIds")
-COSMIC_MELD = ("speakers", "labels", "sentiment_labels", "roberta1", "roberta2", "roberta3",
-               "roberta4", "sentences", "trainIds", "testIds", "validIds")
+MMGCN = (
+    "videoIDs",
+    "videoSpeakers",
+    "videoLabels",
+    "videoText",
+    "videoAudio",
+    "videoVisual",
+    "videoSentence",
+    "trainVid",
+    "testVid",
+)
+SDT = (
+    "videoIDs",
+    "videoSpeakers",
+    "videoLabels",
+    "videoText",
+    "roberta2",
+    "roberta3",
+    "roberta4",
+    "videoAudio",
+    "videoVisual",
+    "videoSentence",
+    "trainVid",
+    "testVid",
+)
+COSMIC_IEMOCAP = (
+    "speakers",
+    "labels",
+    "roberta1",
+    "roberta2",
+    "roberta3",
+    "roberta4",
+    "sentences",
+    "trainIds",
+    "testIds",
+    "validIds",
+)
+COSMIC_MELD = (
+    "speakers",
+    "labels",
+    "sentiment_labels",
+    "roberta1",
+    "roberta2",
+    "roberta3",
+    "roberta4",
+    "sentences",
+    "trainIds",
+    "testIds",
+    "validIds",
+)
 
 # where each layout keeps what the Corpus needs
 _ROLES = {
-    "mmgcn": {"speakers": "videoSpeakers", "labels": "videoLabels", "sentences": "videoSentence",
-              "train": "trainVid", "test": "testVid",
-              "features": {"t": "videoText", "a": "videoAudio", "v": "videoVisual"}},
-    "sdt": {"speakers": "videoSpeakers", "labels": "videoLabels", "sentences": "videoSentence",
-            "train": "trainVid", "test": "testVid",
-            "features": {"t": "videoText", "a": "videoAudio", "v": "videoVisual"}},
-    "cosmic": {"speakers": "speakers", "labels": "labels", "sentences": "sentences",
-               "train": "trainIds", "test": "testIds", "valid": "validIds",
-               "features": {"t": "roberta1"}},
+    "mmgcn": {
+        "speakers": "videoSpeakers",
+        "labels": "videoLabels",
+        "sentences": "videoSentence",
+        "train": "trainVid",
+        "test": "testVid",
+        "features": {"t": "videoText", "a": "videoAudio", "v": "videoVisual"},
+    },
+    "sdt": {
+        "speakers": "videoSpeakers",
+        "labels": "videoLabels",
+        "sentences": "videoSentence",
+        "train": "trainVid",
+        "test": "testVid",
+        "features": {"t": "videoText", "a": "videoAudio", "v": "videoVisual"},
+    },
+    "cosmic": {
+        "speakers": "speakers",
+        "labels": "labels",
+        "sentences": "sentences",
+        "train": "trainIds",
+        "test": "testIds",
+        "valid": "validIds",
+        "features": {"t": "roberta1"},
+    },
 }
 
 
@@ -50,10 +108,19 @@ def features_layout(path: str, items: dict) -> tuple[str, dict, dict]:
             raise BadInput("missing from a cmathlab features file", source=path, field=key)
     features = items["features"]
     if not isinstance(features, Mapping) or not features or set(features) - set(MODALITY_KEYS.values()):
-        raise BadInput(f"must map some of {', '.join(MODALITY_KEYS.values())} to features", source=path, field="features")
+        raise BadInput(
+            f"must map some of {', '.join(MODALITY_KEYS.values())} to features", source=path, field="features"
+        )
     fields = {**{k: items[k] for k in required if k != "features"}, "sentences": items.get("sentences", {}), **features}
-    roles = {"speakers": "speakers", "labels": "labels", "sentences": "sentences", "train": "train", "test": "test",
-             "valid": "valid", "features": {m: name for m, name in MODALITY_KEYS.items() if name in features}}
+    roles = {
+        "speakers": "speakers",
+        "labels": "labels",
+        "sentences": "sentences",
+        "train": "train",
+        "test": "test",
+        "valid": "valid",
+        "features": {m: name for m, name in MODALITY_KEYS.items() if name in features},
+    }
     return str(items["dataset"]), fields, roles
 
 
@@ -66,11 +133,16 @@ def detect_layout(items: object, path: str) -> tuple[str, str, dict]:
         cosmic = _looks_like_labels(items[1])
         layout, dataset, names = ("cosmic", "iemocap", COSMIC_IEMOCAP) if cosmic else ("mmgcn", "meld", MMGCN)
     else:
-        known = {9: ("mmgcn", "iemocap", MMGCN), 12: ("sdt", "iemocap", SDT), 13: ("sdt", "meld", SDT),
-                 11: ("cosmic", "meld", COSMIC_MELD)}
+        known = {
+            9: ("mmgcn", "iemocap", MMGCN),
+            12: ("sdt", "iemocap", SDT),
+            13: ("sdt", "meld", SDT),
+            11: ("cosmic", "meld", COSMIC_MELD),
+        }
         if n not in known:
-            raise BadInput(f"unknown layout: a {n}-tuple is none of MMGCN (9/10), SDT (12/13), "
-                           "COSMIC (10/11)", source=path)
+            raise BadInput(
+                f"unknown layout: a {n}-tuple is none of MMGCN (9/10), SDT (12/13), COSMIC (10/11)", source=path
+            )
         layout, dataset, names = known[n]
     return layout, dataset, dict(zip(names, items))
 
@@ -88,8 +160,14 @@ def read_corpus(path: str, join: str | None = None) -> Corpus:
     items = load_pickle(path)
     if isinstance(items, Mapping) and FEATURES_KEY in items:
         dataset, fields, roles = features_layout(path, items)
-        corpus = _build(path, roles, dataset, fields, label_names=tuple(map(str, items["label_names"])),
-                        encoders=dict(items["encoders"]))
+        corpus = _build(
+            path,
+            roles,
+            dataset,
+            fields,
+            label_names=tuple(map(str, items["label_names"])),
+            encoders=dict(items["encoders"]),
+        )
     else:
         layout, dataset, fields = detect_layout(items, path)
         corpus = _build(path, _ROLES[layout], dataset, fields)
@@ -102,8 +180,7 @@ def read_corpus(path: str, join: str | None = None) -> Corpus:
 def _mapping(fields: dict, name: str, path: str) -> Mapping:
     value = fields[name]
     if not isinstance(value, Mapping):
-        raise BadInput(f"expected a dict keyed by dialogue id, got {type(value).__name__}",
-                       source=path, field=name)
+        raise BadInput(f"expected a dict keyed by dialogue id, got {type(value).__name__}", source=path, field=name)
     return value
 
 
@@ -114,8 +191,9 @@ def _ids(fields: dict, name: str, path: str) -> list:
     return list(value)
 
 
-def _build(path: str, roles: dict, dataset: str, fields: dict, label_names: tuple | None = None,
-           encoders: dict | None = None) -> Corpus:
+def _build(
+    path: str, roles: dict, dataset: str, fields: dict, label_names: tuple | None = None, encoders: dict | None = None
+) -> Corpus:
     train_ids = _ids(fields, roles["train"], path)
     test_ids = _ids(fields, roles["test"], path)
     valid_ids = _ids(fields, roles["valid"], path) if "valid" in roles else []
@@ -124,8 +202,12 @@ def _build(path: str, roles: dict, dataset: str, fields: dict, label_names: tupl
             raise BadInput("lists a dialogue twice", source=path, field=name)
     overlap = (set(train_ids) | set(valid_ids)) & set(test_ids)
     if overlap:
-        raise BadInput(f"in both training and test ids ({len(overlap)} dialogues)", source=path,
-                       dialogue=sorted(overlap, key=str)[0], field=roles["test"])
+        raise BadInput(
+            f"in both training and test ids ({len(overlap)} dialogues)",
+            source=path,
+            dialogue=sorted(overlap, key=str)[0],
+            field=roles["test"],
+        )
     speakers = _mapping(fields, roles["speakers"], path)
     labels = _mapping(fields, roles["labels"], path)
     sentences = _mapping(fields, roles["sentences"], path) if roles["sentences"] in fields else {}
@@ -135,30 +217,43 @@ def _build(path: str, roles: dict, dataset: str, fields: dict, label_names: tupl
     dialogues = []
     splits = [(i, "train") for i in dict.fromkeys(train_ids + valid_ids)] + [(i, "test") for i in test_ids]
     for vid, split in splits:
+
         def get(mapping, name, _vid=vid):
             if _vid not in mapping:
                 raise BadInput("missing", source=path, dialogue=_vid, field=name)
             return mapping[_vid]
 
-        feats = {m: _matrix(get(features[m], roles["features"][m]), path, vid, roles["features"][m])
-                 for m in features}
+        feats = {m: _matrix(get(features[m], roles["features"][m]), path, vid, roles["features"][m]) for m in features}
         utterance_labels = _labels(get(labels, roles["labels"]), path, vid, roles["labels"])
         get(speakers, roles["speakers"])
         text = sentences.get(vid)
-        dialogues.append(Dialogue(
-            id=vid, features=feats, speakers=slots[vid], labels=utterance_labels, split=split,
-            sentences=tuple(map(str, text)) if text is not None and len(text) == len(utterance_labels) else None))
-    return Corpus(dataset=dataset, dialogues=dialogues, source=path, sha256=file_sha256(path),
-                  n_speakers=n_speakers, official_valid=frozenset(valid_ids), named_labels=label_names,
-                  encoders=encoders or {})
+        dialogues.append(
+            Dialogue(
+                id=vid,
+                features=feats,
+                speakers=slots[vid],
+                labels=utterance_labels,
+                split=split,
+                sentences=tuple(map(str, text)) if text is not None and len(text) == len(utterance_labels) else None,
+            )
+        )
+    return Corpus(
+        dataset=dataset,
+        dialogues=dialogues,
+        source=path,
+        sha256=file_sha256(path),
+        n_speakers=n_speakers,
+        official_valid=frozenset(valid_ids),
+        named_labels=label_names,
+        encoders=encoders or {},
+    )
 
 
 def _matrix(value, path, vid, name) -> np.ndarray:
     try:
         x = np.asarray([np.asarray(row, dtype=np.float32).reshape(-1) for row in value], dtype=np.float32)
     except (ValueError, TypeError):
-        raise BadInput("feature vectors are not numbers of one length", source=path, dialogue=vid,
-                       field=name) from None
+        raise BadInput("feature vectors are not numbers of one length", source=path, dialogue=vid, field=name) from None
     return x.reshape(len(x), -1)
 
 
@@ -184,8 +279,9 @@ def _speaker_slots(speakers: Mapping, path: str, name: str) -> tuple[dict, int]:
         try:
             onehot = np.asarray(v, dtype=np.float64)
         except (ValueError, TypeError):
-            raise BadInput("speakers are neither strings nor one-hot lists", source=path, dialogue=vid,
-                           field=name) from None
+            raise BadInput(
+                "speakers are neither strings nor one-hot lists", source=path, dialogue=vid, field=name
+            ) from None
         if onehot.ndim == 1 and onehot.size and np.all(np.mod(onehot, 1) == 0):  # integer slots
             slots[vid] = onehot.astype(np.int64)
             width = max(width, int(onehot.max()) + 1)
@@ -195,8 +291,7 @@ def _speaker_slots(speakers: Mapping, path: str, name: str) -> tuple[dict, int]:
         elif onehot.size == 0:
             slots[vid] = np.zeros(0, dtype=np.int64)
         else:
-            raise BadInput("speakers are neither strings nor one-hot lists", source=path, dialogue=vid,
-                           field=name)
+            raise BadInput("speakers are neither strings nor one-hot lists", source=path, dialogue=vid, field=name)
     return slots, max(width, 1)
 
 
@@ -209,15 +304,27 @@ def _join(text: Corpus, av: Corpus, av_path: str) -> Corpus:
         if other is None:
             raise BadInput("missing from the joined file", source=av_path, dialogue=d.id)
         if len(other) != len(d):
-            raise BadInput(f"{len(other)} utterances, the text file has {len(d)}", source=av_path,
-                           dialogue=d.id, field="videoLabels")
+            raise BadInput(
+                f"{len(other)} utterances, the text file has {len(d)}",
+                source=av_path,
+                dialogue=d.id,
+                field="videoLabels",
+            )
         if not np.array_equal(other.labels, d.labels):
-            raise BadInput("labels differ from the text file's", source=av_path, dialogue=d.id,
-                           field="videoLabels")
+            raise BadInput("labels differ from the text file's", source=av_path, dialogue=d.id, field="videoLabels")
         feats = {m: x for m, x in other.features.items() if m != "t"} | {"t": d.features["t"]}
-        joined.append(Dialogue(id=d.id, features=feats, speakers=d.speakers, labels=d.labels,
-                               split=d.split, sentences=d.sentences))
-    return Corpus(dataset=text.dataset, dialogues=joined, source=f"{text.source}+{av_path}",
-                  sha256=f"{text.sha256}+{av.sha256}", n_speakers=text.n_speakers,
-                  official_valid=text.official_valid, named_labels=text.named_labels,
-                  encoders={**av.encoders, **({"t": text.encoders["t"]} if "t" in text.encoders else {})})
+        joined.append(
+            Dialogue(
+                id=d.id, features=feats, speakers=d.speakers, labels=d.labels, split=d.split, sentences=d.sentences
+            )
+        )
+    return Corpus(
+        dataset=text.dataset,
+        dialogues=joined,
+        source=f"{text.source}+{av_path}",
+        sha256=f"{text.sha256}+{av.sha256}",
+        n_speakers=text.n_speakers,
+        official_valid=text.official_valid,
+        named_labels=text.named_labels,
+        encoders={**av.encoders, **({"t": text.encoders["t"]} if "t" in text.encoders else {})},
+    )

@@ -14,8 +14,9 @@ _NUMPY_CORE = ("numpy.core.multiarray", "numpy._core.multiarray")
 _NUMPY_NUMERIC = ("numpy.core.numeric", "numpy._core.numeric")
 
 ALLOWED: dict[str, frozenset[str]] = {
-    "builtins": frozenset({"set", "frozenset", "list", "dict", "tuple", "str", "int",
-                           "float", "complex", "bool", "bytes", "bytearray"}),
+    "builtins": frozenset(
+        {"set", "frozenset", "list", "dict", "tuple", "str", "int", "float", "complex", "bool", "bytes", "bytearray"}
+    ),
     "collections": frozenset({"OrderedDict", "defaultdict"}),
     "numpy": frozenset({"ndarray", "dtype"}),
     # protocol-2 pickles of bytes written by Python 2 go through _codecs.encode
@@ -53,5 +54,5 @@ def load_pickle(path: str) -> object:
         return _FeatureUnpickler(io.BytesIO(raw), encoding="latin1").load()
     except Refused as err:
         raise BadInput(f"not a feature pickle: {err}", source=path) from None
-    except Exception as err:  # a truncated or foreign file fails in many ways
+    except Exception as err:  # noqa: BLE001 - a truncated or foreign file fails in many ways
         raise BadInput(f"not a readable pickle ({type(err).__name__}: {err})", source=path) from None

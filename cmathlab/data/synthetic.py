@@ -26,7 +26,6 @@ from cmathlab.data.corpus import MODALITIES, Corpus, Dialogue
 from cmathlab.datasets import DATASETS, Shape  # noqa: F401  (Shape: the type of SHAPES' values)
 from cmathlab.errors import BadInput
 
-
 SHAPES = {name: d.synthetic for name, d in DATASETS.items() if d.synthetic is not None}
 LATENT = 12  # class-carrying dimensions per modality
 NUISANCE = 24  # class-free dimensions per modality
@@ -55,8 +54,14 @@ class Generator:
             self.lift[m], self.nuisance[m] = basis[:, :LATENT], basis[:, LATENT:]
             self.scale[m] = np.sqrt(d / (LATENT + NUISANCE))  # about unit variance per feature
         # x_real = x * gain + offset per feature; drawn after the class structure, so it is the same
-        self.affine = {m: _real_statistics(m, shape.dims[m], np.random.default_rng([seed, 13, i]))
-                       for i, m in enumerate(MODALITIES)} if realistic else {}
+        self.affine = (
+            {
+                m: _real_statistics(m, shape.dims[m], np.random.default_rng([seed, 13, i]))
+                for i, m in enumerate(MODALITIES)
+            }
+            if realistic
+            else {}
+        )
 
     def sample_dialogue(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
         labels = np.empty(n, dtype=np.int64)
@@ -117,8 +122,7 @@ class Generator:
         """Accuracy and weighted F1 of the Bayes-optimal decision on the given dialogues."""
         labels = np.concatenate([corpus.dialogues[i].labels for i in indices])
         preds = np.concatenate([self.posterior(corpus.dialogues[i], modalities).argmax(1) for i in indices])
-        return {"acc": float(accuracy_score(labels, preds)),
-                "wf1": float(f1_score(labels, preds, average="weighted"))}
+        return {"acc": float(accuracy_score(labels, preds)), "wf1": float(f1_score(labels, preds, average="weighted"))}
 
 
 def _real_statistics(modality: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -148,8 +152,11 @@ def make_synthetic(name: str, scale: float = 1.0, seed: int = 0) -> Corpus:
     realistic = name.endswith(":real")
     base, _, divisor = name.removesuffix(":real").partition("/")
     if base not in SHAPES:
-        raise BadInput(f"unknown synthetic corpus {name!r}; choose one of {', '.join(SHAPES)}, optionally "
-                       f"/K to divide the feature dims by K and :real for real features' statistics", field="data")
+        raise BadInput(
+            f"unknown synthetic corpus {name!r}; choose one of {', '.join(SHAPES)}, optionally "
+            f"/K to divide the feature dims by K and :real for real features' statistics",
+            field="data",
+        )
     if not 0 < scale <= 10:
         raise BadInput(f"scale {scale} is not in (0, 10]", field="scale")
     shape = SHAPES[base]
@@ -157,20 +164,33 @@ def make_synthetic(name: str, scale: float = 1.0, seed: int = 0) -> Corpus:
         k = int(divisor) if divisor.isdigit() else 0
         smallest = LATENT + NUISANCE
         if k < 1 or min(shape.dims.values()) // k < smallest:
-            raise BadInput(f"{name!r}: K must be a whole number from 1 to {min(shape.dims.values()) // smallest}"
-                           f" (every feature dim stays at least {smallest})", field="data")
+            raise BadInput(
+                f"{name!r}: K must be a whole number from 1 to {min(shape.dims.values()) // smallest}"
+                f" (every feature dim stays at least {smallest})",
+                field="data",
+            )
         shape = replace(shape, dims={m: d // k for m, d in shape.dims.items()})
     generator = Generator(shape, seed, realistic)
     rng = np.random.default_rng([seed, 11])
     dialogues = []
     for split, count in (("train", shape.n_train), ("test", shape.n_test)):
         for j in range(max(2, round(count * scale))):
-            n = int(np.clip(round(rng.gamma(shape.length_shape, shape.length_mean / shape.length_shape)),
-                            shape.length_min, shape.length_max))
+            n = int(
+                np.clip(
+                    round(rng.gamma(shape.length_shape, shape.length_mean / shape.length_shape)),
+                    shape.length_min,
+                    shape.length_max,
+                )
+            )
             labels, speakers, features = generator.sample_dialogue(rng, n)
-            dialogues.append(Dialogue(id=f"{split}_{j:04d}", features=features, speakers=speakers,
-                                      labels=labels, split=split))
-    return Corpus(dataset=shape.dataset, dialogues=dialogues, source=f"synthetic:{name}",
-                  sha256=f"synthetic:{name}:scale={scale}:seed={seed}",
-                  n_speakers=shape.speakers_max, generator=generator)
-
+            dialogues.append(
+                Dialogue(id=f"{split}_{j:04d}", features=features, speakers=speakers, labels=labels, split=split)
+            )
+    return Corpus(
+        dataset=shape.dataset,
+        dialogues=dialogues,
+        source=f"synthetic:{name}",
+        sha256=f"synthetic:{name}:scale={scale}:seed={seed}",
+        n_speakers=shape.speakers_max,
+        generator=generator,
+    )

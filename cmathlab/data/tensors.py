@@ -23,8 +23,9 @@ def feature_scalers(corpus: Corpus, indices: list[int], modalities: str) -> dict
     """Per-modality z-scoring fitted on the utterances of the given dialogues only (the run's training
     split), so no statistic of validation or test reaches the model. A feature that never varies
     keeps scale 1 (scikit-learn's rule)."""
-    return {m: StandardScaler().fit(np.concatenate([corpus.dialogues[i].features[m] for i in indices]))
-            for m in modalities}
+    return {
+        m: StandardScaler().fit(np.concatenate([corpus.dialogues[i].features[m] for i in indices])) for m in modalities
+    }
 
 
 @dataclass
@@ -36,8 +37,14 @@ class PaddedSplit:
     data: Batch  # (D, L, ...)
 
     @classmethod
-    def build(cls, corpus: Corpus, indices: list[int], modalities: str, device: torch.device,
-              scalers: dict[str, StandardScaler] | None = None) -> PaddedSplit:
+    def build(
+        cls,
+        corpus: Corpus,
+        indices: list[int],
+        modalities: str,
+        device: torch.device,
+        scalers: dict[str, StandardScaler] | None = None,
+    ) -> PaddedSplit:
         """Pads the dialogues; `scalers` (from `feature_scalers`) standardize real utterances, padding stays 0."""
         dialogues = [corpus.dialogues[i] for i in indices]
         lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
@@ -52,8 +59,12 @@ class PaddedSplit:
             speakers[row, :n] = d.speakers
             labels[row, :n] = d.labels
         labels_t = torch.from_numpy(labels).to(device)
-        data = Batch(features={m: torch.from_numpy(x).to(device) for m, x in features.items()},
-                     speakers=torch.from_numpy(speakers).to(device), labels=labels_t, mask=labels_t >= 0)
+        data = Batch(
+            features={m: torch.from_numpy(x).to(device) for m, x in features.items()},
+            speakers=torch.from_numpy(speakers).to(device),
+            labels=labels_t,
+            mask=labels_t >= 0,
+        )
         return cls(ids=[d.id for d in dialogues], lengths=lengths, data=data)
 
     def __len__(self) -> int:
@@ -64,16 +75,24 @@ class PaddedSplit:
         n = int(self.lengths[rows].max())
         index = torch.as_tensor(rows, device=self.data.labels.device)
         d = self.data
-        return Batch(features={m: x[index, :n] for m, x in d.features.items()},
-                     speakers=d.speakers[index, :n], labels=d.labels[index, :n], mask=d.mask[index, :n])
+        return Batch(
+            features={m: x[index, :n] for m, x in d.features.items()},
+            speakers=d.speakers[index, :n],
+            labels=d.labels[index, :n],
+            mask=d.mask[index, :n],
+        )
 
     def stacked_batch(self, rows: list[np.ndarray]) -> Batch:
         """One batch per member of a fused group, stacked (K, B, n, ...), trimmed to the longest of all."""
         n = max(int(self.lengths[r].max()) for r in rows)
         index = torch.as_tensor(np.stack(rows), device=self.data.labels.device)  # (K, B)
         d = self.data
-        return Batch(features={m: x[index, :n] for m, x in d.features.items()},
-                     speakers=d.speakers[index, :n], labels=d.labels[index, :n], mask=d.mask[index, :n])
+        return Batch(
+            features={m: x[index, :n] for m, x in d.features.items()},
+            speakers=d.speakers[index, :n],
+            labels=d.labels[index, :n],
+            mask=d.mask[index, :n],
+        )
 
     def training_batches(self, rng: np.random.Generator, batch_size: int, bucket: int = 0) -> list[np.ndarray]:
         """One epoch's batches in a random order drawn from `rng`.
@@ -85,7 +104,7 @@ class PaddedSplit:
             return list(self.batches(batch_size, order))
         batches = []
         for start in range(0, len(order), batch_size * bucket):
-            chunk = order[start:start + batch_size * bucket]
+            chunk = order[start : start + batch_size * bucket]
             batches += self.batches(batch_size, chunk[np.argsort(self.lengths[chunk], kind="stable")])
         return [batches[i] for i in rng.permutation(len(batches))]
 
@@ -96,4 +115,4 @@ class PaddedSplit:
     def batches(self, batch_size: int, order: np.ndarray | None = None):
         order = np.arange(len(self)) if order is None else order
         for start in range(0, len(order), batch_size):
-            yield order[start:start + batch_size]
+            yield order[start : start + batch_size]

@@ -22,29 +22,40 @@ from cmathlab.features.precomputed import COLUMNS, DEFAULT_POOL, check_files, lo
 __all__ = ["DEFAULT_AUDIO", "DEFAULT_POOL", "DEFAULT_TEXT", "extract", "read_dialogues"]
 
 
-def read_dialogues(source: str, dataset: str | None = None, labels: list[str] | None = None,
-                   precomputed: str | None = None) -> Utterances:
+def read_dialogues(
+    source: str, dataset: str | None = None, labels: list[str] | None = None, precomputed: str | None = None
+) -> Utterances:
     """A folder holding MELD's three CSVs (any label set; `precomputed` a side file naming per-utterance
     feature files), or a generic CSV (which needs `dataset`)."""
     folder = os.path.isdir(source)
     if dataset is None and not folder:
-        raise BadInput("a generic CSV needs --dataset NAME (the dataset its labels belong to)", source=source,
-                       field="--dataset")
+        raise BadInput(
+            "a generic CSV needs --dataset NAME (the dataset its labels belong to)", source=source, field="--dataset"
+        )
     name = dataset or "meld"  # a folder without --dataset is MELD, and its labels must be MELD's
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
         raise BadInput(f"{name!r} is not a dataset name (lower-case letters, digits, - and _)", field="--dataset")
     if labels and name in LABELS and tuple(labels) != LABELS[name]:
-        raise BadInput(f"{name}'s labels are {', '.join(LABELS[name])}, in that order"
-                       + ("; another label set needs --dataset NAME" if dataset is None else ""), field="--labels")
+        raise BadInput(
+            f"{name}'s labels are {', '.join(LABELS[name])}, in that order"
+            + ("; another label set needs --dataset NAME" if dataset is None else ""),
+            field="--labels",
+        )
     if labels and (len(set(labels)) != len(labels) or not all(labels)):
         raise BadInput(f"{','.join(labels)!r} has an empty or repeated label", field="--labels")
     if not folder:
         if precomputed:
-            raise BadInput("a generic CSV names its feature files in its own columns (text_features, "
-                           "audio_features, visual_features), not in a side file", field="--precomputed")
+            raise BadInput(
+                "a generic CSV names its feature files in its own columns (text_features, "
+                "audio_features, visual_features), not in a side file",
+                field="--precomputed",
+            )
         return read_generic(source, name, labels)
-    missing = [f for f in ("train_sent_emo.csv", "dev_sent_emo.csv", "test_sent_emo.csv")
-               if not os.path.exists(os.path.join(source, f))]
+    missing = [
+        f
+        for f in ("train_sent_emo.csv", "dev_sent_emo.csv", "test_sent_emo.csv")
+        if not os.path.exists(os.path.join(source, f))
+    ]
     if missing:
         raise BadInput(f"is not MELD's CSV folder (no {', '.join(missing)})", source=source)
     utterances = read_meld(source, name, labels)
@@ -57,15 +68,27 @@ def _media(rows, column: str) -> tuple[list[str], list[tuple[str, int]]]:
     missing = rows[rows[column].isna()]
     if len(missing):
         row = missing.iloc[0]
-        raise BadInput(f"no {column} path, while other rows have one", source=row["file"], line=row["line"],
-                       field=column)
-    where = list(zip(rows["side_file"], rows["side_line"].astype(int))) if side else list(zip(rows["file"], rows["line"]))
+        raise BadInput(
+            f"no {column} path, while other rows have one", source=row["file"], line=row["line"], field=column
+        )
+    where = (
+        list(zip(rows["side_file"], rows["side_line"].astype(int))) if side else list(zip(rows["file"], rows["line"]))
+    )
     return rows[column].tolist(), where
 
 
-def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, audio_features: str = DEFAULT_AUDIO,
-            device: str = "cpu", cache_dir: str | None = None, batch_size: int = 64, ascii_only: bool = False,
-            progress: Callable[[str, int, int], None] | None = None, pool: str = DEFAULT_POOL) -> dict:
+def extract(
+    utterances: Utterances,
+    out: str,
+    text_encoder: str = DEFAULT_TEXT,
+    audio_features: str = DEFAULT_AUDIO,
+    device: str = "cpu",
+    cache_dir: str | None = None,
+    batch_size: int = 64,
+    ascii_only: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    pool: str = DEFAULT_POOL,
+) -> dict:
     """Encode every utterance and write the feature file `out` atomically; returns a summary. `ascii_only`
     drops non-ASCII characters before encoding, as the text of the MMGCN-style MELD pickles was. A modality
     with a `*_features` column is read from its files and pooled by the functionals `pool` names."""
@@ -74,30 +97,44 @@ def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, 
     rows = utterances.rows
     given = {c for c in rows.columns if c in ("audio", "video", *COLUMNS.values()) and rows[c].notna().any()}
     if "video" in given:
-        raise BadInput("a video column is not read (no ImageNet CNN here): name per utterance an OpenFace CSV or a "
-                       ".npy in a visual_features column (README, features)", source=rows["file"].iloc[0], field="video")
+        raise BadInput(
+            "a video column is not read (no ImageNet CNN here): name per utterance an OpenFace CSV or a "
+            ".npy in a visual_features column (README, features)",
+            source=rows["file"].iloc[0],
+            field="video",
+        )
     if {"audio", "audio_features"} <= given:
-        raise BadInput("both audio (WAVs) and audio_features: one source per modality", source=rows["file"].iloc[0],
-                       field="audio_features")
+        raise BadInput(
+            "both audio (WAVs) and audio_features: one source per modality",
+            source=rows["file"].iloc[0],
+            field="audio_features",
+        )
     files = {m: _media(rows, c) for m, c in COLUMNS.items() if c in given}
     headers = {m: check_files(paths, where, COLUMNS[m]) for m, (paths, where) in files.items()}  # before reading
     wavs = _media(rows, "audio") if "audio" in given else None
     encoders, vectors = {}, {}
     for m, (paths, where) in files.items():  # your own files first: a bad one stops the run before any encoding
         name = MODALITY_KEYS[m]
-        encoders[m], vectors[m] = load_precomputed(paths, where, COLUMNS[m], functionals,
-                                                   lambda recorded: Cache(cache_dir, recorded),
-                                                   lambda done, total, name=name: progress(name, done, total),
-                                                   header=headers[m])
+        encoders[m], vectors[m] = load_precomputed(
+            paths,
+            where,
+            COLUMNS[m],
+            functionals,
+            lambda recorded: Cache(cache_dir, recorded),
+            lambda done, total, name=name: progress(name, done, total),
+            header=headers[m],
+        )
     if "t" not in files:
         texts = [t.encode("ascii", "ignore").decode() if ascii_only else t for t in rows["text"]]
-        encoders["t"], vectors["t"] = encode_texts(texts, text_encoder, device, cache_dir, batch_size,
-                                                   lambda done, total: progress("text", done, total))
+        encoders["t"], vectors["t"] = encode_texts(
+            texts, text_encoder, device, cache_dir, batch_size, lambda done, total: progress("text", done, total)
+        )
         if ascii_only:
             encoders["t"] += " on ASCII-only text"
     if wavs:
-        encoders["a"], vectors["a"] = encode_audio(wavs[0], audio_features, cache_dir, wavs[1],
-                                                   lambda done, total: progress("audio", done, total))
+        encoders["a"], vectors["a"] = encode_audio(
+            wavs[0], audio_features, cache_dir, wavs[1], lambda done, total: progress("audio", done, total)
+        )
     vectors = {m: vectors[m] for m in ("t", "a", "v") if m in vectors}
     encoders = {m: encoders[m] for m in vectors}
     names = MODALITY_KEYS
@@ -112,8 +149,15 @@ def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, 
         for m, matrix in vectors.items():
             content["features"][names[m]][dialogue] = np.ascontiguousarray(matrix[index], dtype=np.float32)
         splits[{"train": "train", "dev": "valid", "test": "test"}[group["split"].iloc[0]]].append(dialogue)
-    record = {FEATURES_KEY: 1, "dataset": utterances.dataset, "label_names": list(utterances.label_names),
-              "encoders": encoders, "sources": utterances.sources, **splits, **content}
+    record = {
+        FEATURES_KEY: 1,
+        "dataset": utterances.dataset,
+        "label_names": list(utterances.label_names),
+        "encoders": encoders,
+        "sources": utterances.sources,
+        **splits,
+        **content,
+    }
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=".features-", dir=parent)
@@ -124,5 +168,10 @@ def extract(utterances: Utterances, out: str, text_encoder: str = DEFAULT_TEXT, 
     except BaseException:
         os.unlink(tmp)
         raise
-    return {"dataset": utterances.dataset, "utterances": len(rows), **{k: len(v) for k, v in splits.items()},
-            "encoders": encoders, "dims": {names[m]: int(v.shape[1]) for m, v in vectors.items()}}
+    return {
+        "dataset": utterances.dataset,
+        "utterances": len(rows),
+        **{k: len(v) for k, v in splits.items()},
+        "encoders": encoders,
+        "dims": {names[m]: int(v.shape[1]) for m, v in vectors.items()},
+    }

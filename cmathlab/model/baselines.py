@@ -22,8 +22,9 @@ class EarlyFusion(nn.Module):
     def __init__(self, cfg: Config, dims: dict[str, int]):
         super().__init__()
         self.modalities = cfg.modalities
-        self.project = nn.Sequential(nn.Linear(sum(dims[m] for m in cfg.modalities), cfg.dim), nn.ReLU(),
-                                     nn.Dropout(cfg.dropout))
+        self.project = nn.Sequential(
+            nn.Linear(sum(dims[m] for m in cfg.modalities), cfg.dim), nn.ReLU(), nn.Dropout(cfg.dropout)
+        )
 
     def forward(self, batch: Batch) -> torch.Tensor:
         u = torch.cat([batch.features[m] for m in self.modalities], -1)  # (B, n, sum d_m)

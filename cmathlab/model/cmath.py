@@ -7,7 +7,6 @@ Its switches are its own fields (`CMATH.fields`, written `cmath.FIELD`) beside t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -18,8 +17,8 @@ from cmathlab.data.tensors import Batch
 from cmathlab.errors import BadInput
 from cmathlab.model.protocol import Component, Field, Model, Output, Term
 
-
 # ---- 4.1.1 Modality Reconstruction -------------------------------------------------------------
+
 
 class ModalityReconstruction(nn.Module):
     """Conv1D down to d and back up to d_m over the utterance axis (eqs. 1-2)."""
@@ -77,6 +76,7 @@ class SpeakerPosition(nn.Module):
 
 # ---- 4.1.2 CMA-Transformer ---------------------------------------------------------------------
 
+
 class Stream(nn.Module):
     """H-bar = Norm(H-tilde + H_c); H = Norm(FFN(H-bar) + H-bar): the tail of eqs. 9, 10 and 11."""
 
@@ -84,8 +84,7 @@ class Stream(nn.Module):
         super().__init__()
         self.pre = pre  # pre-LN: the residual stream is never normalised, the FFN's input is
         self.norm1 = nn.LayerNorm(d)
-        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.ReLU(), nn.Dropout(dropout),
-                                 nn.Linear(ffn_mult * d, d))
+        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ffn_mult * d, d))
         self.norm2 = nn.LayerNorm(d)
         self.drop = nn.Dropout(dropout)
 
@@ -121,8 +120,9 @@ class Attention(nn.Module):
         self.heads = heads
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, padding: torch.Tensor,
-                bias: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, query: torch.Tensor, key: torch.Tensor, padding: torch.Tensor, bias: torch.Tensor | None = None
+    ) -> torch.Tensor:
         b, n, d = query.shape
         h = self.heads
 
@@ -176,7 +176,7 @@ class ContextGRU(nn.Module):
         self.input = nn.ModuleList(nn.Linear(d, 3 * k) for _ in range(2))  # W_i{r,z,n} x + b_i, forward / backward
         self.hidden = nn.ModuleList(nn.Linear(k, 3 * k) for _ in range(2))  # W_h{r,z,n} h + b_h
         for w in self.parameters():
-            nn.init.uniform_(w, -k ** -0.5, k ** -0.5)
+            nn.init.uniform_(w, -(k**-0.5), k**-0.5)
 
     def forward(self, h: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
         n, k = h.shape[1], self.units
@@ -243,6 +243,7 @@ class CMATransformer(nn.Module):
 
 # ---- 4.2.1 Variational Fusion ------------------------------------------------------------------
 
+
 def mlp(d: int) -> nn.Module:
     return nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, d))
 
@@ -272,6 +273,7 @@ class VariationalFusion(nn.Module):
 
 # ---- the whole model and its loss (4.2.2, eq. 24) ----------------------------------------------
 
+
 class CMATH(Model):
     """The paper's model: its own fields (`cmath.FIELD`; a record from before issue 44 names them flat, read
     through `cmathlab.config.MOVED`), its components Section 5.5's ablations, its terms eq. 24's. A field's
@@ -282,33 +284,154 @@ class CMATH(Model):
     title = "CMATH"
     embedding = "fused embeddings"  # H'_x, eq. 17
     fields = (
-    Field("context", "gru", "a BiGRU (d/2 units each way) reads the dialogue: the self-attention used no context on MELD's dev set", choices=("attention", "gru", "attention+gru"), paper="attention", source="eq. 11", replaces="eq. 11's self-attention over the dialogue", since=AFTER, measured="BENCHMARKS.md section 10"),
-    Field("context_reads", "all", "the context reader reads the mean of every modality's utterance vectors (own: the central modality's); with one modality the same run", choices=("own", "all"), paper="own", source="eq. 11", replaces="eq. 11's input, the central modality alone", since=AFTER, measured="BENCHMARKS.md section 10"),
-    Field("positions", False, "no sinusoids in eq. 8: the GRU reads the order itself", paper=True, source="eqs. 6-8", replaces="eqs. 6-7's sinusoidal positions added in eq. 8", since=AFTER, measured="BENCHMARKS.md section 10"),
-    Field("attention_bias", "alibi", "heads biased by utterance distance (slopes 1/4..1/256): the paper's attention sees absolute positions only", choices=("none", "alibi", "learned"), paper="none", source="eqs. 9-11", replaces="eqs. 9-11's attention scores", since=AFTER, measured="BENCHMARKS.md section 10"),
-    Field("heads", 4, "every d the paper tries (100..600) divides by 4", low=1, paper=4),
-    Field("ffn_mult", 2, "FFN hidden = 2d keeps d=500 models small on tiny data", low=1, paper=2),
-    Field("kernel_t", 1, "k_m of eqs. 1-2 (odd keeps n): each sentence embedding encoded alone, a wider conv overfits them", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
-    Field("kernel_a", 1, "each utterance's audio alone, as text's; the context reader sees neighbours", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
-    Field("kernel_v", 1, "as for audio", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
-    Field("norm", "post", "normalise after each residual, as eqs. 9-11 write it; pre normalises each sublayer's inputs (pre-LN)", choices=("post", "pre"), source="eqs. 9-11", since=AFTER, paper="post"),
-    Field("cma_layers", 1, "CMA-Transformers stacked per modality: one, as the paper draws; two lost on validation", low=1, source="Figure 2", since=AFTER, measured="BENCHMARKS.md section 10", paper=1),
-    Field("speaker_init", "zero", "eq. 5's V_s starts at 0 and is learned; nn.Embedding's N(0, 1) adds a random rms-1 vector per speaker", choices=("normal", "zero"), paper="normal", since=AFTER, measured="BENCHMARKS.md section 10"),
-    Field("gate", "softmax", "eq. 12: per-dimension softmax over streams; sigmoid gates each stream alone", choices=("softmax", "sigmoid"), paper="softmax"),
-    Field("sigma", "softplus", "eq. 15 must give sigma > 0; softplus is smoother than exp", choices=("softplus", "exp"), paper="softplus"),
-    Field("sigma_init", 0.1, "sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise", above=0, paper=0.1),
-    Field("sample_at_eval", False, "eq. 17 samples in training; evaluation uses mu_x, deterministic", paper=False),
-    Field("detach_teacher", True, "eqs. 18/23's teachers are targets, as in distillation; IEMOCAP's learn: held fixed, its validation curve swung", ours={"iemocap": False}, measured="BENCHMARKS.md section 10", paper=True),
-    Field("modality_ce", True, "eq. 22's per-modality CE stays in every variant, also w/o HD", source="eq. 22", paper=True),
-    Field("reduction", "element", "eqs. 3/18: mean squared error per element keeps terms on CE's scale", choices=("element", "utterance"), paper="element"),
+        Field(
+            "context",
+            "gru",
+            "a BiGRU (d/2 units each way) reads the dialogue: the self-attention used no context on MELD's dev set",
+            choices=("attention", "gru", "attention+gru"),
+            paper="attention",
+            source="eq. 11",
+            replaces="eq. 11's self-attention over the dialogue",
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field(
+            "context_reads",
+            "all",
+            "the context reader reads the mean of every modality's utterance vectors (own: the central "
+            "modality's); with one modality the same run",
+            choices=("own", "all"),
+            paper="own",
+            source="eq. 11",
+            replaces="eq. 11's input, the central modality alone",
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field(
+            "positions",
+            False,
+            "no sinusoids in eq. 8: the GRU reads the order itself",
+            paper=True,
+            source="eqs. 6-8",
+            replaces="eqs. 6-7's sinusoidal positions added in eq. 8",
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field(
+            "attention_bias",
+            "alibi",
+            "heads biased by utterance distance (slopes 1/4..1/256): the paper's attention sees absolute "
+            "positions only",
+            choices=("none", "alibi", "learned"),
+            paper="none",
+            source="eqs. 9-11",
+            replaces="eqs. 9-11's attention scores",
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field("heads", 4, "every d the paper tries (100..600) divides by 4", low=1, paper=4),
+        Field("ffn_mult", 2, "FFN hidden = 2d keeps d=500 models small on tiny data", low=1, paper=2),
+        Field(
+            "kernel_t",
+            1,
+            "k_m of eqs. 1-2 (odd keeps n): each sentence embedding encoded alone, a wider conv overfits them",
+            low=1,
+            odd=True,
+            paper=3,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field(
+            "kernel_a",
+            1,
+            "each utterance's audio alone, as text's; the context reader sees neighbours",
+            low=1,
+            odd=True,
+            paper=3,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field("kernel_v", 1, "as for audio", low=1, odd=True, paper=3, measured="BENCHMARKS.md section 10"),
+        Field(
+            "norm",
+            "post",
+            "normalise after each residual, as eqs. 9-11 write it; pre normalises each sublayer's inputs (pre-LN)",
+            choices=("post", "pre"),
+            source="eqs. 9-11",
+            since=AFTER,
+            paper="post",
+        ),
+        Field(
+            "cma_layers",
+            1,
+            "CMA-Transformers stacked per modality: one, as the paper draws; two lost on validation",
+            low=1,
+            source="Figure 2",
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+            paper=1,
+        ),
+        Field(
+            "speaker_init",
+            "zero",
+            "eq. 5's V_s starts at 0 and is learned; nn.Embedding's N(0, 1) adds a random rms-1 vector per speaker",
+            choices=("normal", "zero"),
+            paper="normal",
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+        ),
+        Field(
+            "gate",
+            "softmax",
+            "eq. 12: per-dimension softmax over streams; sigmoid gates each stream alone",
+            choices=("softmax", "sigmoid"),
+            paper="softmax",
+        ),
+        Field(
+            "sigma",
+            "softplus",
+            "eq. 15 must give sigma > 0; softplus is smoother than exp",
+            choices=("softplus", "exp"),
+            paper="softplus",
+        ),
+        Field(
+            "sigma_init",
+            0.1,
+            "sigma_m at initialisation; softplus(0) = 0.69 would drown mu_x in noise",
+            above=0,
+            paper=0.1,
+        ),
+        Field("sample_at_eval", False, "eq. 17 samples in training; evaluation uses mu_x, deterministic", paper=False),
+        Field(
+            "detach_teacher",
+            True,
+            "eqs. 18/23's teachers are targets, as in distillation; IEMOCAP's learn: held fixed, its "
+            "validation curve swung",
+            ours={"iemocap": False},
+            measured="BENCHMARKS.md section 10",
+            paper=True,
+        ),
+        Field(
+            "modality_ce",
+            True,
+            "eq. 22's per-modality CE stays in every variant, also w/o HD",
+            source="eq. 22",
+            paper=True,
+        ),
+        Field(
+            "reduction",
+            "element",
+            "eqs. 3/18: mean squared error per element keeps terms on CE's scale",
+            choices=("element", "utterance"),
+            paper="element",
+        ),
     )
     components = (
         Component("MR", "a fully connected layer in place of eqs. 1-4's reconstruction", ("re",)),
         Component("CMA-T", "H_m passed on without eqs. 9-14's CMA-Transformer"),
         Component("LLD", "no eq. 18 term (the full model's weights)", ("mse",), changes_architecture=False),
         Component("HLD", "no eq. 23 term (the full model's weights)", ("kl",), changes_architecture=False),
-        Component("HD", "neither distillation term (the full model's weights)", ("mse", "kl"),
-                  changes_architecture=False),
+        Component(
+            "HD", "neither distillation term (the full model's weights)", ("mse", "kl"), changes_architecture=False
+        ),
     )
     # eq. 24's terms, by the names `loss_terms` computes them
     terms = {
@@ -327,21 +450,34 @@ class CMATH(Model):
         if cfg.dim % o.heads:
             raise BadInput(f"{o.heads!r} is not a divisor of dim={cfg.dim}", field="cmath.heads")
         if "gru" in o.context and cfg.dim % 2:
-            raise BadInput(f"{cfg.dim!r} is not an even number: cmath.context={o.context!r} gives each direction of "
-                           "its GRU d/2 units", field="dim")
+            raise BadInput(
+                f"{cfg.dim!r} is not an even number: cmath.context={o.context!r} gives each direction of "
+                "its GRU d/2 units",
+                field="dim",
+            )
 
     def __init__(self, cfg: Config, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         self.cfg = cfg
         mods, o = cfg.modalities, cfg.opts
-        self.encode = nn.ModuleDict({
-            m: ModalityReconstruction(dims[m], cfg.dim, getattr(o, f"kernel_{m}")) if cfg.keeps("MR")
-            else Projection(dims[m], cfg.dim) for m in mods})
+        self.encode = nn.ModuleDict(
+            {
+                m: ModalityReconstruction(dims[m], cfg.dim, getattr(o, f"kernel_{m}"))
+                if cfg.keeps("MR")
+                else Projection(dims[m], cfg.dim)
+                for m in mods
+            }
+        )
         self.speaker_position = SpeakerPosition(cfg.dim, n_speakers, o.positions, o.speaker_init)
         self.drop = nn.Dropout(cfg.dropout)
         # one CMA-Transformer per modality (eqs. 13-14), stacked `cma_layers` deep
-        self.cma = nn.ModuleList(nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods})
-                                 for _ in range(o.cma_layers)) if cfg.keeps("CMA-T") else None
+        self.cma = (
+            nn.ModuleList(
+                nn.ModuleDict({m: CMATransformer(cfg, len(mods) - 1) for m in mods}) for _ in range(o.cma_layers)
+            )
+            if cfg.keeps("CMA-T")
+            else None
+        )
         self.fusion = VariationalFusion(cfg.dim, mods, o.sigma, o.sample_at_eval, o.sigma_init)
         self.classify_x = nn.Linear(cfg.dim, n_classes)  # eq. 19; softmax lives in the losses
         self.classify = nn.ModuleDict({m: nn.Linear(cfg.dim, n_classes) for m in mods})
@@ -358,12 +494,17 @@ class CMATH(Model):
         for layer in self.cma or ():  # eqs. 13-14; w/o CMA-T passes H_m through
             h = {m: layer[m](h[m], [h[a] for a in mods if a != m], padding) for m in mods}
         h_x = self.fusion(h, noise)
-        return Output(logits=self.classify_x(h_x), embedding=h_x,
-                      modality_logits={m: self.classify[m](h[m]) for m in mods},
-                      modality_hidden=h, reconstructions=reconstructions)
+        return Output(
+            logits=self.classify_x(h_x),
+            embedding=h_x,
+            modality_logits={m: self.classify[m](h[m]) for m in mods},
+            modality_hidden=h,
+            reconstructions=reconstructions,
+        )
 
-    def loss_terms(self, out: Output, batch: Batch,
-                   weights: dict[str, torch.Tensor | float] | None = None) -> dict[str, torch.Tensor]:
+    def loss_terms(
+        self, out: Output, batch: Batch, weights: dict[str, torch.Tensor | float] | None = None
+    ) -> dict[str, torch.Tensor]:
         """Each term of eq. 24 that `weights` names (default: the config's, `Config.loss_weights`), over
         real utterances only, and their weighted total.
 

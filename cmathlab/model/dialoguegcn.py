@@ -91,8 +91,14 @@ class SequentialContextEncoder(nn.Module):
     def __init__(self, d_in: int, hidden: int, kind: str, layers: int, dropout: float):
         super().__init__()
         rnn = nn.GRU if kind == "gru" else nn.LSTM
-        self.rnn = rnn(d_in, hidden, num_layers=layers, bidirectional=True, batch_first=True,
-                       dropout=dropout if layers > 1 else 0.0)  # the code's dropout between the LSTM's layers
+        self.rnn = rnn(
+            d_in,
+            hidden,
+            num_layers=layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )  # the code's dropout between the LSTM's layers
 
     def forward(self, u: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         packed = pack_padded_sequence(u, mask.sum(1).cpu(), batch_first=True, enforce_sorted=False)
@@ -123,8 +129,11 @@ class PositionalEdgeAttention(nn.Module):
     def forward(self, g: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
         n = g.shape[1]
         if n > self.scalar.out_features:
-            raise BadInput(f"a dialogue of {n} utterances is longer than max_seq_len={self.scalar.out_features}"
-                           " (edge_attention='code' learns one vector per position)", field="dialoguegcn.max_seq_len")
+            raise BadInput(
+                f"a dialogue of {n} utterances is longer than max_seq_len={self.scalar.out_features}"
+                " (edge_attention='code' learns one vector per position)",
+                field="dialoguegcn.max_seq_len",
+            )
         scores = self.scalar(g)[..., :n].transpose(1, 2)  # (B, n, n): [k, j] = w_k^T g_j
         out_weights = masked_softmax(scores, edges.transpose(1, 2))  # over the targets j of sender k
         return out_weights.transpose(1, 2)  # [i, j]: the weight on j -> i
@@ -133,8 +142,9 @@ class PositionalEdgeAttention(nn.Module):
 class RelationalGraphConv(nn.Module):
     """Eq. 2: sum_r sum_{j in N_i^r} coef_ij W_r x_j plus the self term, W_r = sum_b a_rb V_b when num_bases > 0."""
 
-    def __init__(self, d_in: int, d_out: int, n_relations: int, num_bases: int, root_bias: bool,
-                 pyg_init: bool = False):
+    def __init__(
+        self, d_in: int, d_out: int, n_relations: int, num_bases: int, root_bias: bool, pyg_init: bool = False
+    ):
         super().__init__()
         self.n_relations = n_relations
         if num_bases:  # RGCNConv's basis decomposition, initialised as torch_geometric 1.3 does
@@ -142,7 +152,7 @@ class RelationalGraphConv(nn.Module):
             self.basis = nn.Parameter(torch.empty(num_bases, d_in, d_out).uniform_(-bound, bound))  # V_b
             self.mix = nn.Parameter(torch.empty(n_relations, num_bases).uniform_(-bound, bound))  # a_rb
         else:
-            bound = d_in ** -0.5
+            bound = d_in**-0.5
             self.weight = nn.Parameter(torch.empty(n_relations, d_in, d_out).uniform_(-bound, bound))  # W_r
         self.root = nn.Linear(d_in, d_out, bias=root_bias)  # W_0 (+ RGCNConv's bias in the code's form)
         if pyg_init:  # RGCNConv 1.3 draws root and bias from the bound of its bases
@@ -195,36 +205,83 @@ class NodalAttention(nn.Module):
 
 
 class DialogueGCN(Model):
-    """DialogueGCN over the early-fused modalities (the module docstring cites the paper and lists the code's choices)."""
+    """DialogueGCN over the early-fused modalities (the module docstring cites the paper and lists the code's
+    choices)."""
 
     name = "dialoguegcn"
     title = "DialogueGCN (early fusion)"
     fields = (
         Field("hidden", 100, "D_e = 100 in train_IEMOCAP.py: each direction of the encoder (g_i has 2 x 100)", low=1),
         Field("graph_hidden", 100, "graph_h = 100 in train_IEMOCAP.py: h1, h2 and the classifier's l_i", low=1),
-        Field("encoder", "gru", "the paper's bidirectional GRU; the README runs --base-model LSTM",
-              choices=("gru", "lstm"), paper="gru"),
-        Field("encoder_layers", 1, "the paper's encoder equation is one recurrence over u_i; the code stacks 2",
-              low=1, high=4),
+        Field(
+            "encoder",
+            "gru",
+            "the paper's bidirectional GRU; the README runs --base-model LSTM",
+            choices=("gru", "lstm"),
+            paper="gru",
+        ),
+        Field(
+            "encoder_layers",
+            1,
+            "the paper's encoder equation is one recurrence over u_i; the code stacks 2",
+            low=1,
+            high=4,
+        ),
         Field("window_past", 10, "p: past utterances joined to each utterance (-1: all)", low=-1, paper=10),
         Field("window_future", 10, "f: future utterances joined to each utterance (-1: all)", low=-1, paper=10),
-        Field("edge_attention", "paper", "eq. 1 (g_i^T W_e g_j over i's incoming edges); code: MaskedEdgeAttention's "
-              "per-position vectors normalised over outgoing edges", choices=("paper", "code"), paper="paper"),
-        Field("max_seq_len", 110, "positions edge_attention='code' learns a vector for (train_IEMOCAP.py: 110)",
-              low=1),
-        Field("normalise", "relation", "eq. 2's c_ir = |N_i^r|; the code's RGCNConv sums with c_ir = 1",
-              choices=("relation", "none"), paper="relation"),
-        Field("self_loop", "paper", "eqs. 2-3's alpha_ii W_0 g_i / W_0 h_i; code: self-edge as a relation edge plus "
-              "an unweighted root with bias", choices=("paper", "code"), paper="paper"),
-        Field("activation", "relu", "eqs. 2-3's sigma (ReLU); the code applies none", choices=("relu", "none"),
-              paper="relu"),
+        Field(
+            "edge_attention",
+            "paper",
+            "eq. 1 (g_i^T W_e g_j over i's incoming edges); code: MaskedEdgeAttention's "
+            "per-position vectors normalised over outgoing edges",
+            choices=("paper", "code"),
+            paper="paper",
+        ),
+        Field("max_seq_len", 110, "positions edge_attention='code' learns a vector for (train_IEMOCAP.py: 110)", low=1),
+        Field(
+            "normalise",
+            "relation",
+            "eq. 2's c_ir = |N_i^r|; the code's RGCNConv sums with c_ir = 1",
+            choices=("relation", "none"),
+            paper="relation",
+        ),
+        Field(
+            "self_loop",
+            "paper",
+            "eqs. 2-3's alpha_ii W_0 g_i / W_0 h_i; code: self-edge as a relation edge plus "
+            "an unweighted root with bias",
+            choices=("paper", "code"),
+            paper="paper",
+        ),
+        Field(
+            "activation",
+            "relu",
+            "eqs. 2-3's sigma (ReLU); the code applies none",
+            choices=("relu", "none"),
+            paper="relu",
+        ),
         Field("num_bases", 30, "RGCNConv(num_bases=30) in model.py; 0 = a free W_r per relation", low=0),
-        Field("nodal_attention", "paper", "eqs. 5-6; code: tanh-scored MatchingAttention (README: on, argparse: off)",
-              choices=("paper", "code", "none"), paper="paper"),
-        Field("class_weight", "none", "eq. 10 is unweighted; README --class-weight: inverse IEMOCAP frequencies",
-              choices=("none", "code"), paper="none"),
-        Field("root_init", "torch", "W_0 and its bias: PyTorch's Linear init (+-1/sqrt(d_in)); 'pyg': "
-              "RGCNConv 1.3's, +-1/sqrt(num_bases d_in), ~5.5x narrower at 30 bases", choices=("torch", "pyg")),
+        Field(
+            "nodal_attention",
+            "paper",
+            "eqs. 5-6; code: tanh-scored MatchingAttention (README: on, argparse: off)",
+            choices=("paper", "code", "none"),
+            paper="paper",
+        ),
+        Field(
+            "class_weight",
+            "none",
+            "eq. 10 is unweighted; README --class-weight: inverse IEMOCAP frequencies",
+            choices=("none", "code"),
+            paper="none",
+        ),
+        Field(
+            "root_init",
+            "torch",
+            "W_0 and its bias: PyTorch's Linear init (+-1/sqrt(d_in)); 'pyg': "
+            "RGCNConv 1.3's, +-1/sqrt(num_bases d_in), ~5.5x narrower at 30 bases",
+            choices=("torch", "pyg"),
+        ),
         AS_RELEASED,
     )
     # what conv-emotion's DialogueGCN/ ran (its README command, IEMOCAP) where it departs from the paper reading;
@@ -236,13 +293,23 @@ class DialogueGCN(Model):
         Released("encoder", "lstm", "README.md:244 (--base-model LSTM); train_IEMOCAP.py:192; model.py:830-831"),
         Released("encoder_layers", 2, "model.py:831 (nn.LSTM(num_layers=2))"),
         Released("edge_attention", "code", "model.py:529,540-568 (MaskedEdgeAttention, attn_type 'attn1')"),
-        Released("normalise", "none", "model.py:693 (edge_norm = the attention alone); torch_geometric "
-                 "rgcn_conv.py:39,87 (aggr='add')"),
-        Released("self_loop", "code", "model.py:653-656,705 (the self-edge as a relation edge); rgcn_conv.py:89-97 "
-                 "(root + bias); graph_conv.py:37,54-55"),
+        Released(
+            "normalise",
+            "none",
+            "model.py:693 (edge_norm = the attention alone); torch_geometric rgcn_conv.py:39,87 (aggr='add')",
+        ),
+        Released(
+            "self_loop",
+            "code",
+            "model.py:653-656,705 (the self-edge as a relation edge); rgcn_conv.py:89-97 "
+            "(root + bias); graph_conv.py:37,54-55",
+        ),
         Released("activation", "none", "model.py:806-808 (no activation after either convolution)"),
-        Released("nodal_attention", "code", "README.md:244 (--nodal-attention); model.py:100-101,125-136 "
-                 "(MatchingAttention 'general2')"),
+        Released(
+            "nodal_attention",
+            "code",
+            "README.md:244 (--nodal-attention); model.py:100-101,125-136 (MatchingAttention 'general2')",
+        ),
         Released("class_weight", {"iemocap": "code"}, "README.md:244 (--class-weight); train_IEMOCAP.py:214,302-311"),
         Released("root_init", "pyg", "torch_geometric 1.3.2 rgcn_conv.py:61-66, inits.py:4-7"),
         Released("modalities", {"iemocap": "t"}, "train_IEMOCAP.py:142,240 (text alone, D_m = 100)"),
@@ -258,19 +325,45 @@ class DialogueGCN(Model):
     #         --batch-size 32 --class-weight --l2 0.0; epochs: argparse default 60. No clipping, warm-up or averaging.
     # MELD: never released (conv-emotion issue #26: "the hyperparams are also different for MELD"): argparse defaults.
     settings = {
-        "iemocap": {"lr": 3e-4, "batch_size": 32, "dropout": 0.4, "weight_decay": 0.0, "epochs": 60,
-                    "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "meld": {"lr": 1e-4, "batch_size": 32, "dropout": 0.5, "weight_decay": 1e-5, "epochs": 60,
-                 "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "*": {"lr": 1e-4, "batch_size": 32, "dropout": 0.5, "weight_decay": 1e-5, "epochs": 60,
-              "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
+        "iemocap": {
+            "lr": 3e-4,
+            "batch_size": 32,
+            "dropout": 0.4,
+            "weight_decay": 0.0,
+            "epochs": 60,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "meld": {
+            "lr": 1e-4,
+            "batch_size": 32,
+            "dropout": 0.5,
+            "weight_decay": 1e-5,
+            "epochs": 60,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "*": {
+            "lr": 1e-4,
+            "batch_size": 32,
+            "dropout": 0.5,
+            "weight_decay": 1e-5,
+            "epochs": 60,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
     }
 
     @classmethod
     def check_config(cls, cfg) -> None:
         if cfg.opts.class_weight == "code" and cfg.dataset != "iemocap":
-            raise BadInput(f"class_weight='code' is train_IEMOCAP.py's six IEMOCAP weights, not {cfg.dataset}'s",
-                           field="dialoguegcn.class_weight")
+            raise BadInput(
+                f"class_weight='code' is train_IEMOCAP.py's six IEMOCAP weights, not {cfg.dataset}'s",
+                field="dialoguegcn.class_weight",
+            )
 
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
@@ -285,12 +378,14 @@ class DialogueGCN(Model):
             self.encoder = SequentialContextEncoder(d_in, o.hidden, o.encoder, o.encoder_layers, cfg.dropout)
         d_h = d_g
         if self.graph:
-            n_relations = (n_speakers ** 2 if self.speaker_rel else 1) * (2 if self.temporal_rel else 1)
-            self.edge_attention = (EdgeAttention(d_g) if o.edge_attention == "paper"
-                                   else PositionalEdgeAttention(d_g, o.max_seq_len))
+            n_relations = (n_speakers**2 if self.speaker_rel else 1) * (2 if self.temporal_rel else 1)
+            self.edge_attention = (
+                EdgeAttention(d_g) if o.edge_attention == "paper" else PositionalEdgeAttention(d_g, o.max_seq_len)
+            )
             code_self = o.self_loop == "code"
-            self.rgcn = RelationalGraphConv(d_g, o.graph_hidden, n_relations, o.num_bases, root_bias=code_self,
-                                            pyg_init=o.root_init == "pyg")
+            self.rgcn = RelationalGraphConv(
+                d_g, o.graph_hidden, n_relations, o.num_bases, root_bias=code_self, pyg_init=o.root_init == "pyg"
+            )
             self.gcn = GraphConv(o.graph_hidden, root_bias=code_self)
             self.act = nn.ReLU() if o.activation == "relu" else nn.Identity()
             d_h = d_g + o.graph_hidden

@@ -86,7 +86,7 @@ class UtteranceGRUCell(nn.GRUCell):
     def project(self, u: torch.Tensor) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
         """u (B, n, d_u) -> W_ih[:, :d_u] u_t + b_ih as n tensors (B, 3 hidden), and W_ih's x_t part: sliced
         and unbound once per pass, so backward sums n steps into them instead of into full-size zeros n times."""
-        return F.linear(u, self.weight_ih[:, :self.d_u], self.bias_ih).unbind(1), self.weight_ih[:, self.d_u:]
+        return F.linear(u, self.weight_ih[:, : self.d_u], self.bias_ih).unbind(1), self.weight_ih[:, self.d_u :]
 
     def step(self, gi: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """gi (..., 3H): the whole input's projection W_ih [u_t, x_t] + b_ih; h (..., H) -> the new h."""
@@ -100,8 +100,17 @@ class UtteranceGRUCell(nn.GRUCell):
 class DialogueRNNPass(nn.Module):
     """One DialogueRNN over a dialogue in order (Fig. 2a; the code's DialogueRNN + DialogueRNNCell)."""
 
-    def __init__(self, d_m: int, d_g: int, d_p: int, d_e: int, listener_state: bool, rec_dropout: float,
-                 party_state: bool = True, emotion_gru: bool = True):
+    def __init__(
+        self,
+        d_m: int,
+        d_g: int,
+        d_p: int,
+        d_e: int,
+        listener_state: bool,
+        rec_dropout: float,
+        party_state: bool = True,
+        emotion_gru: bool = True,
+    ):
         super().__init__()
         self.d_g, self.d_p, self.d_e = d_g, d_p, d_e
         self.party_state, self.listener_state = party_state, listener_state and party_state
@@ -112,8 +121,9 @@ class DialogueRNNPass(nn.Module):
         if self.listener_state:
             self.listener_gru = UtteranceGRUCell(d_m, d_p, d_p)  # GRU_L, eq. 7 (the code's input: u_t, q_{s,t})
         # what eq. 8 reads: q_{s(u_t),t}; without parties, what eq. 5 would have read (u_t, c_t)
-        self.emotion_gru = None if not emotion_gru else (
-            nn.GRUCell(d_p, d_e) if party_state else UtteranceGRUCell(d_m, d_g, d_e))  # GRU_E, eq. 8
+        self.emotion_gru = (
+            None if not emotion_gru else (nn.GRUCell(d_p, d_e) if party_state else UtteranceGRUCell(d_m, d_g, d_e))
+        )  # GRU_E, eq. 8
         self.out_dim = d_e if emotion_gru else (d_p if party_state else d_m + d_g)
         self.drop = nn.Dropout(rec_dropout)
 
@@ -170,36 +180,81 @@ class DialogueRNN(Model):
     name = "dialoguernn"
     title = "DialogueRNN (early fusion)"
     fields = (
-        Field("bidirectional", True, "BiDialogueRNN: the paper's multimodal result (BiDialogueRNN+Att_MM)",
-              paper=True),
+        Field("bidirectional", True, "BiDialogueRNN: the paper's multimodal result (BiDialogueRNN+Att_MM)", paper=True),
         Field("emotion_attention", True, "DialogueRNN+Att, eqs. 13-14: the paper's multimodal result", paper=True),
-        Field("listener_state", False, "eq. 6 (listeners keep their state): the paper finds eq. 7 no better; "
-              "train_*.py --active-listener defaults off", paper=False),
+        Field(
+            "listener_state",
+            False,
+            "eq. 6 (listeners keep their state): the paper finds eq. 7 no better; "
+            "train_*.py --active-listener defaults off",
+            paper=False,
+        ),
         # another corpus takes MELD's sizes, as it takes MELD's run settings ("*" below): one script's choices
-        Field("d_g", 150, "global state size D_g: train_IEMOCAP.py 500, train_MELD.py (and any other corpus) 150",
-              per_dataset={"iemocap": 500}, low=1),
-        Field("d_p", 150, "party state size D_p: train_IEMOCAP.py 500, train_MELD.py (and any other corpus) 150",
-              per_dataset={"iemocap": 500}, low=1),
-        Field("d_e", 100, "emotion state size D_e: train_IEMOCAP.py 300, train_MELD.py (and any other corpus) 100",
-              per_dataset={"iemocap": 300}, low=1),
-        Field("d_h", 100, "eq. 9's l_t size per direction D_h: train_IEMOCAP.py 300, train_MELD.py (and any other "
-              "corpus) 100", per_dataset={"iemocap": 300}, low=1),
-        Field("rec_dropout", 0.1, "dropout on every new g, q, e in the recurrence: --rec-dropout / rec_dropout",
-              low=0.0, high=0.9),
-        Field("emotion_attention_bias", False, "eq. 13 has none; True is the code's MatchingAttention 'general2'",
-              paper=False),
-        Field("class_weight", False, "1 / class frequency as train_IEMOCAP.py (--class-weight on); MELD's off",
-              per_dataset={"iemocap": True}),
+        Field(
+            "d_g",
+            150,
+            "global state size D_g: train_IEMOCAP.py 500, train_MELD.py (and any other corpus) 150",
+            per_dataset={"iemocap": 500},
+            low=1,
+        ),
+        Field(
+            "d_p",
+            150,
+            "party state size D_p: train_IEMOCAP.py 500, train_MELD.py (and any other corpus) 150",
+            per_dataset={"iemocap": 500},
+            low=1,
+        ),
+        Field(
+            "d_e",
+            100,
+            "emotion state size D_e: train_IEMOCAP.py 300, train_MELD.py (and any other corpus) 100",
+            per_dataset={"iemocap": 300},
+            low=1,
+        ),
+        Field(
+            "d_h",
+            100,
+            "eq. 9's l_t size per direction D_h: train_IEMOCAP.py 300, train_MELD.py (and any other corpus) 100",
+            per_dataset={"iemocap": 300},
+            low=1,
+        ),
+        Field(
+            "rec_dropout",
+            0.1,
+            "dropout on every new g, q, e in the recurrence: --rec-dropout / rec_dropout",
+            low=0.0,
+            high=0.9,
+        ),
+        Field(
+            "emotion_attention_bias",
+            False,
+            "eq. 13 has none; True is the code's MatchingAttention 'general2'",
+            paper=False,
+        ),
+        Field(
+            "class_weight",
+            False,
+            "1 / class frequency as train_IEMOCAP.py (--class-weight on); MELD's off",
+            per_dataset={"iemocap": True},
+        ),
         AS_RELEASED,
     )
     # what conv-emotion's DialogueRNN/ ran where it departs from the paper reading (everything else above is
     # already the scripts' value); not reproduced: the epoch picked on test (IEMOCAP: the lowest test loss)
     released_code = "declare-lab/conv-emotion@6128ca2 DialogueRNN/"
     released = (
-        Released("emotion_attention_bias", True, "model.py:35-36,214 (MatchingAttention 'general2', a Linear with "
-                 "bias; no tanh in DialogueRNN's 'general2', model.py:60-66)"),
-        Released("modalities", {"iemocap": "t", "meld": "ta"}, "train_IEMOCAP.py:68-69 (the t+a+v line commented "
-                 "out; D_m = 100); train_MELD.py:78,127,149 (text + audio; the MELD pickle has no visual)"),
+        Released(
+            "emotion_attention_bias",
+            True,
+            "model.py:35-36,214 (MatchingAttention 'general2', a Linear with "
+            "bias; no tanh in DialogueRNN's 'general2', model.py:60-66)",
+        ),
+        Released(
+            "modalities",
+            {"iemocap": "t", "meld": "ta"},
+            "train_IEMOCAP.py:68-69 (the t+a+v line commented "
+            "out; D_m = 100); train_MELD.py:78,127,149 (text + audio; the MELD pickle has no visual)",
+        ),
         Released("standardize", False, "dataloader.py:22-24,85-86 (the pickle's arrays as they are)"),
     )
     components = (
@@ -209,20 +264,46 @@ class DialogueRNN(Model):
     # train_IEMOCAP.py argparse defaults / train_MELD.py constants; Adam's L2 as the code's --l2; no clipping,
     # warm-up or weight averaging in the code. "*": MELD's.
     settings = {
-        "iemocap": {"lr": 1e-4, "weight_decay": 1e-5, "dropout": 0.1, "batch_size": 30, "epochs": 60,
-                    "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "meld": {"lr": 5e-4, "weight_decay": 1e-5, "dropout": 0.1, "batch_size": 30, "epochs": 100,
-                 "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "*": {"lr": 5e-4, "weight_decay": 1e-5, "dropout": 0.1, "batch_size": 30, "epochs": 100,
-              "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
+        "iemocap": {
+            "lr": 1e-4,
+            "weight_decay": 1e-5,
+            "dropout": 0.1,
+            "batch_size": 30,
+            "epochs": 60,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "meld": {
+            "lr": 5e-4,
+            "weight_decay": 1e-5,
+            "dropout": 0.1,
+            "batch_size": 30,
+            "epochs": 100,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "*": {
+            "lr": 5e-4,
+            "weight_decay": 1e-5,
+            "dropout": 0.1,
+            "batch_size": 30,
+            "epochs": 100,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
     }
     past_only = False  # the default is bidirectional with attention over the whole dialogue; see __init__
 
     @classmethod
     def check_config(cls, cfg) -> None:
         if cfg.opts.class_weight and cfg.dataset not in CODE_CLASS_WEIGHTS:
-            raise BadInput(f"the released code gives class weights for {' and '.join(CODE_CLASS_WEIGHTS)} only, "
-                           f"not {cfg.dataset}", field="dialoguernn.class_weight")
+            raise BadInput(
+                f"the released code gives class weights for {' and '.join(CODE_CLASS_WEIGHTS)} only, not {cfg.dataset}",
+                field="dialoguernn.class_weight",
+            )
 
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
@@ -232,8 +313,19 @@ class DialogueRNN(Model):
         self.past_only = not (o.bidirectional or o.emotion_attention)  # this instance's own truth
         d_m = sum(dims[m] for m in cfg.modalities)  # early fusion: u_t is the concatenation
         passes = 2 if o.bidirectional else 1
-        make = lambda: DialogueRNNPass(d_m, o.d_g, o.d_p, o.d_e, o.listener_state, o.rec_dropout,  # noqa: E731
-                                       party_state=cfg.keeps("party state"), emotion_gru=cfg.keeps("emotion GRU"))
+
+        def make():
+            return DialogueRNNPass(
+                d_m,
+                o.d_g,
+                o.d_p,
+                o.d_e,
+                o.listener_state,
+                o.rec_dropout,
+                party_state=cfg.keeps("party state"),
+                emotion_gru=cfg.keeps("emotion GRU"),
+            )
+
         self.passes = nn.ModuleList([make() for _ in range(passes)])  # forward, then backward (BiModel)
         d = passes * self.passes[0].out_dim
         self.emotion_drop = nn.Dropout(min(cfg.dropout + 0.15, 0.95))  # BiModel.dropout_rec = dropout + 0.15
@@ -253,8 +345,7 @@ class DialogueRNN(Model):
         emotions = [self.passes[0](u, speakers, mask, self.n_parties)]  # (B, n, d_e) forward pass
         if self.bidirectional:  # BiDialogueRNN: the same over each dialogue reversed within its length
             lengths = mask.sum(1)
-            back = self.passes[1](reverse_within(u, lengths), reverse_within(speakers, lengths), mask,
-                                  self.n_parties)
+            back = self.passes[1](reverse_within(u, lengths), reverse_within(speakers, lengths), mask, self.n_parties)
             emotions.append(reverse_within(back, lengths))
         e = torch.cat([self.emotion_drop(x) for x in emotions], -1)  # (B, n, d)
         if self.emotion_attention:  # eqs. 13-14 over the dialogue's real utterances

@@ -64,8 +64,14 @@ class BiRNN(nn.Module):
     def __init__(self, size: int, kind: str, layers: int, dropout: float):
         super().__init__()
         rnn = nn.LSTM if kind == "lstm" else nn.GRU
-        self.rnn = rnn(size, size // 2, num_layers=layers, bidirectional=True, batch_first=True,
-                       dropout=dropout if layers > 1 else 0.0)
+        self.rnn = rnn(
+            size,
+            size // 2,
+            num_layers=layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         # x (R, n, size), lengths (R,) all > 0 -> (R, n, size), zero past each length
@@ -100,16 +106,14 @@ class ModalityEncoder(nn.Module):
     """Modality Encoder: context embedding (text: projection + BiRNN; audio, visual: projection)
     + gamma_m * speaker embedding."""
 
-    def __init__(self, dims: dict, modalities: str, o, dropout: float, n_speakers: int,
-                 context: bool, speaker: bool):
+    def __init__(self, dims: dict, modalities: str, o, dropout: float, n_speakers: int, context: bool, speaker: bool):
         super().__init__()
         self.modalities = modalities
         self.project = nn.ModuleDict({m: nn.Linear(dims[m], o.hidden) for m in modalities})
         self.context = BiRNN(o.hidden, o.rnn, o.rnn_layers, dropout) if context and "t" in modalities else None
         self.gamma = {"t": o.speaker_t, "a": o.speaker_a, "v": o.speaker_v}
         self.speaker_of = [m for m in modalities if speaker and self.gamma[m] != 0]
-        self.speaker = (SpeakerContext(o.hidden, o.rnn, o.rnn_layers, dropout, n_speakers)
-                        if self.speaker_of else None)
+        self.speaker = SpeakerContext(o.hidden, o.rnn, o.rnn_layers, dropout, n_speakers) if self.speaker_of else None
 
     def forward(self, batch) -> torch.Tensor:
         mask, lengths = batch.mask, batch.mask.sum(1)
@@ -119,8 +123,9 @@ class ModalityEncoder(nn.Module):
             c["t"] = self.context(u["t"], lengths)  # context embedding of the text, (B, n, hidden)
         if self.speaker is not None:
             k = len(self.speaker_of)  # one RNN call for every modality that has a speaker term
-            s = self.speaker(torch.cat([u[m] for m in self.speaker_of]), batch.speakers.repeat(k, 1),
-                             mask.repeat(k, 1)).chunk(k)
+            s = self.speaker(
+                torch.cat([u[m] for m in self.speaker_of]), batch.speakers.repeat(k, 1), mask.repeat(k, 1)
+            ).chunk(k)
             for m, s_m in zip(self.speaker_of, s):
                 c[m] = c[m] + self.gamma[m] * s_m  # context + gamma_m * speaker embedding
         keep = mask[..., None].to(u[self.modalities[0]].dtype)
@@ -185,27 +190,61 @@ class MMDFN(Model):
     name = "mmdfn"
     title = "MM-DFN"
     fields = (
-        Field("rnn", "lstm", "the paper names LSTM encoders (unverified here); the code builds GRUs named LSTM",
-              choices=("lstm", "gru"), paper="lstm"),
+        Field(
+            "rnn",
+            "lstm",
+            "the paper names LSTM encoders (unverified here); the code builds GRUs named LSTM",
+            choices=("lstm", "gru"),
+            paper="lstm",
+        ),
         Field("rnn_layers", 2, "code: both BiRNNs have num_layers=2 (dropout between them)", low=1, high=4),
-        Field("hidden", 200, "code: every modality projected to 200 (hidden_a/v/l), BiRNNs 2 x D_e=100",
-              low=2, high=4096),
+        Field(
+            "hidden", 200, "code: every modality projected to 200 (hidden_a/v/l), BiRNNs 2 x D_e=100", low=2, high=4096
+        ),
         Field("graph_hidden", 100, "code: graph_h = 100", low=1, high=4096),
         Field("layers", 16, "code: --Deep_GCN_nlayers default 16, in both run scripts' grids", low=1, high=256),
         Field("lamda", 0.5, "code: --lamda 0.5; theta_k = log(lamda / k + 1)", low=0.0, high=10.0),
         Field("alpha", 0.2, "code: --alpha 0.2, the initial-residual share of H^(0)", low=0.0, high=1.0),
         Field("modal_weight", 1.0, "code: --modal_weight 1.0 scales the inter-modal edges", low=0.0, high=10.0),
-        Field("speaker_t", 1.5, "code: --speaker_weights a-v-l, 3-0-1 (IEMOCAP) and 0.5-0.5-1.5 (MELD)",
-              per_dataset={"iemocap": 1.0, "meld": 1.5}, low=0.0, high=10.0),
-        Field("speaker_a", 0.5, "code: --speaker_weights a-v-l, 3-0-1 (IEMOCAP) and 0.5-0.5-1.5 (MELD)",
-              per_dataset={"iemocap": 3.0, "meld": 0.5}, low=0.0, high=10.0),
-        Field("speaker_v", 0.5, "code: --speaker_weights a-v-l, 3-0-1 (IEMOCAP) and 0.5-0.5-1.5 (MELD)",
-              per_dataset={"iemocap": 0.0, "meld": 0.5}, low=0.0, high=10.0),
-        Field("loss", "ce", "the paper trains with cross-entropy; the code with a focal loss (--loss)",
-              choices=("ce", "focal"), paper="ce"),
+        Field(
+            "speaker_t",
+            1.5,
+            "code: --speaker_weights a-v-l, 3-0-1 (IEMOCAP) and 0.5-0.5-1.5 (MELD)",
+            per_dataset={"iemocap": 1.0, "meld": 1.5},
+            low=0.0,
+            high=10.0,
+        ),
+        Field(
+            "speaker_a",
+            0.5,
+            "code: --speaker_weights a-v-l, 3-0-1 (IEMOCAP) and 0.5-0.5-1.5 (MELD)",
+            per_dataset={"iemocap": 3.0, "meld": 0.5},
+            low=0.0,
+            high=10.0,
+        ),
+        Field(
+            "speaker_v",
+            0.5,
+            "code: --speaker_weights a-v-l, 3-0-1 (IEMOCAP) and 0.5-0.5-1.5 (MELD)",
+            per_dataset={"iemocap": 0.0, "meld": 0.5},
+            low=0.0,
+            high=10.0,
+        ),
+        Field(
+            "loss",
+            "ce",
+            "the paper trains with cross-entropy; the code with a focal loss (--loss)",
+            choices=("ce", "focal"),
+            paper="ce",
+        ),
         Field("focal_gamma", 0.5, "code: --gamma 0.5 (used only with loss = focal)", low=0.0, high=10.0),
-        Field("focal_alpha", False, "code: --class_weight on IEMOCAP only: the focal loss weighs classes by "
-              "its hard-coded inverse priors (used only with loss = focal)", per_dataset={"iemocap": True}),
+        Field(
+            "focal_alpha",
+            False,
+            "code: --class_weight on IEMOCAP only: the focal loss weighs classes by "
+            "its hard-coded inverse priors (used only with loss = focal)",
+            per_dataset={"iemocap": True},
+        ),
         AS_RELEASED,
     )
     # what zerohd4869/MM-DFN ran where it departs from the paper reading; not reproduced: the epoch picked on
@@ -214,10 +253,17 @@ class MMDFN(Model):
     # every epoch (run_train_erc.py:164), the text and speaker GRUs run unpacked over padding (model.py:1129-1150)
     released_code = "zerohd4869/MM-DFN@da97036"
     released = (
-        Released("rnn", "gru", "code/model.py:866,868 (nn.GRU under base_model 'LSTM'; the nn.LSTM line commented "
-                 "out at :867)"),
-        Released("loss", "focal", "code/run_train_erc.py:320,504-506 (--loss FocalLoss, gamma 0.5; alpha = inverse "
-                 "priors with --class_weight, which only the IEMOCAP script passes)"),
+        Released(
+            "rnn",
+            "gru",
+            "code/model.py:866,868 (nn.GRU under base_model 'LSTM'; the nn.LSTM line commented out at :867)",
+        ),
+        Released(
+            "loss",
+            "focal",
+            "code/run_train_erc.py:320,504-506 (--loss FocalLoss, gamma 0.5; alpha = inverse "
+            "priors with --class_weight, which only the IEMOCAP script passes)",
+        ),
         Released("modalities", "tav", "script/run_train_ie.sh:45-52, run_train_me.sh:46-52 (--modals 'avl')"),
         Released("standardize", False, "code/dataloader.py:20-22,49-51 (the pickle's arrays as they are)"),
     )
@@ -229,10 +275,26 @@ class MMDFN(Model):
     # the code's run commands; where a script grids over a knob, its argparse default if the grid holds it,
     # else the grid's first value; plain Adam, no clipping, warm-up or averaging (run_train_erc.py)
     settings = {
-        "iemocap": {"lr": 3e-4, "weight_decay": 1e-4, "dropout": 0.4, "batch_size": 32, "epochs": 30,
-                    "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "meld": {"lr": 5e-4, "weight_decay": 1e-4, "dropout": 0.4, "batch_size": 32, "epochs": 30,
-                 "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
+        "iemocap": {
+            "lr": 3e-4,
+            "weight_decay": 1e-4,
+            "dropout": 0.4,
+            "batch_size": 32,
+            "epochs": 30,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "meld": {
+            "lr": 5e-4,
+            "weight_decay": 1e-4,
+            "dropout": 0.4,
+            "batch_size": 32,
+            "epochs": 30,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
     }
     settings["*"] = settings["meld"]
     past_only = False
@@ -243,17 +305,27 @@ class MMDFN(Model):
         if o.hidden % 2:
             raise BadInput(f"{o.hidden} is odd: the BiRNNs give hidden / 2 units each way", field="mmdfn.hidden")
         if o.loss == "focal" and o.focal_alpha and cfg.dataset not in CODE_CLASS_PRIORS:
-            raise BadInput(f"the code's class priors cover {' and '.join(CODE_CLASS_PRIORS)}, not {cfg.dataset}",
-                           field="mmdfn.focal_alpha")
+            raise BadInput(
+                f"the code's class priors cover {' and '.join(CODE_CLASS_PRIORS)}, not {cfg.dataset}",
+                field="mmdfn.focal_alpha",
+            )
 
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
         o = cfg.opts
         self.modalities = cfg.modalities
-        self.encode = ModalityEncoder(dims, cfg.modalities, o, cfg.dropout, n_speakers,
-                                      context=cfg.keeps("context embedding"), speaker=cfg.keeps("speaker embedding"))
-        self.fuse = DynamicFusion(o.hidden, o.graph_hidden, o.layers, o.lamda, o.alpha, cfg.dropout,
-                                  gates=cfg.keeps("dynamic gates"))
+        self.encode = ModalityEncoder(
+            dims,
+            cfg.modalities,
+            o,
+            cfg.dropout,
+            n_speakers,
+            context=cfg.keeps("context embedding"),
+            speaker=cfg.keeps("speaker embedding"),
+        )
+        self.fuse = DynamicFusion(
+            o.hidden, o.graph_hidden, o.layers, o.lamda, o.alpha, cfg.dropout, gates=cfg.keeps("dynamic gates")
+        )
         width = len(cfg.modalities) * (o.hidden + o.graph_hidden)
         self.drop = nn.Dropout(cfg.dropout)
         self.classify = nn.Linear(width, n_classes)
@@ -285,4 +357,3 @@ class MMDFN(Model):
         real = batch.mask.to(losses.dtype)
         focal = (losses * real).sum() / real.sum()  # the code's mean over utterances
         return {"ce_x": focal, "total": focal}
-

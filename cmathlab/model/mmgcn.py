@@ -62,6 +62,7 @@ COS_SHRINK = 0.99999  # create_big_adj scales cosines so arccos' gradient stays 
 
 # ---- Modality Encoder ----------------------------------------------------------------------------------
 
+
 class TextEncoder(nn.Module):
     """Linear to `d`, then a 2-layer BiLSTM of d/2 units each way (linear_l, lstm_l), packed."""
 
@@ -79,6 +80,7 @@ class TextEncoder(nn.Module):
 
 
 # ---- Graph Construction, Edge Weighting, Graph Learning -------------------------------------------------
+
 
 def angular(cos: torch.Tensor) -> torch.Tensor:
     """1 - arccos(sim) / pi (Edge Weighting), in fp32 under any autocast: in bf16, cos * 0.99999 rounds to 1,
@@ -147,57 +149,119 @@ class DeepGCN(nn.Module):
 
 # ---- the whole model ------------------------------------------------------------------------------------
 
+
 class MMGCN(Model):
     """MMGCN: one graph over every (utterance, modality) node, a deep GCNII over it (see the module docstring)."""
 
     name = "mmgcn"
     title = "MMGCN"
     fields = (
-        Field("layers", 4, "GCNII layers: run.sh passes --Deep_GCN_nlayers 4; model.py hard-codes 64 (set 64 "
-              "to run what the released code ran)", low=1, high=256),
+        Field(
+            "layers",
+            4,
+            "GCNII layers: run.sh passes --Deep_GCN_nlayers 4; model.py hard-codes 64 (set 64 "
+            "to run what the released code ran)",
+            low=1,
+            high=256,
+        ),
         Field("hidden", 100, "GCN hidden size (train.py graph_h = 100)", low=1),
-        Field("node_dim", 200, "encoder output per modality node (model.py hidden_a/v/l = 2 * D_e = 200); the "
-              "text BiLSTM has node_dim / 2 units each way", low=2),
-        Field("alpha", 0.1, "GCNII initial-residual weight (model.py passes alpha=0.1 to MM_GCN)", low=0.0,
-              high=1.0),
+        Field(
+            "node_dim",
+            200,
+            "encoder output per modality node (model.py hidden_a/v/l = 2 * D_e = 200); the "
+            "text BiLSTM has node_dim / 2 units each way",
+            low=2,
+        ),
+        Field("alpha", 0.1, "GCNII initial-residual weight (model.py passes alpha=0.1 to MM_GCN)", low=0.0, high=1.0),
         Field("lamda", 0.5, "GCNII identity mapping theta_l = log(lamda / l + 1) (model.py lamda=0.5)", low=0.0),
-        Field("gamma", 1.0, "inter-modal edge factor: a hyper-parameter in the paper, absent (1) in "
-              "create_big_adj, the one value the authors' code runs", low=0.0),
-        Field("speaker_to", "text", "modalities the speaker embedding is added to: MM_GCN adds it to the text "
-              "nodes only (use_speaker)", choices=("text", "all", "none")),
-        Field("gcn", "concat", "GCNII layer form: 'concat' is the code's variant=True ([PH, H0] W); 'gcnii' is "
-              "GCNII's single-weight ((1-a)PH + aH0) W", choices=("concat", "gcnii")),
-        Field("loss", "ce", "'ce': cross-entropy (the harness's, and the paper's as recalled); 'code': train.py's "
-              "(IEMOCAP: fixed inverse-frequency class weights; others: its focal loss, gamma 2.5)",
-              choices=("ce", "code")),
+        Field(
+            "gamma",
+            1.0,
+            "inter-modal edge factor: a hyper-parameter in the paper, absent (1) in "
+            "create_big_adj, the one value the authors' code runs",
+            low=0.0,
+        ),
+        Field(
+            "speaker_to",
+            "text",
+            "modalities the speaker embedding is added to: MM_GCN adds it to the text nodes only (use_speaker)",
+            choices=("text", "all", "none"),
+        ),
+        Field(
+            "gcn",
+            "concat",
+            "GCNII layer form: 'concat' is the code's variant=True ([PH, H0] W); 'gcnii' is "
+            "GCNII's single-weight ((1-a)PH + aH0) W",
+            choices=("concat", "gcnii"),
+        ),
+        Field(
+            "loss",
+            "ce",
+            "'ce': cross-entropy (the harness's, and the paper's as recalled); 'code': train.py's "
+            "(IEMOCAP: fixed inverse-frequency class weights; others: its focal loss, gamma 2.5)",
+            choices=("ce", "code"),
+        ),
         AS_RELEASED,
     )
     # what hujingwen6666/MMGCN ran where it departs from the paper reading; not reproduced: the epoch picked on
     # test, a re-seed every epoch (train.py:169), the text LSTM run unpacked over padding (model.py:1095)
     released_code = "hujingwen6666/MMGCN@85732d9"
     released = (
-        Released("layers", 64, "model.py:1007 (MM_GCN(..., nlayers=64): --Deep_GCN_nlayers reaches only the "
-                 "DeepGCN branch, model.py:996-1003)"),
-        Released("loss", "code", "train.py:441-461 (IEMOCAP: NLLLoss with 1/frequency weights; MELD: FocalLoss); "
-                 "model.py:13-48 (gamma 2.5, alpha 1)"),
+        Released(
+            "layers",
+            64,
+            "model.py:1007 (MM_GCN(..., nlayers=64): --Deep_GCN_nlayers reaches only the "
+            "DeepGCN branch, model.py:996-1003)",
+        ),
+        Released(
+            "loss",
+            "code",
+            "train.py:441-461 (IEMOCAP: NLLLoss with 1/frequency weights; MELD: FocalLoss); "
+            "model.py:13-48 (gamma 2.5, alpha 1)",
+        ),
         Released("modalities", "tav", "run.sh:1,3 (--modals=avl on both)"),
         Released("standardize", False, "dataloader.py:19-21,49-51 (the pickle's arrays as they are)"),
     )
     # run.sh: the authors' two commands (Adam; no clipping, warm-up or averaging in train.py)
     settings = {
-        "iemocap": {"lr": 3e-4, "batch_size": 16, "dropout": 0.4, "weight_decay": 3e-5, "epochs": 20,
-                    "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "meld": {"lr": 1e-3, "batch_size": 16, "dropout": 0.4, "weight_decay": 0.0, "epochs": 60,
-                 "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
-        "*": {"lr": 1e-3, "batch_size": 16, "dropout": 0.4, "weight_decay": 0.0, "epochs": 60,
-              "grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0},
+        "iemocap": {
+            "lr": 3e-4,
+            "batch_size": 16,
+            "dropout": 0.4,
+            "weight_decay": 3e-5,
+            "epochs": 20,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "meld": {
+            "lr": 1e-3,
+            "batch_size": 16,
+            "dropout": 0.4,
+            "weight_decay": 0.0,
+            "epochs": 60,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
+        "*": {
+            "lr": 1e-3,
+            "batch_size": 16,
+            "dropout": 0.4,
+            "weight_decay": 0.0,
+            "epochs": 60,
+            "grad_clip": 0.0,
+            "warmup_steps": 0,
+            "ema_epochs": 0.0,
+        },
     }
 
     @classmethod
     def check_config(cls, cfg) -> None:
         if cfg.opts.node_dim % 2:
-            raise BadInput(f"{cfg.opts.node_dim} is odd: the text BiLSTM gives node_dim / 2 units each way",
-                           field="mmgcn.node_dim")
+            raise BadInput(
+                f"{cfg.opts.node_dim} is odd: the text BiLSTM gives node_dim / 2 units each way", field="mmgcn.node_dim"
+            )
 
     def __init__(self, cfg, dims: dict[str, int], n_speakers: int, n_classes: int):
         super().__init__()
@@ -205,8 +269,9 @@ class MMGCN(Model):
         self.modalities = cfg.modalities  # each its own nodes; any non-empty subset of "tav"
         self.dataset, self.n_classes, self.loss, self.gamma = cfg.dataset, n_classes, o.loss, o.gamma
         d = o.node_dim
-        self.encoders = nn.ModuleDict({m: TextEncoder(dims[m], d, cfg.dropout) if m == "t" else
-                                       nn.Linear(dims[m], d) for m in self.modalities})  # Modality Encoder
+        self.encoders = nn.ModuleDict(
+            {m: TextEncoder(dims[m], d, cfg.dropout) if m == "t" else nn.Linear(dims[m], d) for m in self.modalities}
+        )  # Modality Encoder
         self.speaker_to = {"text": "t", "all": self.modalities, "none": ""}[o.speaker_to]
         self.speaker = nn.Embedding(n_speakers, d) if self.speaker_to else None  # Speaker Embedding: S_i = W_s s_i
         self.gcn = DeepGCN(d, o.hidden, o.layers, o.alpha, o.lamda, o.gcn, cfg.dropout)

@@ -22,7 +22,6 @@ package's entry point in the group `cmathlab.models`) to the class and checks it
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -31,12 +30,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cmathlab.errors import BadInput
 from cmathlab.fields import NOT_IN_PAPER, Field  # noqa: F401  (re-exported: a model declares its fields with it)
 
 # The run fields a model's `settings` may set per dataset (its authors' published values, over the recipe)
-RUN_FIELDS = frozenset({"lr", "batch_size", "dropout", "weight_decay", "grad_clip", "warmup_steps", "ema_epochs",
-                        "epochs", "dim", "schedule", "distill_warmup"})
+RUN_FIELDS = frozenset(
+    {
+        "lr",
+        "batch_size",
+        "dropout",
+        "weight_decay",
+        "grad_clip",
+        "warmup_steps",
+        "ema_epochs",
+        "epochs",
+        "dim",
+        "schedule",
+        "distill_warmup",
+    }
+)
 
 
 # What a model's released-code preset may set besides its own fields: the run fields, and how the authors fed
@@ -61,8 +72,12 @@ class Released:
         return self.value
 
 
-AS_RELEASED = Field("as_released", False, "the released code's choices over the paper reading: the model's "
-                    "`released` preset (`cmathlab models NAME` lists each with the authors' file and line)")
+AS_RELEASED = Field(
+    "as_released",
+    False,
+    "the released code's choices over the paper reading: the model's "
+    "`released` preset (`cmathlab models NAME` lists each with the authors' file and line)",
+)
 
 
 @dataclass(frozen=True)
@@ -127,8 +142,9 @@ class Model(nn.Module):
         return {"ce_x": ce, "total": ce}
 
 
-def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
-                         weight: torch.Tensor | None = None) -> torch.Tensor:
+def masked_cross_entropy(
+    logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean cross-entropy over real utterances, with padding weighted out (no data-dependent shapes)."""
     real = mask.to(logits.dtype)
     losses = F.cross_entropy(logits.transpose(1, 2), labels.clamp(min=0), weight=weight, reduction="none")

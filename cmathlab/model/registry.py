@@ -66,8 +66,9 @@ def _import(target: str, name: str) -> type:
     except ImportError as err:
         raise BadInput(f"cannot import {module_name!r} ({err})", field="model", source=name) from None
     except Exception as err:  # noqa: BLE001 - the user's module fails as it loads: say so in one line
-        raise BadInput(f"importing {module_name!r} raised {type(err).__name__}: {err}", field="model",
-                       source=name) from None
+        raise BadInput(
+            f"importing {module_name!r} raised {type(err).__name__}: {err}", field="model", source=name
+        ) from None
     if not hasattr(module, attribute):
         raise BadInput(f"module {module_name!r} has no {attribute!r}", field="model", source=name)
     return getattr(module, attribute)
@@ -92,15 +93,17 @@ def check(cls, name: str) -> type:
         params = inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
         params = {}
-    positional = [p for p in list(params.values())[1:]
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    positional = [
+        p for p in list(params.values())[1:] if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
     if not any(p.kind == p.VAR_POSITIONAL for p in positional) and len(positional) < 4:
         refuse("is not built as Name(cfg, dims, n_speakers, n_classes)")
     fields = getattr(cls, "fields", ())
     if not isinstance(fields, tuple) or not all(isinstance(f, Field) for f in fields):
         refuse("has `fields` that are not a tuple of cmathlab.model.protocol.Field")
-    if len({f.name for f in fields}) != len(fields) or any(not re.fullmatch(r"[a-z_][a-z0-9_]*", f.name)
-                                                           for f in fields):
+    if len({f.name for f in fields}) != len(fields) or any(
+        not re.fullmatch(r"[a-z_][a-z0-9_]*", f.name) for f in fields
+    ):
         refuse("has field names that repeat or are not lower_case identifiers")
     for f in fields:
         for dataset, value in {"": f.default, **f.per_dataset}.items():
@@ -125,13 +128,15 @@ def check(cls, name: str) -> type:
         if r.field not in own and r.field not in PRESET_FIELDS:
             refuse(f"releases {r.field!r}, neither its own field nor a run field ({', '.join(sorted(PRESET_FIELDS))})")
         if r.field in own:
-            for dataset, value in (r.value.items() if isinstance(r.value, dict) else [("", r.value)]):
+            for dataset, value in r.value.items() if isinstance(r.value, dict) else [("", r.value)]:
                 own[r.field].check(value, f"{name}.{r.field} (released{f' on {dataset}' if dataset else ''})")
     for dataset, values in (getattr(cls, "settings", {}) or {}).items():
         unknown = set(values) - RUN_FIELDS
         if unknown:
-            refuse(f"sets {sorted(unknown)} for {dataset!r}: `settings` holds only run fields "
-                   f"({', '.join(sorted(RUN_FIELDS))})")
+            refuse(
+                f"sets {sorted(unknown)} for {dataset!r}: `settings` holds only run fields "
+                f"({', '.join(sorted(RUN_FIELDS))})"
+            )
     return cls
 
 

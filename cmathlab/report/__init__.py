@@ -18,7 +18,12 @@ from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES
 from cmathlab.report.tables import Options, build_tables
 
 FORMATS = ("md", "tex", "csv", "html")
-OUTPUTS = {"md": ("report.md", "figures"), "tex": ("tables.tex",), "csv": ("tables",), "html": ("index.html", "figures")}
+OUTPUTS = {
+    "md": ("report.md", "figures"),
+    "tex": ("tables.tex",),
+    "csv": ("tables",),
+    "html": ("index.html", "figures"),
+}
 MARKER = ".cmathlab-report"  # marks a folder this command wrote, and so may replace
 ACROSS = "Across data sets"  # the section of the rank diagrams
 
@@ -27,13 +32,19 @@ def parse_formats(text: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise BadInput(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}",
-                       field="--format")
+        raise BadInput(
+            f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}", field="--format"
+        )
     return chosen
 
 
-def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FORMATS,
-                 options: Options = Options(), step: Callable[[str], None] | None = None) -> dict[str, str]:
+def build_report(
+    directories: list[str],
+    out: str,
+    formats: tuple[str, ...] = FORMATS,
+    options: Options = Options(),
+    step: Callable[[str], None] | None = None,
+) -> dict[str, str]:
     """Write the report of the studies in `directories` to `out`; returns format -> main file."""
     from cmathlab.report import figures as fig
     from cmathlab.report.runs import load_runs
@@ -46,9 +57,15 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
     tables = build_tables(runs, options)
     if not tables:
         left_out = sum(note.startswith("left out: ") for note in runs.notes)
-        raise BadInput("the runs fill no table" + (f" ({left_out} collapsed or diverged run(s) left out; "
-                                                    "--include-flagged averages them in)" if left_out else ""),
-                       source=", ".join(directories))
+        raise BadInput(
+            "the runs fill no table"
+            + (
+                f" ({left_out} collapsed or diverged run(s) left out; --include-flagged averages them in)"
+                if left_out
+                else ""
+            ),
+            source=", ".join(directories),
+        )
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".report-", dir=parent)
@@ -72,12 +89,16 @@ def build_report(directories: list[str], out: str, formats: tuple[str, ...] = FO
             tsne = fig.tsne_figure(runs, dataset, figures_dir)
             if tsne is None:
                 model = MODEL_NAMES[runs.reference(dataset)[CONDITION.index("model")]].split(" (")[0]
-                runs.notes.append(f"{DATASET_NAMES[dataset]}: no t-SNE; no run of the reference ({model}) kept its "
-                                  "embeddings (set keep_embeddings = true in the spec's [fixed])")
+                runs.notes.append(
+                    f"{DATASET_NAMES[dataset]}: no t-SNE; no run of the reference ({model}) kept its "
+                    "embeddings (set keep_embeddings = true in the spec's [fixed])"
+                )
             figures[dataset].append(tsne)
         figures = {d: [f for f in fs if f is not None] for d, fs in figures.items()}
         step("rank diagrams")
-        across = fig.rank_figures(tables, figures_dir, options.alpha, runs.notes)  # over data sets: a section of their own
+        across = fig.rank_figures(
+            tables, figures_dir, options.alpha, runs.notes
+        )  # over data sets: a section of their own
         step("writing")
         written = _write(work, directories, runs, tables, figures, formats, across, tables[0].options)
         kept = _swap(work, out, formats)
@@ -94,10 +115,13 @@ def _statistics(options: Options) -> str:
 
     chosen = TESTS[options.test]
     how = "paired on the seeds both rows ran" if chosen.pairs else "the two rows' seeds as two samples"
-    return (f"Statistics: † by {chosen.title} ({how}) at α = {options.alpha:g} ({options.alternative}"
-            f"{', Holm across each column' if options.holm else ', no Holm correction'}); primary metric "
-            f"{ {'wf1': 'W-F1', 'acc': 'ACC'}.get(options.primary, options.primary)}; smallest effect of interest (SESOI) {options.settings.sesoi:g} point(s): a row "
-            "without † is 'equivalent' only where TOST shows its difference within it, else 'inconclusive'.")
+    return (
+        f"Statistics: † by {chosen.title} ({how}) at α = {options.alpha:g} ({options.alternative}"
+        f"{', Holm across each column' if options.holm else ', no Holm correction'}); primary metric "
+        f"{ {'wf1': 'W-F1', 'acc': 'ACC'}.get(options.primary, options.primary) }; smallest effect of interest "
+        f"(SESOI) {options.settings.sesoi:g} point(s): a row "
+        "without † is 'equivalent' only where TOST shows its difference within it, else 'inconclusive'."
+    )
 
 
 def _header(directories: list[str], runs, options: Options | None = None) -> list[str]:
@@ -113,39 +137,61 @@ def _header(directories: list[str], runs, options: Options | None = None) -> lis
             return None
         return {k: v if k.partition(".")[1] == "" else str(v) for k, v in values.items()}
 
-    def named(dataset: str, ref: tuple) -> str:  # the reference by its model, variant, modalities and what is not default
+    def named(
+        dataset: str, ref: tuple
+    ) -> str:  # the reference by its model, variant, modalities and what is not default
         at = defaults(dataset, ref) or {}
-        return ", ".join(f"{k} = {v}" for k, v in flat(ref).items()
-                         if k in ("model", "variant", "modalities") or (k != "dataset" and k in at and v != at[k]))
+        return ", ".join(
+            f"{k} = {v}"
+            for k, v in flat(ref).items()
+            if k in ("model", "variant", "modalities") or (k != "dataset" and k in at and v != at[k])
+        )
 
     def departures(dataset: str, ref: tuple) -> str | None:  # the reference against its model's paper as written
         paper, name = defaults(dataset, ref, "paper"), MODEL_NAMES[_value(ref, "model")]
         if paper is None:
             return None
-        differ = [f"{k} {_word(paper[k])} → {_word(v)}" for k, v in flat(ref).items()
-                  if k in paper and k not in ("dataset", "recipe", "epochs", "patience", "features")
-                  and str(v) != str(paper[k]) and k not in NOT_CONDITION]
+        differ = [
+            f"{k} {_word(paper[k])} → {_word(v)}"
+            for k, v in flat(ref).items()
+            if k in paper
+            and k not in ("dataset", "recipe", "epochs", "patience", "features")
+            and str(v) != str(paper[k])
+            and k not in NOT_CONDITION
+        ]
         if not differ:
             return f"{DATASET_NAMES[dataset]}: {name} is its paper's model as written (`--recipe paper`)"
-        return (f"{DATASET_NAMES[dataset]}: {name} departs from its paper's model as written (`--recipe paper`) in "
-                f"{len(differ)} fields, paper → here: {', '.join(differ)}")
+        return (
+            f"{DATASET_NAMES[dataset]}: {name} departs from its paper's model as written (`--recipe paper`) in "
+            f"{len(differ)} fields, paper → here: {', '.join(differ)}"
+        )
 
     refs = "; ".join(f"{DATASET_NAMES[d]}: {named(d, ref)}" for d, ref in runs.references.items() if ref is not None)
-    protocol = {"fixed": "fixed across seeds (split_seed): every seed validates on the same dialogues, so a row's "
-                         "spread leaves out the split's luck",
-                "seed": "drawn by each run's seed: a row's spread includes the split's"}
-    splits = "; ".join(f"{DATASET_NAMES[d]}: " + ("the file's official ids" if _value(ref, "official_valid")
-                                                   else protocol[_value(ref, "split")])
-                       for d, ref in runs.references.items() if ref is not None)
+    protocol = {
+        "fixed": "fixed across seeds (split_seed): every seed validates on the same dialogues, so a row's "
+        "spread leaves out the split's luck",
+        "seed": "drawn by each run's seed: a row's spread includes the split's",
+    }
+    splits = "; ".join(
+        f"{DATASET_NAMES[d]}: "
+        + ("the file's official ids" if _value(ref, "official_valid") else protocol[_value(ref, "split")])
+        for d, ref in runs.references.items()
+        if ref is not None
+    )
     model = [x for d, ref in runs.references.items() if ref is not None and (x := departures(d, ref))]
-    return [f"Studies: {', '.join(directories)}. {len(runs.frame)} finished runs. Data: {sources}.",
-            f"Reference condition (every † is a test against it): {refs}.",
-            f"Validation split of the reference (`split`): {splits}.",
-            *([f"The reference's model: {'; '.join(model)} (`cmathlab config --diff paper` says why each)."]
-              if model else []),
-            *([_statistics(options)] if options is not None else []),
-            f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
-            "test numbers are those of each run's best validation epoch."]
+    return [
+        f"Studies: {', '.join(directories)}. {len(runs.frame)} finished runs. Data: {sources}.",
+        f"Reference condition (every † is a test against it): {refs}.",
+        f"Validation split of the reference (`split`): {splits}.",
+        *(
+            [f"The reference's model: {'; '.join(model)} (`cmathlab config --diff paper` says why each)."]
+            if model
+            else []
+        ),
+        *([_statistics(options)] if options is not None else []),
+        f"Written {time.strftime('%Y-%m-%d %H:%M')} by cmathlab report from the tracked runs; "
+        "test numbers are those of each run's best validation epoch.",
+    ]
 
 
 def _value(condition: tuple, name: str):
@@ -185,11 +231,16 @@ def _write(work, directories, runs, tables, figures, formats, across=(), options
         preamble = "% \\usepackage{booktabs} in the preamble; one table environment per table\n"
         written["tex"] = _text(work, "tables.tex", preamble + body)
     if "html" in formats:
-        sections = [(DATASET_NAMES[d], [render.html_table(t) for t in group]
-                     + [render.html_figure(f) for f in figures[d]]) for d, group in by_dataset]
+        sections = [
+            (DATASET_NAMES[d], [render.html_table(t) for t in group] + [render.html_figure(f) for f in figures[d]])
+            for d, group in by_dataset
+        ]
         sections += [(ACROSS, [render.html_figure(f) for f in across])] if across else []
-        written["html"] = _text(work, "index.html", render.page("cmathlab report", _header(directories, runs, options),
-                                                                 runs.notes, sections))
+        written["html"] = _text(
+            work,
+            "index.html",
+            render.page("cmathlab report", _header(directories, runs, options), runs.notes, sections),
+        )
     return written
 
 
@@ -215,8 +266,11 @@ def _swap(work: str, out: str, formats: tuple[str, ...]) -> list[str]:
     old, kept = None, []
     if os.path.exists(out):
         others = {name for fmt in FORMATS if fmt not in formats for name in OUTPUTS[fmt]}
-        kept = sorted(name for name in others
-                      if os.path.exists(os.path.join(out, name)) and not os.path.exists(os.path.join(work, name)))
+        kept = sorted(
+            name
+            for name in others
+            if os.path.exists(os.path.join(out, name)) and not os.path.exists(os.path.join(work, name))
+        )
         for name in kept:
             os.replace(os.path.join(out, name), os.path.join(work, name))
         old = out.rstrip("/") + f".old-{os.getpid()}"

@@ -25,6 +25,7 @@ CLASSES = np.array([0.4, 0.25, 0.2, 0.15])  # label shares (MELD-like: one domin
 @dataclass(frozen=True)
 class Cell:
     """One setting of the simulation grid."""
+
     seed_sd: float = 0.015  # a run's skill spread over seeds
     shared: float = 0.5  # share of a seed's noise both rows' runs of that seed have in common
     missing: bool = False  # the row lacks its last seed (a flagged or unfinished run)
@@ -49,8 +50,12 @@ class Cell:
 def null_grid() -> list[Cell]:
     """The null cells every test must hold its α in: three seed spreads, noise shared or not, seeds equal or one
     missing."""
-    return [Cell(seed_sd=sd, shared=shared, missing=missing) for sd in (0.01, 0.03, 0.05) for shared in (0.5, 0.0)
-            for missing in (False, True)]
+    return [
+        Cell(seed_sd=sd, shared=shared, missing=missing)
+        for sd in (0.01, 0.03, 0.05)
+        for shared in (0.5, 0.0)
+        for missing in (False, True)
+    ]
 
 
 def simulate(rng: np.random.Generator, cell: Cell, metric: str = "wf1"):
@@ -71,21 +76,31 @@ def simulate(rng: np.random.Generator, cell: Cell, metric: str = "wf1"):
         other = (labels + rng.integers(1, k, p.shape)) % k
         pred = np.where(right, labels, other)
         index = (dialogue * k + labels) * k + pred  # (seeds, utterances) -> a cell of a dialogue's confusion
-        confusions = np.stack([np.bincount(i, minlength=cell.dialogues * k * k) for i in index]).reshape(
-            cell.seeds, cell.dialogues, k, k).astype(float)
+        confusions = (
+            np.stack([np.bincount(i, minlength=cell.dialogues * k * k) for i in index])
+            .reshape(cell.seeds, cell.dialogues, k, k)
+            .astype(float)
+        )
         rows[name] = confusions
     seeds = {"row": list(range(cell.seeds - (1 if cell.missing else 0))), "ref": list(range(cell.seeds))}
     label = {"row": 1000 if cell.disjoint else 0, "ref": 0}  # seed labels: the same runs, other names
-    values = {name: {label[name] + s: float(metric_of_confusion(rows[name][s].sum(0), metric))
-                     + (cell.shift if name == "row" else 0) for s in seeds[name]} for name in rows}
+    values = {
+        name: {
+            label[name] + s: float(metric_of_confusion(rows[name][s].sum(0), metric))
+            + (cell.shift if name == "row" else 0)
+            for s in seeds[name]
+        }
+        for name in rows
+    }
     if cell.disjoint:
         return values, None  # nothing to pair
     shared = sorted(set(seeds["row"]) & set(seeds["ref"]))
     return values, (rows["row"][shared], rows["ref"][shared])
 
 
-def rates(tests: list[str], cell: Cell, tables: int, seed: int = 0, settings: Settings = Settings(),
-          metric: str = "wf1") -> dict[str, float]:
+def rates(
+    tests: list[str], cell: Cell, tables: int, seed: int = 0, settings: Settings = Settings(), metric: str = "wf1"
+) -> dict[str, float]:
     """The share of `tables` simulated tables each test marks (a † for a difference test, 'equivalent' for TOST),
     every test on the same tables, run as the report runs it on one row against the reference (a family of one)."""
     rng = np.random.default_rng(seed)

@@ -59,8 +59,9 @@ def dims_figure(table: Table, directory: str) -> Figure:
     ax.set_xticks(d)
     ax.legend()
     ax.set_title(f"{DATASET_NAMES[table.dataset]}: embedding size")
-    return _save(fig, directory, table.key, table.title,
-                 "Mean ± std over seeds; the ring marks the best d for each metric.")
+    return _save(
+        fig, directory, table.key, table.title, "Mean ± std over seeds; the ring marks the best d for each metric."
+    )
 
 
 def gamma_figure(table: Table, directory: str) -> Figure:
@@ -87,8 +88,13 @@ def gamma_figure(table: Table, directory: str) -> Figure:
         ax.set_xlabel("γ2 (high-level distillation)")
         ax.set_ylabel("γ1 (low-level distillation)")
         ax.set_title(f"{DATASET_NAMES[table.dataset]}: {header}")
-    return _save(fig, directory, table.key, table.title,
-                 "Mean over seeds per cell; the red box marks the best cell of each metric.")
+    return _save(
+        fig,
+        directory,
+        table.key,
+        table.title,
+        "Mean over seeds per cell; the red box marks the best cell of each metric.",
+    )
 
 
 def length_figure(table: Table, directory: str) -> Figure:
@@ -123,15 +129,27 @@ def confusion_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
         ax.imshow(grid, cmap="Blues")
         for i in range(len(labels)):
             for j in range(len(labels)):
-                ax.text(j, i, fmt.format(grid[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if grid[i, j] > grid.max() / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    fmt.format(grid[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if grid[i, j] > grid.max() / 2 else "black",
+                )
         ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title(f"{DATASET_NAMES[dataset]}: {who}, {name}")
-    return _save(fig, directory, f"confusion-{dataset}", f"Confusion matrix of {who} on {DATASET_NAMES[dataset]} "
-                 "(Figure 7)", f"Test utterances of all {len(matrices)} seeds of the reference condition, summed.")
+    return _save(
+        fig,
+        directory,
+        f"confusion-{dataset}",
+        f"Confusion matrix of {who} on {DATASET_NAMES[dataset]} (Figure 7)",
+        f"Test utterances of all {len(matrices)} seeds of the reference condition, summed.",
+    )
 
 
 def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
@@ -149,8 +167,9 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
         return None
     rng = np.random.default_rng(0)
     keep = np.sort(rng.choice(len(labels), min(TSNE_POINTS, len(labels)), replace=False))
-    points = TSNE(n_components=2, perplexity=min(30.0, (len(keep) - 1) / 3), random_state=0,
-                  init="pca").fit_transform(embeddings[keep])
+    points = TSNE(n_components=2, perplexity=min(30.0, (len(keep) - 1) / 3), random_state=0, init="pca").fit_transform(
+        embeddings[keep]
+    )
     names = runs.label_names(dataset)
     fig, ax = plt.subplots(figsize=(5, 4.2))
     for k, name in enumerate(names):
@@ -162,10 +181,18 @@ def tsne_figure(runs: Runs, dataset: str, directory: str) -> Figure | None:
     model = ref[CONDITION.index("model")]
     what = _embedding(model)
     ax.set_title(f"{DATASET_NAMES[dataset]}: {what}, seed {int(run['seed'])}")
-    title = (f"t-SNE of {MODEL_NAMES[model].split(' (')[0]}'s {what.replace('embeddings', 'test embeddings')} on "
-             f"{DATASET_NAMES[dataset]} (Figure 3)")
-    return _save(fig, directory, f"tsne-{dataset}", title, f"{len(keep)} test utterances, scikit-learn t-SNE "
-                 "(perplexity 30, PCA start, seed 0), coloured by true emotion.")
+    title = (
+        f"t-SNE of {MODEL_NAMES[model].split(' (')[0]}'s {what.replace('embeddings', 'test embeddings')} on "
+        f"{DATASET_NAMES[dataset]} (Figure 3)"
+    )
+    return _save(
+        fig,
+        directory,
+        f"tsne-{dataset}",
+        title,
+        f"{len(keep)} test utterances, scikit-learn t-SNE "
+        "(perplexity 30, PCA start, seed 0), coloured by true emotion.",
+    )
 
 
 def _embedding(model: str) -> str:
@@ -181,8 +208,9 @@ def _embedding(model: str) -> str:
 RANK_BLOCKS = 5  # autorank's least number of blocks; Demšar (2006) counts data sets, so at least five of them
 
 
-def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
-                 notes: list[str] | None = None) -> list[Figure]:
+def rank_figures(
+    tables: list[Table], directory: str, alpha: float = 0.05, notes: list[str] | None = None
+) -> list[Figure]:
     """Critical-difference diagrams (Demšar 2006) with autorank: per kind of table whose rows, named alike, are
     three or more, ranked by W-F1 within each data set (a block is a data set; a row's seeds are averaged within
     it, so seeds are never matched across rows by their labels). Drawn only where there are RANK_BLOCKS data sets
@@ -207,8 +235,10 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
         names = set.intersection(*({r.name for r in t.rows} for t in group))
         if len(names) < 3:
             continue
-        blocks = {DATASET_NAMES[t.dataset]: {r.name: t.cells[r.name, "test/wf1"].mean for r in t.rows
-                                             if r.name in names} for t in group}
+        blocks = {
+            DATASET_NAMES[t.dataset]: {r.name: t.cells[r.name, "test/wf1"].mean for r in t.rows if r.name in names}
+            for t in group
+        }
         frame = pd.DataFrame.from_dict(blocks, orient="index")[sorted(names)].dropna()
         if len(frame) < RANK_BLOCKS:
             few.setdefault(len(frame), []).append(kind)
@@ -219,19 +249,30 @@ def rank_figures(tables: list[Table], directory: str, alpha: float = 0.05,
             warnings.simplefilter("ignore")
             result = autorank(frame, alpha=alpha, verbose=False, order="descending", force_mode="nonparametric")
             if result.pvalue >= alpha:
-                note(f"No critical-difference diagram of the {kind} rows: Friedman's test over {len(frame)} data "
-                     f"sets finds no difference in their ranks (p = {result.pvalue:.3g} ≥ α = {alpha:g})")
+                note(
+                    f"No critical-difference diagram of the {kind} rows: Friedman's test over {len(frame)} data "
+                    f"sets finds no difference in their ranks (p = {result.pvalue:.3g} ≥ α = {alpha:g})"
+                )
                 continue
             fig, ax = plt.subplots(figsize=(6, 0.6 + 0.35 * len(names)))
             plot_stats(result, ax=ax)
         datasets = ", ".join(frame.index)
-        figures.append(_save(fig, directory, f"ranks-{kind}", f"Critical-difference diagram of the {kind} rows over "
-                             f"{datasets}", f"Mean rank of each row's test W-F1 (its mean over seeds) within each of "
-                             f"{len(frame)} data sets (1 is best); Friedman test p = {result.pvalue:.3g} < α = "
-                             f"{alpha:g}; Nemenyi's critical difference CD = {result.cd:.2f}: rows joined by a bar "
-                             "are not found to differ (autorank, Demšar 2006)."))
+        figures.append(
+            _save(
+                fig,
+                directory,
+                f"ranks-{kind}",
+                f"Critical-difference diagram of the {kind} rows over {datasets}",
+                f"Mean rank of each row's test W-F1 (its mean over seeds) within each of "
+                f"{len(frame)} data sets (1 is best); Friedman test p = {result.pvalue:.3g} < α = "
+                f"{alpha:g}; Nemenyi's critical difference CD = {result.cd:.2f}: rows joined by a bar "
+                "are not found to differ (autorank, Demšar 2006).",
+            )
+        )
     for count, names in sorted(few.items()):
-        note(f"No critical-difference diagram of the {', '.join(names)} rows: {count} data set(s); its blocks are "
-             f"data sets (Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs "
-             f"{RANK_BLOCKS} or more")
+        note(
+            f"No critical-difference diagram of the {', '.join(names)} rows: {count} data set(s); its blocks are "
+            f"data sets (Demšar 2006; a row's seeds are averaged within one), and the Friedman test needs "
+            f"{RANK_BLOCKS} or more"
+        )
     return figures

@@ -35,8 +35,10 @@ def own(condition: tuple) -> dict[str, str]:
 def flat(condition: tuple) -> dict:
     """The condition as one dict: its run fields, and its model's own as `MODEL.FIELD` (text, as recorded)."""
     values = dict(zip(CONDITION, condition))
-    return {**{k: v for k, v in values.items() if k != "options"},
-            **{f"{values['model']}.{k}": v for k, v in own(condition).items()}}
+    return {
+        **{k: v for k, v in values.items() if k != "options"},
+        **{f"{values['model']}.{k}": v for k, v in own(condition).items()},
+    }
 
 
 def released(condition: tuple) -> bool:
@@ -64,8 +66,15 @@ class _Names(dict):
 MODEL_NAMES = _ModelNames()
 DATASET_NAMES = _Names({name: d.title for name, d in DATASETS.items()})
 MODALITY_ORDER = ("t", "a", "v", "ta", "tv", "av", "tav")
-MODALITY_NAMES = {"t": "Text", "a": "Audio", "v": "Visual", "ta": "Text+Audio", "tv": "Text+Visual",
-                  "av": "Audio+Visual", "tav": "Text+Audio+Visual"}
+MODALITY_NAMES = {
+    "t": "Text",
+    "a": "Audio",
+    "v": "Visual",
+    "ta": "Text+Audio",
+    "tv": "Text+Visual",
+    "av": "Audio+Visual",
+    "tav": "Text+Audio+Visual",
+}
 # Section 5.8: test conversations grouped by their number of utterances (the dataset table)
 LENGTH_BUCKETS = {name: d.length_buckets for name, d in DATASETS.items()}
 PAPER_TABLE_NUMBER = {name: d.table for name, d in DATASETS.items() if d.table}
@@ -111,22 +120,52 @@ def _component_order(model: str, variant: str) -> int:
 
 PAPER_TABLES = (
     # a model's own fields (`options`) go with the model: two settings of them are two rows
-    TableSpec("overall", ("model", "options"), "Overall performance on {ds} (Table {n}); per-class columns are F1",
-              lambda c, ref: model_name(c), lambda c, ref: (ref, value(c, "model"), released(c)),
-              per_class=True, published="overall"),
-    TableSpec("components", ("variant",), "Ablation of {model}'s components on {ds} (Table 4)",
-              lambda c, ref: f"{MODEL_NAMES[value(c, 'model')]} (full)" if ref else value(c, "variant"),
-              lambda c, ref: 99 if ref else _component_order(value(c, "model"), value(c, "variant")),
-              published="components", published_name=lambda n: n.replace("full", f"{MODEL_NAMES[PUBLISHED_MODEL]} (full)")),
-    TableSpec("modalities", ("modalities",), "Modality subsets on {ds} (Table 5)",
-              lambda c, ref: _modalities_name(value(c, "model"), value(c, "modalities")),
-              lambda c, ref: MODALITY_ORDER.index(value(c, "modalities")),
-              published="modalities", published_name=lambda n: _modalities_name(PUBLISHED_MODEL, n)),
-    TableSpec("dims", ("dim",), "Embedding size d on {ds} (Figure 4)", lambda c, ref: f"d = {value(c, 'dim')}",
-              lambda c, ref: value(c, "dim")),
-    TableSpec("gammas", ("gamma1", "gamma2"), "Distillation weights γ1 × γ2 on {ds} (Figure 6)",
-              lambda c, ref: f"γ1 = {value(c, 'gamma1'):.1f}, γ2 = {value(c, 'gamma2'):.1f}",
-              lambda c, ref: (value(c, "gamma1"), value(c, "gamma2"))),
-    TableSpec("features", ("features",), "Feature files (encoders) on {ds}: the same settings on each",
-              lambda c, ref: value(c, "features") or "(the one file)", lambda c, ref: value(c, "features")),
+    TableSpec(
+        "overall",
+        ("model", "options"),
+        "Overall performance on {ds} (Table {n}); per-class columns are F1",
+        lambda c, ref: model_name(c),
+        lambda c, ref: (ref, value(c, "model"), released(c)),
+        per_class=True,
+        published="overall",
+    ),
+    TableSpec(
+        "components",
+        ("variant",),
+        "Ablation of {model}'s components on {ds} (Table 4)",
+        lambda c, ref: f"{MODEL_NAMES[value(c, 'model')]} (full)" if ref else value(c, "variant"),
+        lambda c, ref: 99 if ref else _component_order(value(c, "model"), value(c, "variant")),
+        published="components",
+        published_name=lambda n: n.replace("full", f"{MODEL_NAMES[PUBLISHED_MODEL]} (full)"),
+    ),
+    TableSpec(
+        "modalities",
+        ("modalities",),
+        "Modality subsets on {ds} (Table 5)",
+        lambda c, ref: _modalities_name(value(c, "model"), value(c, "modalities")),
+        lambda c, ref: MODALITY_ORDER.index(value(c, "modalities")),
+        published="modalities",
+        published_name=lambda n: _modalities_name(PUBLISHED_MODEL, n),
+    ),
+    TableSpec(
+        "dims",
+        ("dim",),
+        "Embedding size d on {ds} (Figure 4)",
+        lambda c, ref: f"d = {value(c, 'dim')}",
+        lambda c, ref: value(c, "dim"),
+    ),
+    TableSpec(
+        "gammas",
+        ("gamma1", "gamma2"),
+        "Distillation weights γ1 × γ2 on {ds} (Figure 6)",
+        lambda c, ref: f"γ1 = {value(c, 'gamma1'):.1f}, γ2 = {value(c, 'gamma2'):.1f}",
+        lambda c, ref: (value(c, "gamma1"), value(c, "gamma2")),
+    ),
+    TableSpec(
+        "features",
+        ("features",),
+        "Feature files (encoders) on {ds}: the same settings on each",
+        lambda c, ref: value(c, "features") or "(the one file)",
+        lambda c, ref: value(c, "features"),
+    ),
 )

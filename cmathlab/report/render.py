@@ -12,10 +12,25 @@ import pandas as pd
 from cmathlab.report.figures import Figure
 from cmathlab.report.tables import Cell, Table
 
-_TEX = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-        "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
-        "γ1": r"$\gamma_1$", "γ2": r"$\gamma_2$", "±": r"$\pm$", "×": r"$\times$", "α": r"$\alpha$",
-        "†": r"$^\dagger$", "–": "--"}
+_TEX = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "γ1": r"$\gamma_1$",
+    "γ2": r"$\gamma_2$",
+    "±": r"$\pm$",
+    "×": r"$\times$",
+    "α": r"$\alpha$",
+    "†": r"$^\dagger$",
+    "–": "--",
+}
 _TEX_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_TEX, key=len, reverse=True)))
 
 
@@ -67,7 +82,7 @@ def grid(table: Table, fmt: str) -> pd.DataFrame:
         headers.append(name(f"vs reference ({table.headers[table.columns.index(primary)]})"))
         for record, row in zip(records, table.rows):
             record.append("reference" if row.reference else table.cells[row.name, primary].verdict)
-        for record in records[len(table.rows):]:
+        for record in records[len(table.rows) :]:
             record.append("")
     return pd.DataFrame(records, index=pd.Index(index, name=""), columns=headers)
 
@@ -85,8 +100,14 @@ def markdown(table: Table) -> str:
 
 def latex(table: Table) -> str:
     frame = grid(table, "tex")
-    text = frame.style.to_latex(hrules=True, column_format="l" + "r" * len(frame.columns), position="t",
-                                caption=tex_text(table.title), label=f"tab:{table.key}", environment="table")
+    text = frame.style.to_latex(
+        hrules=True,
+        column_format="l" + "r" * len(frame.columns),
+        position="t",
+        caption=tex_text(table.title),
+        label=f"tab:{table.key}",
+        environment="table",
+    )
     if table.published:  # a rule between this study's rows and the paper's
         first = frame.index[len(table.rows)]
         text = text.replace(f"\n{first} &", f"\n\\midrule\n{first} &", 1)
@@ -97,15 +118,19 @@ def latex(table: Table) -> str:
 def html_table(table: Table) -> str:
     body = grid(table, "html").to_html(escape=False, classes="results", border=0)
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in table.notes)
-    return (f'<section class="table" id="{table.key}"><h3>{html.escape(table.title)}</h3>{body}'
-            f'<p class="rule">{html.escape(table.rule)}</p>{f"<ul>{notes}</ul>" if notes else ""}</section>')
+    return (
+        f'<section class="table" id="{table.key}"><h3>{html.escape(table.title)}</h3>{body}'
+        f'<p class="rule">{html.escape(table.rule)}</p>{f"<ul>{notes}</ul>" if notes else ""}</section>'
+    )
 
 
 def html_figure(figure: Figure) -> str:
     with open(figure.path, "rb") as handle:
         data = base64.b64encode(handle.read()).decode("ascii")
-    return (f'<figure id="{figure.key}"><img alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}">'
-            f"<figcaption><b>{html.escape(figure.title)}.</b> {html.escape(figure.caption)}</figcaption></figure>")
+    return (
+        f'<figure id="{figure.key}"><img alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}">'
+        f"<figcaption><b>{html.escape(figure.title)}.</b> {html.escape(figure.caption)}</figcaption></figure>"
+    )
 
 
 _STYLE = """
@@ -123,12 +148,13 @@ figcaption{font-size:13px;color:#444;max-width:900px} .notes{background:#f6f6f6;
 def page(title: str, header: list[str], notes: list[str], sections: list[tuple[str, list[str]]]) -> str:
     """One self-contained HTML page: styles inline, figures as data URIs, nothing fetched."""
     toc = "".join(f'<li><a href="#{html.escape(k)}">{html.escape(k)}</a></li>' for k, _ in sections)
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-             f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
-             "".join(f"<p>{html.escape(line)}</p>" for line in header)]
+    parts = [
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+        "".join(f"<p>{html.escape(line)}</p>" for line in header),
+    ]
     if notes:
-        parts.append('<div class="notes"><ul>' + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-                     + "</ul></div>")
+        parts.append('<div class="notes"><ul>' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul></div>")
     parts.append(f"<ul>{toc}</ul>")
     for name, blocks in sections:
         parts.append(f'<h2 id="{html.escape(name)}">{html.escape(name)}</h2>' + "".join(blocks))

@@ -1,7 +1,8 @@
 """Finished runs of one or more studies, read back from MLflow into one typed DataFrame.
 
-A *condition* is a run's config without its seed (report/paper.py's CONDITION). Runs of the same condition are the seeds of one table row;
-the same condition and seed tracked twice (two parts of a study can share a grid point) counts once.
+A *condition* is a run's config without its seed (report/paper.py's CONDITION). Runs of the same condition are
+the seeds of one table row; the same condition and seed tracked twice (two parts of a study can share a grid
+point) counts once.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ class Runs:
         dataset, gets none: its numbers and the paper's measure different things."""
         frame = self.frame[self.frame["dataset"] == dataset]
         ref = self.reference(dataset)
-        return (dataset in LABELS and not frame["data_source"].astype(str).str.startswith("synthetic:").any()
-                and ref is not None and ref[CONDITION.index("modalities")] == "tav")
+        return (
+            dataset in LABELS
+            and not frame["data_source"].astype(str).str.startswith("synthetic:").any()
+            and ref is not None
+            and ref[CONDITION.index("modalities")] == "tav"
+        )
 
     def label_names(self, dataset: str) -> tuple[str, ...]:
         """The paper's label names, or those its runs recorded (a dataset from `cmathlab features`)."""
@@ -68,8 +73,11 @@ class Runs:
         return self.references.get(dataset)
 
     def conditions(self, dataset: str) -> list[tuple]:
-        return list(self.frame.loc[self.frame["dataset"] == dataset, CONDITION].drop_duplicates()
-                    .itertuples(index=False, name=None))
+        return list(
+            self.frame.loc[self.frame["dataset"] == dataset, CONDITION]
+            .drop_duplicates()
+            .itertuples(index=False, name=None)
+        )
 
     def _reference(self, dataset: str, chosen: dict | None) -> tuple | None:
         frame = self.frame[self.frame["dataset"] == dataset]
@@ -125,8 +133,12 @@ class Runs:
                 return {}
 
         mine, theirs = defaults(condition), defaults(ref)
-        return tuple(r if name in PRESET_FIELDS and name in mine and name in theirs and x == mine[name]
-                     and r == theirs[name] else x for name, x, r in zip(CONDITION, condition, ref))
+        return tuple(
+            r
+            if name in PRESET_FIELDS and name in mine and name in theirs and x == mine[name] and r == theirs[name]
+            else x
+            for name, x, r in zip(CONDITION, condition, ref)
+        )
 
     def predictions(self, run: pd.Series) -> dict | None:
         """A run's test predictions per dialogue (predictions.json), read from MLflow once per report."""
@@ -183,9 +195,15 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
 
             alive = driver_alive(state.get("driver"))
             stopped = unfinished.get("tags.cmathlab.stopped_by", pd.Series(None, index=unfinished.index)).notna()
-            counts = pd.Series([state_word(s, x, alive) for s, x in zip(unfinished["status"], stopped)]).value_counts().to_dict()
-            notes.append(f"{directory}: left out {len(unfinished)} unfinished run(s) "
-                         f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); only finished runs are reported")
+            counts = (
+                pd.Series([state_word(s, x, alive) for s, x in zip(unfinished["status"], stopped)])
+                .value_counts()
+                .to_dict()
+            )
+            notes.append(
+                f"{directory}: left out {len(unfinished)} unfinished run(s) "
+                f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}); only finished runs are reported"
+            )
         finished = raw[raw["status"] == "FINISHED"] if len(raw) else raw
         if len(finished):  # a failed run may lack what a finished one has; it is never read
             frames.append(normalise(finished).assign(study=directory, tracking_uri=state["tracking_uri"]))
@@ -197,31 +215,38 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
     if (data > 1).any():
         clash = frame.set_index([*CONDITION, "seed"]).loc[data[data > 1].index[0]]
         runs = ", ".join(f"{r} ({s}: {d})" for r, s, d in zip(clash["run_id"], clash["study"], clash["data_source"]))
-        raise BadInput(f"runs {runs} share a config and seed but not their data; report them apart, or give the "
-                       "files names in one study ([data] meld = {{ a = ..., b = ... }})", source=", ".join(directories))
+        raise BadInput(
+            f"runs {runs} share a config and seed but not their data; report them apart, or give the "
+            "files names in one study ([data] meld = {{ a = ..., b = ... }})",
+            source=", ".join(directories),
+        )
     # of two runs of one config and seed, keep the one with embeddings (for t-SNE), else the first
     frame = frame.sort_values(["keep_embeddings", "start_time"], ascending=[False, True], kind="stable")
     duplicated = frame.duplicated(subset=[*CONDITION, "seed"], keep="first")
     if duplicated.any():
-        notes.append(f"{int(duplicated.sum())} run(s) repeat a config and seed already tracked (a grid point two "
-                     f"parts share); each config and seed counts once")
+        notes.append(
+            f"{int(duplicated.sum())} run(s) repeat a config and seed already tracked (a grid point two "
+            f"parts share); each config and seed counts once"
+        )
     frame = frame[~duplicated].reset_index(drop=True)
     flagged = frame[~frame["health"].isin(["ok", ""])]
     for _, run in flagged.iterrows():
-        notes.append(f"{'included' if include_flagged else 'left out'}: {run['health']} run {run['run_id']} "
-                     f"({run['dataset']}, {run['model']} {run['variant']} {run['modalities']}, seed {run['seed']}): "
-                     f"{run['health_note']}")
+        notes.append(
+            f"{'included' if include_flagged else 'left out'}: {run['health']} run {run['run_id']} "
+            f"({run['dataset']}, {run['model']} {run['variant']} {run['modalities']}, seed {run['seed']}): "
+            f"{run['health_note']}"
+        )
     if not include_flagged:
         frame = frame[frame["health"].isin(["ok", ""])].reset_index(drop=True)
     if frame.empty:
-        raise BadInput("every finished run is collapsed or diverged (see --include-flagged)",
-                       source=", ".join(directories))
+        raise BadInput(
+            "every finished run is collapsed or diverged (see --include-flagged)", source=", ".join(directories)
+        )
     frame["condition"] = list(zip(*(frame[c] for c in CONDITION)))
     if BAYES_LIMIT in frame:  # synthetic corpora know their ceiling: each run's accuracy as a fraction of it
         frame[OF_BAYES] = frame["test/acc"] / frame[BAYES_LIMIT]
     sources = {d: ", ".join(dict.fromkeys(s)) for d, s in frame.groupby("dataset")["data_source"]}  # every file
-    return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared,
-                declared=report or {})
+    return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared, declared=report or {})
 
 
 def load_artifact(run: pd.Series, name: str):

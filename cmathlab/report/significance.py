@@ -22,6 +22,7 @@ from cmathlab.stats import VERDICTS, verdict  # noqa: F401 - a comparison in one
 @dataclass(frozen=True)
 class Settings:
     """What a test reads of the report's options."""
+
     alpha: float = 0.05
     alternative: str = "two-sided"
     sesoi: float = 1.0  # the smallest effect of interest, in the metric's units (W-F1 points)
@@ -32,6 +33,7 @@ class Settings:
 @dataclass
 class Pair:
     """One cell's two rows as a test sees them: seed -> value, and (lazily) the runs' per-dialogue confusions."""
+
     row: dict[int, float]
     ref: dict[int, float]
     metric: str | None = None  # acc, wf1 or f1/K where the column is a metric of the test predictions
@@ -82,23 +84,47 @@ class TTest(Test):
     name = "t"
     title = "the t-test over seeds"
     always = True
-    columns = ("test", "diff", "p", "p_adjusted", "cohens_d", "d_kind", "ci95_low", "ci95_high", "seeds_paired",
-               "seeds_dropped")
+    columns = (
+        "test",
+        "diff",
+        "p",
+        "p_adjusted",
+        "cohens_d",
+        "d_kind",
+        "ci95_low",
+        "ci95_high",
+        "seeds_paired",
+        "seeds_dropped",
+    )
     adjusted = "p_adjusted"
 
     def run(self, pair, settings, family):
         c = stats.compare(pair.row, pair.ref, settings.alternative, 1 - settings.alpha)
-        return Outcome(p=c.p, direction=int(np.sign(c.diff)) if math.isfinite(c.diff) else 0, columns={
-            "test": c.test, "diff": c.diff, "p": c.p, "cohens_d": c.cohens_d, "d_kind": c.d_kind,
-            "ci95_low": c.ci_low, "ci95_high": c.ci_high, "seeds_paired": c.paired, "seeds_dropped": c.dropped})
+        return Outcome(
+            p=c.p,
+            direction=int(np.sign(c.diff)) if math.isfinite(c.diff) else 0,
+            columns={
+                "test": c.test,
+                "diff": c.diff,
+                "p": c.p,
+                "cohens_d": c.cohens_d,
+                "d_kind": c.d_kind,
+                "ci95_low": c.ci_low,
+                "ci95_high": c.ci_high,
+                "seeds_paired": c.paired,
+                "seeds_dropped": c.dropped,
+            },
+        )
 
     def rule(self, outcomes, settings, family, holm):
         kinds = {o.columns["test"] for o in outcomes}
         dropped = sum(1 for o in outcomes if o.columns["seeds_dropped"])
-        how = {"paired": "the paired t-test on the seeds both rows ran" + (
-                   f" ({dropped} cell(s) dropped a seed the other row lacks; the CSV counts them)" if dropped else ""),
-               "welch": "Welch's t-test where the rows share fewer than 2 seeds",
-               "none": "no test where a row has fewer than 2 seeds or no spread"}
+        how = {
+            "paired": "the paired t-test on the seeds both rows ran"
+            + (f" ({dropped} cell(s) dropped a seed the other row lacks; the CSV counts them)" if dropped else ""),
+            "welch": "Welch's t-test where the rows share fewer than 2 seeds",
+            "none": "no test where a row has fewer than 2 seeds or no spread",
+        }
         used = "; ".join(how[k] for k in ("paired", "welch", "none") if k in kinds) or "no test"
         return f"at α = {settings.alpha:g}, {SIDE[settings.alternative]}, {used}{_holm_words(family, holm)}"
 
@@ -106,26 +132,54 @@ class TTest(Test):
 class SeedDialogueBootstrap(Test):
     name = "bootstrap"
     title = "the seeds × test-dialogues bootstrap"
-    columns = ("bootstrap_diff", "bootstrap_p", "bootstrap_p_adjusted", "bootstrap_ci95_low", "bootstrap_ci95_high",
-               "bootstrap_seeds", "bootstrap_dialogues", "bootstrap_se_seeds", "bootstrap_se_test_set", "bootstrap_df")
+    columns = (
+        "bootstrap_diff",
+        "bootstrap_p",
+        "bootstrap_p_adjusted",
+        "bootstrap_ci95_low",
+        "bootstrap_ci95_high",
+        "bootstrap_seeds",
+        "bootstrap_dialogues",
+        "bootstrap_se_seeds",
+        "bootstrap_se_test_set",
+        "bootstrap_df",
+    )
     adjusted = "bootstrap_p_adjusted"
 
     def run(self, pair, settings, family):
         found = pair.confusions() if pair.metric else None
-        b = (stats.seed_dialogue_bootstrap(*found, pair.metric, settings.alternative, 1 - settings.alpha,
-                                           settings.resamples) if found is not None else stats.NO_BOOTSTRAP)
-        return Outcome(p=b.p, direction=int(np.sign(b.diff)) if math.isfinite(b.diff) else 0, columns={
-            "bootstrap_diff": b.diff, "bootstrap_p": b.p, "bootstrap_ci95_low": b.ci_low,
-            "bootstrap_ci95_high": b.ci_high, "bootstrap_seeds": b.seeds, "bootstrap_dialogues": b.n_dialogues,
-            "bootstrap_se_seeds": b.sd_seeds, "bootstrap_se_test_set": b.sd_test_set, "bootstrap_df": b.df})
+        b = (
+            stats.seed_dialogue_bootstrap(
+                *found, pair.metric, settings.alternative, 1 - settings.alpha, settings.resamples
+            )
+            if found is not None
+            else stats.NO_BOOTSTRAP
+        )
+        return Outcome(
+            p=b.p,
+            direction=int(np.sign(b.diff)) if math.isfinite(b.diff) else 0,
+            columns={
+                "bootstrap_diff": b.diff,
+                "bootstrap_p": b.p,
+                "bootstrap_ci95_low": b.ci_low,
+                "bootstrap_ci95_high": b.ci_high,
+                "bootstrap_seeds": b.seeds,
+                "bootstrap_dialogues": b.n_dialogues,
+                "bootstrap_se_seeds": b.sd_seeds,
+                "bootstrap_se_test_set": b.sd_test_set,
+                "bootstrap_df": b.df,
+            },
+        )
 
     def rule(self, outcomes, settings, family, holm):
         dialogues = sorted({o.columns["bootstrap_dialogues"] for o in outcomes if o.columns["bootstrap_dialogues"]})
-        return (f"at α = {settings.alpha:g}, {SIDE[settings.alternative]}, by the seeds × test-dialogues bootstrap "
-                f"over the seeds both rows ran and {'/'.join(map(str, dialogues)) or 'no'} test dialogues (the "
-                f"seeds' spread plus the test set's, from {settings.resamples} draws of whole dialogues net of each "
-                "run's own misses; Student's t at Welch-Satterthwaite df; no † where a run kept no predictions or "
-                f"the column is not a metric of them){_holm_words(family, holm)}")
+        return (
+            f"at α = {settings.alpha:g}, {SIDE[settings.alternative]}, by the seeds × test-dialogues bootstrap "
+            f"over the seeds both rows ran and {'/'.join(map(str, dialogues)) or 'no'} test dialogues (the "
+            f"seeds' spread plus the test set's, from {settings.resamples} draws of whole dialogues net of each "
+            "run's own misses; Student's t at Welch-Satterthwaite df; no † where a run kept no predictions or "
+            f"the column is not a metric of them){_holm_words(family, holm)}"
+        )
 
 
 class AlmostStochasticOrder(Test):
@@ -152,23 +206,37 @@ class AlmostStochasticOrder(Test):
         a = stats.aso(pair.row, pair.ref, level, settings.aso_iterations, seed=self.seed(pair))
         better, worse = a.row_over_ref < stats.ASO_THRESHOLD, a.ref_over_row < stats.ASO_THRESHOLD
         decided = {"two-sided": better or worse, "greater": better, "less": worse}[settings.alternative]
-        return Outcome(decided=bool(decided), direction=1 if better else -1 if worse else 0, columns={
-            "aso_eps_min_row_over_ref": a.row_over_ref, "aso_eps_min_ref_over_row": a.ref_over_row,
-            "aso_confidence": level})
+        return Outcome(
+            decided=bool(decided),
+            direction=1 if better else -1 if worse else 0,
+            columns={
+                "aso_eps_min_row_over_ref": a.row_over_ref,
+                "aso_eps_min_ref_over_row": a.ref_over_row,
+                "aso_confidence": level,
+            },
+        )
 
     def rule(self, outcomes, settings, family, holm):
-        way = {"two-sided": "in either direction, each at", "greater": "row over reference, at",
-               "less": "reference over row, at"}[settings.alternative]
+        way = {
+            "two-sided": "in either direction, each at",
+            "greater": "row over reference, at",
+            "less": "reference over row, at",
+        }[settings.alternative]
         level = self.confidence(settings, family if holm else 1)
-        corrected = (f"α = {settings.alpha:g} split over both directions" if settings.alternative == "two-sided"
-                     else f"α = {settings.alpha:g}")
+        corrected = (
+            f"α = {settings.alpha:g} split over both directions"
+            if settings.alternative == "two-sided"
+            else f"α = {settings.alpha:g}"
+        )
         if holm and family > 1:
             corrected += f" and Bonferroni-corrected across the {family} rows"
-        return (f"by Almost Stochastic Order over seeds (deepsig, {settings.aso_iterations} bootstrap iterations): "
-                f"ε_min < {stats.ASO_THRESHOLD:g} {way} {level:.4g} confidence ({corrected}); the threshold Ulmer "
-                "et al. (2022) recommend (0.5 has a high false-positive rate); computed on the primary column only. "
-                "ASO is no α-level test: on simulated null tables of 5 seeds its † fell on 0.08-0.11 of them "
-                "(BENCHMARKS section 14), so read it as a ranking, not a promise of α")
+        return (
+            f"by Almost Stochastic Order over seeds (deepsig, {settings.aso_iterations} bootstrap iterations): "
+            f"ε_min < {stats.ASO_THRESHOLD:g} {way} {level:.4g} confidence ({corrected}); the threshold Ulmer "
+            "et al. (2022) recommend (0.5 has a high false-positive rate); computed on the primary column only. "
+            "ASO is no α-level test: on simulated null tables of 5 seeds its † fell on 0.08-0.11 of them "
+            "(BENCHMARKS section 14), so read it as a ranking, not a promise of α"
+        )
 
 
 class Tost(Test):
@@ -184,8 +252,10 @@ class Tost(Test):
         return Outcome(p=p, columns={"tost_p": p, "sesoi": settings.sesoi})
 
     def rule(self, outcomes, settings, family, holm):
-        return (f"equivalent: TOST (statsmodels, paired like the t-test) finds |difference| < {settings.sesoi:g} "
-                f"(the smallest effect of interest) at α = {settings.alpha:g}{_holm_words(family, holm)}")
+        return (
+            f"equivalent: TOST (statsmodels, paired like the t-test) finds |difference| < {settings.sesoi:g} "
+            f"(the smallest effect of interest) at α = {settings.alpha:g}{_holm_words(family, holm)}"
+        )
 
 
 TESTS: dict[str, Test] = {t.name: t for t in (TTest(), SeedDialogueBootstrap(), AlmostStochasticOrder(), Tost())}
@@ -201,5 +271,3 @@ def computed(chosen: str) -> list[Test]:
 def csv_columns() -> list[str]:
     """Every test's CSV columns, in registry order: a report's CSV has them all, NaN where one was not run."""
     return [c for t in TESTS.values() for c in t.columns]
-
-

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from cmathlab.study.gpus import gpu_line
 from cmathlab.study.spec import Spec
@@ -23,7 +22,9 @@ class Board:
     def __init__(self, console: Console, spec: Spec, known: dict[str, Known]):
         self.console, self.total = console, spec.n_trials()
         self.state: dict[str, str] = {}  # trial key -> running | done | stopped | failed
-        self.flagged: set[str] = {key for key, k in known.items() if k.status == "FINISHED" and k.health not in ("", "ok")}
+        self.flagged: set[str] = {
+            key for key, k in known.items() if k.status == "FINISHED" and k.health not in ("", "ok")
+        }
         self.best: dict[str, tuple[float, str]] = {}  # dataset -> (valid metric, trial key)
         for key, k in known.items():
             if k.status == "FINISHED":
@@ -39,13 +40,21 @@ class Board:
     def __enter__(self):
         if self.console.is_terminal:
             self.progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                TimeRemainingColumn(), TextColumn("{task.fields[best]}"), TextColumn("{task.fields[gpu]}"),
-                console=self.console)
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[best]}"),
+                TextColumn("{task.fields[gpu]}"),
+                console=self.console,
+            )
             self.progress.__enter__()
-            self.task = self.progress.add_task("study", total=self.total, completed=self._ended(),
-                                               status="", best="", gpu="")
+            self.task = self.progress.add_task(
+                "study", total=self.total, completed=self._ended(), status="", best="", gpu=""
+            )
             self._refresh()
         return self
 
@@ -89,8 +98,11 @@ class Board:
             if kind == "failed":
                 self.console.print(f"[red]failed[/] {key}: {detail}")
             elif self.progress is None:
-                extra = (f" valid {100 * detail['value']:.2f} test W-F1 {100 * detail['test_wf1']:.2f}"
-                         if kind == "done" else " (stopped early by the scheduler)")
+                extra = (
+                    f" valid {100 * detail['value']:.2f} test W-F1 {100 * detail['test_wf1']:.2f}"
+                    if kind == "done"
+                    else " (stopped early by the scheduler)"
+                )
                 self.console.print(f"[{self._ended()}/{self.total}] {key}{extra}")
         self._refresh()
 
@@ -101,5 +113,6 @@ class Board:
         left = self.total - self._ended() - c["running"]
         status = f"running {c['running']} · failed {c['failed']} · flagged {len(self.flagged)} · left {left}"
         best = " ".join(f"{d} {100 * v:.2f}" for d, (v, _) in sorted(self.best.items()))
-        self.progress.update(self.task, completed=self._ended(), status=status,
-                             best=f"best valid {best}" if best else "", gpu=gpu_line())
+        self.progress.update(
+            self.task, completed=self._ended(), status=status, best=f"best valid {best}" if best else "", gpu=gpu_line()
+        )

@@ -21,8 +21,11 @@ def search_runs(state: dict, directory: str) -> pd.DataFrame:
 
     mlflow.set_tracking_uri(state["tracking_uri"])
     try:
-        return mlflow.search_runs(experiment_ids=[state["experiment_id"]], max_results=100_000,
-                                  filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'")
+        return mlflow.search_runs(
+            experiment_ids=[state["experiment_id"]],
+            max_results=100_000,
+            filter_string=f"tags.`mlflow.parentRunId` = '{state['parent_run_id']}'",
+        )
     except Exception as err:  # noqa: BLE001 - an unreadable store is the user's to fix
         raise BadInput(f"cannot read the tracking store {state['tracking_uri']}: {err}", source=directory) from None
 

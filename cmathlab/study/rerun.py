@@ -43,13 +43,17 @@ def recorded_corpus(tags: dict, data: str | None):
         return load_corpus(source, scale=float(parts["scale"]), seed=int(parts["seed"]))
     corpus = load_corpus(data or source)
     if corpus.sha256 != digest:
-        raise BadInput(f"its sha256 is {corpus.sha256[:12]}, the run trained on {digest[:12]}: not the same data",
-                       source=data or source, field="--data" if data else None)
+        raise BadInput(
+            f"its sha256 is {corpus.sha256[:12]}, the run trained on {digest[:12]}: not the same data",
+            source=data or source,
+            field="--data" if data else None,
+        )
     return corpus
 
 
-def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Console | None = None,
-          model: str | None = None) -> int:
+def rerun(
+    run_id: str, tracking_uri: str, data: str | None = None, console: Console | None = None, model: str | None = None
+) -> int:
     """0 when the rerun's test metrics equal the recorded ones exactly, 1 when they differ."""
     import torch
     from mlflow.tracking import MlflowClient
@@ -74,9 +78,11 @@ def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Cons
     threads = int(tags.get("cmathlab.threads") or 1)
     torch.set_num_threads(threads)
     fused = "cmathlab.fused_group" in tags
-    console.print(f"[bold]cmathlab rerun[/] {run_id} ({tags.get('cmathlab.trial_key', run.info.run_name)}): "
-                  f"{corpus.source} · {config.model} {config.variant} · seed {config.seed} · {threads} thread(s)"
-                  + (" · was a fused group's member" if fused else ""))
+    console.print(
+        f"[bold]cmathlab rerun[/] {run_id} ({tags.get('cmathlab.trial_key', run.info.run_name)}): "
+        f"{corpus.source} · {config.model} {config.variant} · seed {config.seed} · {threads} thread(s)"
+        + (" · was a fused group's member" if fused else "")
+    )
     result = fit(config, corpus)
     now = {"test/acc": result.test["acc"], "test/wf1": result.test["wf1"], "valid/wf1": result.valid["wf1"]}
     table = Table(title=f"run {run_id}: recorded vs rerun")
@@ -91,7 +97,10 @@ def rerun(run_id: str, tracking_uri: str, data: str | None = None, console: Cons
     if same:
         console.print("[green]reproduced exactly[/]: the rerun's numbers are the recorded ones, bit for bit")
         return 0
-    why = ("it trained in a fused group, whose dropout masks differ from a solo run's" if fused and config.dropout
-           else "the device, thread count or library versions differ from the original run's")
+    why = (
+        "it trained in a fused group, whose dropout masks differ from a solo run's"
+        if fused and config.dropout
+        else "the device, thread count or library versions differ from the original run's"
+    )
     console.print(f"[yellow]not identical[/]: {why}")
     return 1

@@ -18,14 +18,14 @@ import time
 from rich.console import Console
 
 from cmathlab.config import BEFORE, upgraded
-from cmathlab.study.store import Patient, StoreAway, probe, tracking_call, tracking_wait
 from cmathlab.errors import BadInput
 from cmathlab.study.spec import Spec, data_files, taken_defaults
 from cmathlab.study.state import check_new_study, read_state, write_state
+from cmathlab.study.store import Patient, StoreAway, probe, tracking_call, tracking_wait
 from cmathlab.study.units import tune_config, units
 
-
 # -- the study directory ------------------------------------------------------------------------
+
 
 def check_data(spec: Spec) -> list[str]:
     """The datasets the spec uses; one it names no data for is refused, never given a synthetic stand-in."""
@@ -33,9 +33,12 @@ def check_data(spec: Spec) -> list[str]:
     missing = [name for name in names if name not in spec.data]
     if missing:
         name = missing[0]
-        raise BadInput(f"no data for {', '.join(missing)}: give it under [data] ({name} = \"PATH\", or "
-                       f"\"synthetic:{name}\" for the synthetic corpus), or pass --data {name}=PATH, or --synthetic",
-                       source=spec.path, field="data")
+        raise BadInput(
+            f'no data for {", ".join(missing)}: give it under [data] ({name} = "PATH", or '
+            f'"synthetic:{name}" for the synthetic corpus), or pass --data {name}=PATH, or --synthetic',
+            source=spec.path,
+            field="data",
+        )
     return names
 
 
@@ -57,8 +60,11 @@ def load_corpora(spec: Spec, console: Console | None = None) -> dict:
             config = first.config(name, first.seeds[0], {k: v[0] for k, v in (first.grid or {}).items()})
             small = corpus.small_splits(config.val_fraction, config.split_seed, config.official_valid)
             encoders = ", ".join(f"{m} {e}" for m, e in corpus.encoders.items())
-            console.print(f"data {key}: {corpus.source}" + (" (synthetic corpus)" if corpus.generator else "")
-                          + (f" ({encoders})" if encoders else ""))
+            console.print(
+                f"data {key}: {corpus.source}"
+                + (" (synthetic corpus)" if corpus.generator else "")
+                + (f" ({encoders})" if encoders else "")
+            )
             if small:
                 console.print(f"[yellow]warning[/]: {key}: {small}")
     return corpora
@@ -66,8 +72,14 @@ def load_corpora(spec: Spec, console: Console | None = None) -> dict:
 
 # -- run and resume -----------------------------------------------------------------------------
 
-def run_study(spec: Spec, directory: str, address: str | None = None, tracking_uri: str | None = None,
-              console: Console | None = None) -> int:
+
+def run_study(
+    spec: Spec,
+    directory: str,
+    address: str | None = None,
+    tracking_uri: str | None = None,
+    console: Console | None = None,
+) -> int:
     """Start a new study in `directory`; returns the exit status (1 when trials failed)."""
     from mlflow.tracking import MlflowClient
 
@@ -84,25 +96,44 @@ def run_study(spec: Spec, directory: str, address: str | None = None, tracking_u
     _logs_to(directory)
     uri = tracking_uri or sqlite_uri(directory)
     client = MlflowClient(uri)
-    experiment_id = tracking_call(uri, lambda: open_experiment(
-        client, spec.name, None if tracking_uri else os.path.join(directory, "artifacts")))
+    experiment_id = tracking_call(
+        uri, lambda: open_experiment(client, spec.name, None if tracking_uri else os.path.join(directory, "artifacts"))
+    )
     commit = git_commit()
-    parent = client.create_run(experiment_id, run_name=f"study {spec.name}", tags={
-        "cmathlab.kind": "study", "cmathlab.study": spec.name, "cmathlab.git_commit": commit,
-        "cmathlab.directory": os.path.abspath(directory), "cmathlab.trials": str(spec.n_trials())})
+    parent = client.create_run(
+        experiment_id,
+        run_name=f"study {spec.name}",
+        tags={
+            "cmathlab.kind": "study",
+            "cmathlab.study": spec.name,
+            "cmathlab.git_commit": commit,
+            "cmathlab.directory": os.path.abspath(directory),
+            "cmathlab.trials": str(spec.n_trials()),
+        },
+    )
     client.log_dict(parent.info.run_id, spec.to_dict(), "spec.json")
     with open(spec.path) as handle:
         client.log_text(parent.info.run_id, handle.read(), os.path.basename(spec.path))
-    state = {"version": 1, "name": spec.name, "spec": spec.to_dict(), "tracking_uri": uri,
-             "experiment_id": experiment_id, "parent_run_id": parent.info.run_id, "git_commit": commit,
-             "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "n_trials": spec.n_trials(),
-             "data_sha256": {k: c.sha256 for k, c in corpora.items()}, "defaults": taken_defaults(spec)}
+    state = {
+        "version": 1,
+        "name": spec.name,
+        "spec": spec.to_dict(),
+        "tracking_uri": uri,
+        "experiment_id": experiment_id,
+        "parent_run_id": parent.info.run_id,
+        "git_commit": commit,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "n_trials": spec.n_trials(),
+        "data_sha256": {k: c.sha256 for k, c in corpora.items()},
+        "defaults": taken_defaults(spec),
+    }
     write_state(directory, state)
     return _execute(directory, state, spec, corpora, client, {}, address, False, console)
 
 
-def resume_study(directory: str, address: str | None = None, retry_failed: bool = False,
-                 console: Console | None = None) -> int:
+def resume_study(
+    directory: str, address: str | None = None, retry_failed: bool = False, console: Console | None = None
+) -> int:
     """Continue a study whose driver stopped or died; finished trials are neither rerun nor relogged."""
     from mlflow.tracking import MlflowClient
 
@@ -114,23 +145,37 @@ def resume_study(directory: str, address: str | None = None, retry_failed: bool 
     spec = Spec.from_dict(state["spec"])
     change = defaults_change(state.get("defaults"), taken_defaults(spec))
     if change:
-        raise BadInput(f"cmathlab's defaults changed since the study started ({change}): resuming would mix runs of "
-                       f"both in one table; finish it with commit {state['git_commit'][:12]} or start a new study",
-                       source=directory)
+        raise BadInput(
+            f"cmathlab's defaults changed since the study started ({change}): resuming would mix runs of "
+            f"both in one table; finish it with commit {state['git_commit'][:12]} or start a new study",
+            source=directory,
+        )
     corpora = load_corpora(spec)
     for name, corpus in corpora.items():
         if corpus.sha256 != state["data_sha256"][name]:
-            raise BadInput(f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
-                           f"was {state['data_sha256'][name][:12]}); start a new study", source=corpus.source)
+            raise BadInput(
+                f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
+                f"was {state['data_sha256'][name][:12]}); start a new study",
+                source=corpus.source,
+            )
     _logs_to(directory)
     probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    known = tracking_call(state["tracking_uri"], lambda: tracking.known_trials(
-        client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric))
+    known = tracking_call(
+        state["tracking_uri"],
+        lambda: tracking.known_trials(client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric),
+    )
     kept = tracking.pending_records(os.path.join(directory, "pending"))
     if kept:  # what the store did not take when it went away last time, written before anything runs
-        tracker = tracking.Tracker(client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric,
-                                   _study_tags(spec, state), known, pending=os.path.join(directory, "pending"))
+        tracker = tracking.Tracker(
+            client,
+            state["experiment_id"],
+            state["parent_run_id"],
+            spec.parts[0].metric,
+            _study_tags(spec, state),
+            known,
+            pending=os.path.join(directory, "pending"),
+        )
         tracking_call(state["tracking_uri"], lambda: tracker.replay(kept))
         console.print(f"wrote {len(kept)} trial record(s) kept while the tracking server was away")
     client.update_run(state["parent_run_id"], status="RUNNING")
@@ -156,8 +201,11 @@ def defaults_change(recorded: dict | None, now: dict) -> str | None:
 
 
 def _study_tags(spec: Spec, state: dict) -> dict:
-    return {"cmathlab.study": spec.name, "cmathlab.study_run": state["parent_run_id"],
-            "cmathlab.git_commit": state["git_commit"]}
+    return {
+        "cmathlab.study": spec.name,
+        "cmathlab.study_run": state["parent_run_id"],
+        "cmathlab.git_commit": state["git_commit"],
+    }
 
 
 def _execute(directory, state, spec, corpora, client, known, address, restoring, console, retry_failed=False) -> int:
@@ -177,8 +225,9 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     if state["tracking_uri"].startswith(("http://", "https://")):
         # the driver waits for a server that went away itself, saying so, not in MLflow's silent retries
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-        client = Patient(client, state["tracking_uri"], tracking_wait(),
-                         say=lambda line: console.print(f"[yellow]{line}[/]"))
+        client = Patient(
+            client, state["tracking_uri"], tracking_wait(), say=lambda line: console.print(f"[yellow]{line}[/]")
+        )
     pending = os.path.join(directory, "pending")
     trackers = []
     finished = {k: v.value for k, v in known.items() if tracking.done(v)}
@@ -187,29 +236,49 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     try:
         with board:
             for unit in units(spec):
-                tracker = tracking.Tracker(client, state["experiment_id"], state["parent_run_id"],
-                                           unit.part.metric, tags, known, board.event, pending)
+                tracker = tracking.Tracker(
+                    client,
+                    state["experiment_id"],
+                    state["parent_run_id"],
+                    unit.part.metric,
+                    tags,
+                    known,
+                    board.event,
+                    pending,
+                )
                 trackers.append(tracker)
                 tracking.ACTIVE = tracker  # a restored Tuner unpickles its callback as this one
                 trainable = tune.with_resources(
                     tune.with_parameters(run_trial, corpora=corpora, finished=finished),
-                    {"cpu": unit.part.resources["cpu"], "gpu": unit.part.resources["gpu"]})
+                    {"cpu": unit.part.resources["cpu"], "gpu": unit.part.resources["gpu"]},
+                )
                 path = os.path.join(os.path.abspath(directory), "tune", unit.name)
                 if restoring and tune.Tuner.can_restore(path):
-                    tuner = tune.Tuner.restore(path, trainable, resume_unfinished=True, resume_errored=False,
-                                               restart_errored=retry_failed)
+                    tuner = tune.Tuner.restore(
+                        path, trainable, resume_unfinished=True, resume_errored=False, restart_errored=retry_failed
+                    )
                 else:
-                    tuner = tune.Tuner(trainable, param_space=unit.param_space,
-                                       tune_config=tune_config(unit, spec), run_config=tune.RunConfig(
-                                           name=unit.name, storage_path=os.path.dirname(path),
-                                           failure_config=tune.FailureConfig(max_failures=unit.part.max_failures),
-                                           checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-                                           callbacks=[tracker], verbose=0))
+                    tuner = tune.Tuner(
+                        trainable,
+                        param_space=unit.param_space,
+                        tune_config=tune_config(unit, spec),
+                        run_config=tune.RunConfig(
+                            name=unit.name,
+                            storage_path=os.path.dirname(path),
+                            failure_config=tune.FailureConfig(max_failures=unit.part.max_failures),
+                            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+                            callbacks=[tracker],
+                            verbose=0,
+                        ),
+                    )
                 board.unit(unit)
                 tuner.fit()
                 # Tune ends fit() quietly on Ctrl-C; a unit is complete when every trial has ended in the store
-                ended = sum(1 for key, k in known.items() if key.split("/")[0] == unit.name
-                            and (tracking.done(k) or k.status == "FAILED"))
+                ended = sum(
+                    1
+                    for key, k in known.items()
+                    if key.split("/")[0] == unit.name and (tracking.done(k) or k.status == "FAILED")
+                )
                 if ended < unit.n_trials:
                     interrupted = True
                     break
@@ -230,8 +299,10 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     write_state(directory, state)
     if away is not None:  # nothing more to the store: it is not there
         kept = len(tracking.pending_records(pending))
-        console.print(f"[red]stopped[/]: {away}. {kept} finished trial record(s) kept in {pending}; the running trials "
-                      f"are Tune's to resume. Once the server answers:")
+        console.print(
+            f"[red]stopped[/]: {away}. {kept} finished trial record(s) kept in {pending}; the running trials "
+            f"are Tune's to resume. Once the server answers:"
+        )
         console.print(f"  cmathlab study resume {directory}", soft_wrap=True)  # one line, to copy
         return 130
     from cmathlab.study.status import study_status
@@ -276,8 +347,11 @@ def _start_ray(directory: str, address: str | None) -> bool:
         # directory the study was started in imports there too (Tune runs each trial in its own directory)
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     try:  # ray.init resets the loggers and prints banners (token authentication, ...): to ray.log with them
-        with open(os.path.join(directory, "ray.log"), "a") as log, \
-                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with (
+            open(os.path.join(directory, "ray.log"), "a") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+        ):
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     except ConnectionError as err:
         raise BadInput(f"cannot connect to Ray: {str(err).splitlines()[0]}", source=source) from None

@@ -23,9 +23,29 @@ METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
 _RESERVED = {"dataset", "seed", "epochs", "device", "features"}
-_TOP = {"name", "description", "include", "datasets", "seeds", "epochs", "scale", "data_seed", "metric", "report",
-        "max_failures", "max_concurrent", "data", "fixed", "grid", "search", "asha", "resources", "fuse", "fuse_max",
-        "checkpoint_every"}
+_TOP = {
+    "name",
+    "description",
+    "include",
+    "datasets",
+    "seeds",
+    "epochs",
+    "scale",
+    "data_seed",
+    "metric",
+    "report",
+    "max_failures",
+    "max_concurrent",
+    "data",
+    "fixed",
+    "grid",
+    "search",
+    "asha",
+    "resources",
+    "fuse",
+    "fuse_max",
+    "checkpoint_every",
+}
 _PART_ONLY = {"grid", "search", "asha"}
 
 
@@ -47,7 +67,9 @@ class Part:
     resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
     fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (engine.fusion_key)
     fuse_max: int = 8  # members of one fused group at most: memory grows with it (36 ran out of 24 GB on real dims)
-    checkpoint_every: int = 5  # epochs between a trial's checkpoints (0: none): a trial whose worker dies goes on from its last
+    checkpoint_every: int = (
+        5  # epochs between a trial's checkpoints (0: none): a trial whose worker dies goes on from its last
+    )
 
     @property
     def is_search(self) -> bool:
@@ -86,14 +108,20 @@ class Spec:
 
     @classmethod
     def from_dict(cls, d: dict) -> Spec:
-        parts = tuple(Part(**{**p, "datasets": tuple(p["datasets"]), "seeds": tuple(p["seeds"])})
-                      for p in d["parts"])
+        parts = tuple(Part(**{**p, "datasets": tuple(p["datasets"]), "seeds": tuple(p["seeds"])}) for p in d["parts"])
         return cls(**{**d, "parts": parts})
 
 
-def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: int | None = None,
-              epochs: int | None = None, scale: float | None = None, synthetic: bool = False,
-              sets: dict | None = None) -> Spec:
+def load_spec(
+    path: str,
+    data: dict | None = None,
+    quick: bool = False,
+    seeds: int | None = None,
+    epochs: int | None = None,
+    scale: float | None = None,
+    synthetic: bool = False,
+    sets: dict | None = None,
+) -> Spec:
     """Read and validate a spec; command-line overrides win over the file. A dataset gets data only
     from [data], `data` or, with `synthetic`, the synthetic corpus: never silently (the runner refuses
     a dataset without); `sets` fixes config fields in every part (`--set`)."""
@@ -106,23 +134,30 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
         for name in sets:
             owner = name.rpartition(".")[0]
             if owner and owner not in trained:
-                raise BadInput(f"sets a field of {owner}, which no part trains ({', '.join(sorted(trained))})",
-                               field=f"--set {name}")
+                raise BadInput(
+                    f"sets a field of {owner}, which no part trains ({', '.join(sorted(trained))})",
+                    field=f"--set {name}",
+                )
     sources = {}
     used = {d for p in parts for d in p.datasets}
     for key, value in top.table("data").items():
         if key not in used:
-            raise BadInput(f"dataset {key!r} is in no part's datasets ({', '.join(sorted(used))})", source=path,
-                           field=f"data.{key}")
+            raise BadInput(
+                f"dataset {key!r} is in no part's datasets ({', '.join(sorted(used))})",
+                source=path,
+                field=f"data.{key}",
+            )
         if isinstance(value, dict):  # several feature files of one dataset (encoders): an axis of the study
             if not value:
                 raise BadInput("names no feature file", source=path, field=f"data.{key}")
-            for label, file in value.items():
+            for label in value:
                 if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
-                    raise BadInput(f"{label!r} is not a plain name for a feature file", source=path,
-                                   field=f"data.{key}.{label}")
-            sources[key] = {label: _resolve(path, top.check(f"data.{key}.{label}", file, str))
-                            for label, file in value.items()}
+                    raise BadInput(
+                        f"{label!r} is not a plain name for a feature file", source=path, field=f"data.{key}.{label}"
+                    )
+            sources[key] = {
+                label: _resolve(path, top.check(f"data.{key}.{label}", file, str)) for label, file in value.items()
+            }
         else:
             sources[key] = _resolve(path, top.check(f"data.{key}", value, str))
     for key, value in (data or {}).items():
@@ -136,15 +171,27 @@ def load_spec(path: str, data: dict | None = None, quick: bool = False, seeds: i
     if quick:  # a demo of the whole machinery: one seed, two epochs, a tenth of the corpus
         seeds, epochs, scale = seeds or 1, epochs or 2, scale or 0.1
     if seeds is not None or epochs is not None or quick:
-        parts = tuple(dataclasses.replace(
-            p, seeds=p.seeds[:seeds] if seeds else p.seeds, epochs=epochs or p.epochs,
-            samples=min(p.samples, 4) if quick else p.samples,
-            asha={**p.asha, "grace_period": 1} if quick and p.is_search else p.asha) for p in parts)
-    spec = Spec(name=top.check("name", raw.get("name", _stem(path)), str), path=os.path.abspath(path),
-                description=top.check("description", raw.get("description", ""), str), parts=parts,
-                data=sources, scale=scale if scale is not None else spec_scale,
-                data_seed=top.integer("data_seed", 0), max_concurrent=top.optional_int("max_concurrent"),
-                report=_report_table(path, top.table("report")))
+        parts = tuple(
+            dataclasses.replace(
+                p,
+                seeds=p.seeds[:seeds] if seeds else p.seeds,
+                epochs=epochs or p.epochs,
+                samples=min(p.samples, 4) if quick else p.samples,
+                asha={**p.asha, "grace_period": 1} if quick and p.is_search else p.asha,
+            )
+            for p in parts
+        )
+    spec = Spec(
+        name=top.check("name", raw.get("name", _stem(path)), str),
+        path=os.path.abspath(path),
+        description=top.check("description", raw.get("description", ""), str),
+        parts=parts,
+        data=sources,
+        scale=scale if scale is not None else spec_scale,
+        data_seed=top.integer("data_seed", 0),
+        max_concurrent=top.optional_int("max_concurrent"),
+        report=_report_table(path, top.table("report")),
+    )
     if not 0 < spec.scale <= 1:
         raise BadInput(f"{spec.scale!r} is not a share in (0, 1]", source=path, field="scale")
     names = [p.name for p in parts]
@@ -158,12 +205,18 @@ def _report_table(path: str, table: dict) -> dict:
     metric whose rows are the tested family) and `sesoi` (the smallest effect of interest, in its points)."""
     unknown = set(table) - {"reference", "primary", "sesoi"}
     if unknown:
-        raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: reference, primary, sesoi",
-                       source=path, field="report")
+        raise BadInput(
+            f"unknown key(s) {', '.join(sorted(unknown))}; allowed: reference, primary, sesoi",
+            source=path,
+            field="report",
+        )
     reference = table.get("reference", {})
     if not isinstance(reference, dict):
-        raise BadInput(f"{reference!r} is not a table such as {{ model = \"cmath\", variant = \"full\" }}",
-                       source=path, field="report.reference")
+        raise BadInput(
+            f'{reference!r} is not a table such as {{ model = "cmath", variant = "full" }}',
+            source=path,
+            field="report.reference",
+        )
     fields = {f.name for f in dataclasses.fields(Config)}
     for key in reference:
         if key not in fields:
@@ -171,14 +224,14 @@ def _report_table(path: str, table: dict) -> dict:
     out = {"reference": reference} if reference else {}
     if "primary" in table:
         if table["primary"] not in PRIMARIES:
-            raise BadInput(f"{table['primary']!r} is not one of {', '.join(PRIMARIES)}", source=path,
-                           field="report.primary")
+            raise BadInput(
+                f"{table['primary']!r} is not one of {', '.join(PRIMARIES)}", source=path, field="report.primary"
+            )
         out["primary"] = table["primary"]
     if "sesoi" in table:
         sesoi = table["sesoi"]
         if isinstance(sesoi, bool) or not isinstance(sesoi, (int, float)) or not 0 < sesoi < 100:
-            raise BadInput(f"{sesoi!r} is not a number of metric points in (0, 100)", source=path,
-                           field="report.sesoi")
+            raise BadInput(f"{sesoi!r} is not a number of metric points in (0, 100)", source=path, field="report.sesoi")
         out["sesoi"] = float(sesoi)
     return out
 
@@ -191,8 +244,10 @@ def taken_defaults(spec: Spec) -> dict[str, list[dict]]:
     for part in spec.parts:
         axes = part.space if part.is_search else part.grid
         # a grid's every value; a search's every choice, or the two ends of its range
-        values = {k: list(v) if not part.is_search else
-                  (list(v["choice"]) if "choice" in v else list(v[next(iter(v))][:2])) for k, v in axes.items()}
+        values = {
+            k: list(v) if not part.is_search else (list(v["choice"]) if "choice" in v else list(v[next(iter(v))][:2]))
+            for k, v in axes.items()
+        }
         first = {k: v[0] for k, v in values.items()}
         points = [first] + [{**first, k: x} for k, v in values.items() for x in v[1:]]
         for dataset in part.datasets:
@@ -245,12 +300,28 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
     c = _Checker(path, raw)
     unknown = set(raw) - _TOP
     if unknown:
-        raise BadInput(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP))}",
-                       source=path, field=sorted(unknown)[0])
+        raise BadInput(
+            f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP))}",
+            source=path,
+            field=sorted(unknown)[0],
+        )
     # what a composite sets wins over what its parts say
     inherited = inherited or {}
-    settings = {k: raw[k] for k in ("datasets", "seeds", "epochs", "metric", "max_failures", "resources", "fuse",
-                                    "fuse_max", "checkpoint_every") if k in raw}
+    settings = {
+        k: raw[k]
+        for k in (
+            "datasets",
+            "seeds",
+            "epochs",
+            "metric",
+            "max_failures",
+            "resources",
+            "fuse",
+            "fuse_max",
+            "checkpoint_every",
+        )
+        if k in raw
+    }
     settings.update({k: v for k, v in inherited.items() if k != "fixed"})
     settings["fixed"] = {**flat(c.table("fixed")), **inherited.get("fixed", {})}
     if "include" in raw:
@@ -273,8 +344,9 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     datasets = tuple(c.check("datasets", s.get("datasets", list(PAPER)), list))
     for d in datasets:
         if not isinstance(d, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", d):
-            raise BadInput(f"{d!r} is not a dataset name (iemocap, meld, or a feature file's)", source=path,
-                           field="datasets")
+            raise BadInput(
+                f"{d!r} is not a dataset name (iemocap, meld, or a feature file's)", source=path, field="datasets"
+            )
     if not datasets or len(set(datasets)) != len(datasets):
         raise BadInput("needs one or more distinct datasets", source=path, field="datasets")
     seeds = s.get("seeds", 5)
@@ -313,19 +385,33 @@ def _part(path: str, raw: dict, s: dict) -> Part:
         raise BadInput(f"{fuse_max!r} is not a positive integer", source=path, field="fuse_max")
     checkpoint_every = s.get("checkpoint_every", 5)
     if not isinstance(checkpoint_every, int) or isinstance(checkpoint_every, bool) or checkpoint_every < 0:
-        raise BadInput(f"{checkpoint_every!r} is not a non-negative integer (epochs; 0: no checkpoints)", source=path,
-                       field="checkpoint_every")
+        raise BadInput(
+            f"{checkpoint_every!r} is not a non-negative integer (epochs; 0: no checkpoints)",
+            source=path,
+            field="checkpoint_every",
+        )
     if fuse == "auto" and "search" in raw:
         raise BadInput("fusion groups a grid's trials; a search samples them one at a time", source=path, field="fuse")
-    common = dict(name=c.check("name", raw.get("name", _stem(path)), str), datasets=datasets, seeds=seeds,
-                  epochs=epochs, metric=metric, max_failures=max_failures, fixed=fixed, resources=resources,
-                  fuse=fuse, fuse_max=fuse_max, checkpoint_every=checkpoint_every)
+    common = dict(
+        name=c.check("name", raw.get("name", _stem(path)), str),
+        datasets=datasets,
+        seeds=seeds,
+        epochs=epochs,
+        metric=metric,
+        max_failures=max_failures,
+        fixed=fixed,
+        resources=resources,
+        fuse=fuse,
+        fuse_max=fuse_max,
+        checkpoint_every=checkpoint_every,
+    )
     if ("grid" in raw) == ("search" in raw):
         raise BadInput("needs exactly one of [grid] or [search] (or include = [...])", source=path)
     if "grid" in raw:
         if "asha" in raw:
-            raise BadInput("ASHA early stopping is for searches; a grid runs every trial to the end",
-                           source=path, field="asha")
+            raise BadInput(
+                "ASHA early stopping is for searches; a grid runs every trial to the end", source=path, field="asha"
+            )
         grid = flat(c.check("grid", raw["grid"], dict))
         _no_reserved(path, "grid", grid)
         for axis, values in grid.items():
@@ -338,9 +424,12 @@ def _part(path: str, raw: dict, s: dict) -> Part:
             owner = axis.rpartition(".")[0]
             if owner and len(values) > 1 and any(m != owner for m in models):
                 others = ", ".join(m for m in models if m != owner)
-                raise BadInput(f"varies {owner}'s own field beside other models: each trial of {others} would run "
-                               f"once per value; give {owner}'s grid its own part (include = [...])",
-                               source=path, field=f"grid.{axis}")
+                raise BadInput(
+                    f"varies {owner}'s own field beside other models: each trial of {others} would run "
+                    f"once per value; give {owner}'s grid its own part (include = [...])",
+                    source=path,
+                    field=f"grid.{axis}",
+                )
         part = Part(**common, grid=grid)
         _check_configs(path, part, "grid")
         return part
@@ -348,8 +437,10 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     samples = search.pop("samples", 20)
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         raise BadInput(f"{samples!r} is not a positive integer", source=path, field="search.samples")
-    space = flat(c.check("search.space", search.pop("space", None), dict),
-                 leaf=lambda v: len(v) == 1 and next(iter(v)) in DISTRIBUTIONS)
+    space = flat(
+        c.check("search.space", search.pop("space", None), dict),
+        leaf=lambda v: len(v) == 1 and next(iter(v)) in DISTRIBUTIONS,
+    )
     if search:
         raise BadInput(f"unknown key(s) {', '.join(search)}; allowed: samples, space", source=path, field="search")
     if not space:
@@ -358,12 +449,14 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     for param, dist in space.items():
         where = f"search.space.{param}"
         if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
-            raise BadInput(f"must be one of {{{' | '.join(f'{k} = [...]' for k in DISTRIBUTIONS)}}}",
-                           source=path, field=where)
+            raise BadInput(
+                f"must be one of {{{' | '.join(f'{k} = [...]' for k in DISTRIBUTIONS)}}}", source=path, field=where
+            )
         kind, args = next(iter(dist.items()))
         if not isinstance(args, list) or (DISTRIBUTIONS[kind] and len(args) != DISTRIBUTIONS[kind]) or not args:
-            raise BadInput(f"{kind} takes {DISTRIBUTIONS[kind] or 'a non-empty list of'} values",
-                           source=path, field=where)
+            raise BadInput(
+                f"{kind} takes {DISTRIBUTIONS[kind] or 'a non-empty list of'} values", source=path, field=where
+            )
         if kind != "choice" and not args[0] < args[1]:
             raise BadInput(f"low {args[0]} must be below high {args[1]}", source=path, field=where)
     asha = {"grace_period": 5, "reduction_factor": 3}
@@ -395,11 +488,16 @@ def _with_feature_files(path: str, part: Part, sources: dict) -> Part:
     if labels == {()}:
         return part
     if len(labels) > 1:
-        raise BadInput(f"part {part.name!r} runs datasets with different feature files; give them the same labels "
-                       "or put them in separate parts", source=path, field="data")
+        raise BadInput(
+            f"part {part.name!r} runs datasets with different feature files; give them the same labels "
+            "or put them in separate parts",
+            source=path,
+            field="data",
+        )
     if part.is_search:
-        raise BadInput(f"part {part.name!r} is a search; several feature files are compared in a grid",
-                       source=path, field="data")
+        raise BadInput(
+            f"part {part.name!r} is a search; several feature files are compared in a grid", source=path, field="data"
+        )
     return dataclasses.replace(part, grid={"features": list(labels.pop()), **part.grid})
 
 
@@ -410,19 +508,26 @@ def data_key(dataset: str, features: str) -> str:
 
 def data_files(spec: Spec) -> dict[str, str]:
     """Every feature file of the spec by its data_key."""
-    return {data_key(d, label): file for d, source in spec.data.items()
-            for label, file in (source.items() if isinstance(source, dict) else [("", source)])}
+    return {
+        data_key(d, label): file
+        for d, source in spec.data.items()
+        for label, file in (source.items() if isinstance(source, dict) else [("", source)])
+    }
 
 
 def _with_sets(path: str, part: Part, sets: dict) -> Part:
     """`part` with the `--set` fields fixed; a field the part varies, or one a trial gets elsewhere, is refused."""
     for name in sets:
         if name in _RESERVED:
-            raise BadInput(f"{name} is set by the spec's datasets/seeds/epochs (--seeds, --epochs), not --set",
-                           field="--set")
+            raise BadInput(
+                f"{name} is set by the spec's datasets/seeds/epochs (--seeds, --epochs), not --set", field="--set"
+            )
         if name in (part.grid or part.space):
-            raise BadInput(f"{name} is an axis of part {part.name!r}; --set fixes a field the spec does not vary",
-                           source=path, field="--set")
+            raise BadInput(
+                f"{name} is an axis of part {part.name!r}; --set fixes a field the spec does not vary",
+                source=path,
+                field="--set",
+            )
     part = dataclasses.replace(part, fixed={**part.fixed, **sets})
     try:
         _check_configs(path, part, "--set")
@@ -437,11 +542,15 @@ def _no_reserved(path: str, where: str, table: dict) -> None:
         if key not in fields and key not in MOVED and "." not in key:  # MODEL.FIELD: checked when configs are built
             raise BadInput(unknown_field(key), source=path, field=f"{where}.{key}")
         if key == "options":
-            raise BadInput("a model's own fields are set one by one, as MODEL.FIELD = VALUE", source=path,
-                           field=f"{where}.{key}")
+            raise BadInput(
+                "a model's own fields are set one by one, as MODEL.FIELD = VALUE", source=path, field=f"{where}.{key}"
+            )
         if key in _RESERVED:
-            by = "[data] (a table of feature files)" if key == "features" else \
-                "the spec's datasets/seeds/epochs or the command line"
+            by = (
+                "[data] (a table of feature files)"
+                if key == "features"
+                else "the spec's datasets/seeds/epochs or the command line"
+            )
             raise BadInput(f"{key} is set by {by}, not here", source=path, field=f"{where}.{key}")
 
 
@@ -458,8 +567,9 @@ class _Checker:
 
     def check(self, name: str, value, kind: type):
         if not isinstance(value, kind):
-            raise BadInput(f"{value!r} is not a {'table' if kind is dict else kind.__name__}",
-                           source=self.path, field=name)
+            raise BadInput(
+                f"{value!r} is not a {'table' if kind is dict else kind.__name__}", source=self.path, field=name
+            )
         return value
 
     def table(self, name: str) -> dict:

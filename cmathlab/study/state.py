@@ -23,8 +23,11 @@ def write_state(directory: str, state: dict) -> None:
 def read_state(directory: str) -> dict:
     """The study.json of `directory`; anything else (a spec, a file, a missing folder) is one line of bad input."""
     if os.path.isfile(directory):
-        hint = (f"; it looks like a spec: run it with `cmathlab study run {directory}`"
-                if directory.endswith(".toml") else "")
+        hint = (
+            f"; it looks like a spec: run it with `cmathlab study run {directory}`"
+            if directory.endswith(".toml")
+            else ""
+        )
         raise BadInput(f"is a file, not a study directory{hint}", source=directory)
     if not os.path.isdir(directory):
         raise BadInput("no such study directory", source=directory)
@@ -43,12 +46,17 @@ def check_new_study(directory: str) -> None:
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise BadInput("is a file; --out takes a directory for the study", source=directory)
     if os.path.exists(os.path.join(directory, STATE)):
-        raise BadInput(f"already holds a study; continue it with `cmathlab study resume {directory}` "
-                       "or choose another --out", source=directory)
+        raise BadInput(
+            f"already holds a study; continue it with `cmathlab study resume {directory}` or choose another --out",
+            source=directory,
+        )
     if os.path.isdir(directory) and os.listdir(directory):
         held = ", ".join(sorted(os.listdir(directory))[:3])
-        raise BadInput(f"holds other files ({held}{', ...' if len(os.listdir(directory)) > 3 else ''}); "
-                       "a study needs a new or empty directory", source=directory)
+        raise BadInput(
+            f"holds other files ({held}{', ...' if len(os.listdir(directory)) > 3 else ''}); "
+            "a study needs a new or empty directory",
+            source=directory,
+        )
 
 
 def driver_alive(driver: dict | None) -> bool:

@@ -42,8 +42,9 @@ def _open(directory: str):
     state = read_state(directory)
     probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    found = tracking_call(state["tracking_uri"], lambda: child_runs(
-        client, state["experiment_id"], state["parent_run_id"]))
+    found = tracking_call(
+        state["tracking_uri"], lambda: child_runs(client, state["experiment_id"], state["parent_run_id"])
+    )
     return state, Spec.from_dict(state["spec"]), found
 
 
@@ -56,8 +57,12 @@ def conditions(part: Part, dataset: str, found: list, metric: str) -> list[dict]
     groups: dict[tuple, list] = defaultdict(list)
     for run in found:
         tags, params = run.data.tags, run.data.params
-        if (tags.get("cmathlab.part") != part.name or tags.get("dataset") != dataset
-                or run.info.status != "FINISHED" or tags.get("cmathlab.health", "ok") != "ok"):
+        if (
+            tags.get("cmathlab.part") != part.name
+            or tags.get("dataset") != dataset
+            or run.info.status != "FINISHED"
+            or tags.get("cmathlab.health", "ok") != "ok"
+        ):
             continue
         value = run.data.metrics.get(FINAL[metric])
         if value is None:
@@ -67,9 +72,16 @@ def conditions(part: Part, dataset: str, found: list, metric: str) -> list[dict]
     out = []
     for key, scores in groups.items():
         values, tests = np.array([s[0] for s in scores]), np.array([s[1] for s in scores])
-        out.append({"values": dict(zip(axes, key)), "n": len(values), "mean": values.mean(),
-                    "std": values.std(ddof=1) if len(values) > 1 else np.nan, "test_mean": np.nanmean(tests),
-                    "seeds": {s[2]: 100 * s[0] for s in scores}})
+        out.append(
+            {
+                "values": dict(zip(axes, key)),
+                "n": len(values),
+                "mean": values.mean(),
+                "std": values.std(ddof=1) if len(values) > 1 else np.nan,
+                "test_mean": np.nanmean(tests),
+                "seeds": {s[2]: 100 * s[0] for s in scores},
+            }
+        )
     return sorted(out, key=lambda c: (-c["mean"], -c["n"]))
 
 
@@ -84,13 +96,16 @@ def _toml(value) -> str:
 def rerun_lines(spec: Spec, part: Part, dataset: str, best: dict) -> list[str]:
     """The winning condition as a `train` line of `--set`s and as a [fixed] block, ready to run over more seeds."""
     fixed = {**part.fixed, **best["values"]}
-    sets = " ".join(f"--set {shlex.quote(f'{k}={v}' if isinstance(v, str) else f'{k}={_toml(v)}')}"
-                    for k, v in fixed.items())
+    sets = " ".join(
+        f"--set {shlex.quote(f'{k}={v}' if isinstance(v, str) else f'{k}={_toml(v)}')}" for k, v in fixed.items()
+    )
     epochs = f" --epochs {part.epochs}" if part.epochs else ""
     data = data_files(spec).get(data_key(dataset, best["values"].get("features", "")), f"synthetic:{dataset}")
     scale = f" --scale {spec.scale}" if data.startswith("synthetic:") and spec.scale != 1 else ""
-    return [f"  cmathlab train --data {shlex.quote(data)}{scale}{epochs} {sets} --seed N",
-            "  or a spec's block: [fixed] " + "; ".join(f"{_key(k)} = {_toml(v)}" for k, v in fixed.items())]
+    return [
+        f"  cmathlab train --data {shlex.quote(data)}{scale}{epochs} {sets} --seed N",
+        "  or a spec's block: [fixed] " + "; ".join(f"{_key(k)} = {_toml(v)}" for k, v in fixed.items()),
+    ]
 
 
 def _seeds_line(top: list[dict], label: str, sesoi: float = 1.0, alpha: float = 0.05) -> str:
@@ -106,13 +121,18 @@ def _seeds_line(top: list[dict], label: str, sesoi: float = 1.0, alpha: float = 
         return f"against the runner-up ({runner}): no test yet (fewer than 2 seeds, or no spread)"
     word = verdict(c.p < alpha, 1 if c.diff > 0 else -1, tost(row, ref, sesoi) < alpha)
     shared = sorted(set(row) & set(ref))
-    samples = [np.array([row[s] - ref[s] for s in shared])] if c.test == "paired" else [
-        np.array(list(row.values())), np.array(list(ref.values()))]
+    samples = (
+        [np.array([row[s] - ref[s] for s in shared])]
+        if c.test == "paired"
+        else [np.array(list(row.values())), np.array(list(ref.values()))]
+    )
     p = plan(samples, sesoi, alpha, POWER, paired=c.test == "paired")
-    return (f"against the runner-up ({runner}, {c.diff:+.2f} {label}, {c.test} t-test p = {c.p:.3g}): {word} at "
-            f"a smallest effect of interest of {sesoi:g}; a t-test needs {p.seeds:.0f} seeds per condition "
-            f"(95 % interval {p.low:.0f}-{p.high:.0f}) to detect it at {POWER:.0%} power, α = {alpha:g}, from "
-            f"their seed spread (sd {p.sd:.2f})")
+    return (
+        f"against the runner-up ({runner}, {c.diff:+.2f} {label}, {c.test} t-test p = {c.p:.3g}): {word} at "
+        f"a smallest effect of interest of {sesoi:g}; a t-test needs {p.seeds:.0f} seeds per condition "
+        f"(95 % interval {p.low:.0f}-{p.high:.0f}) to detect it at {POWER:.0%} power, α = {alpha:g}, from "
+        f"their seed spread (sd {p.sd:.2f})"
+    )
 
 
 def _key(name: str) -> str:
@@ -129,16 +149,34 @@ def study_status(directory: str, console: Console | None = None) -> int:
     metric = spec.parts[0].metric
     label = metric.replace("_", " ")
     table = Table(title=f"study {spec.name} in {directory}: driver {'running' if alive else 'not running'}")
-    for col in ("part", "dataset", "trials", "done", "flagged", "stopped early", "running", "failed", "pending",
-                "best condition", f"its mean {label}", "its test W-F1"):
+    for col in (
+        "part",
+        "dataset",
+        "trials",
+        "done",
+        "flagged",
+        "stopped early",
+        "running",
+        "failed",
+        "pending",
+        "best condition",
+        f"its mean {label}",
+        "its test W-F1",
+    ):
         table.add_column(col, justify="left" if col in ("part", "dataset", "best condition") else "right")
     winners = []
     for part, dataset in ((p, d) for p in spec.parts for d in p.datasets):
-        mine = [r for r in found if r.data.tags.get("cmathlab.part") == part.name
-                and r.data.tags.get("dataset") == dataset and "cmathlab.trial_key" in r.data.tags]
+        mine = [
+            r
+            for r in found
+            if r.data.tags.get("cmathlab.part") == part.name
+            and r.data.tags.get("dataset") == dataset
+            and "cmathlab.trial_key" in r.data.tags
+        ]
         c = Counter(state_word(r.info.status, "cmathlab.stopped_by" in r.data.tags, alive) for r in mine)
-        flagged = sum(1 for r in mine if r.info.status == "FINISHED"
-                      and r.data.tags.get("cmathlab.health", "ok") != "ok")
+        flagged = sum(
+            1 for r in mine if r.info.status == "FINISHED" and r.data.tags.get("cmathlab.health", "ok") != "ok"
+        )
         n = part.n_trials() // len(part.datasets)
         pending = n - c["done"] - c["stopped early"] - c["failed"] - c["running"]
         ranked = conditions(part, dataset, found, metric)
@@ -146,12 +184,20 @@ def study_status(directory: str, console: Console | None = None) -> int:
         if best:
             winners.append((part, dataset, best, len(ranked)))
         spread = f" ± {100 * best['std']:.2f}" if best and not np.isnan(best["std"]) else ""
-        table.add_row(part.name, dataset, str(n), str(c["done"]), str(flagged), str(c["stopped early"]),
-                      str(c["running"]), str(c["failed"]),
-                      str(pending) + (f" ({c['cut off']} cut off)" if c["cut off"] else ""),
-                      ", ".join(f"{k}={v}" for k, v in best["values"].items()) if best else "-",
-                      f"{100 * best['mean']:.2f}{spread} (n={best['n']})" if best else "-",
-                      f"{100 * best['test_mean']:.2f}" if best and not np.isnan(best["test_mean"]) else "-")
+        table.add_row(
+            part.name,
+            dataset,
+            str(n),
+            str(c["done"]),
+            str(flagged),
+            str(c["stopped early"]),
+            str(c["running"]),
+            str(c["failed"]),
+            str(pending) + (f" ({c['cut off']} cut off)" if c["cut off"] else ""),
+            ", ".join(f"{k}={v}" for k, v in best["values"].items()) if best else "-",
+            f"{100 * best['mean']:.2f}{spread} (n={best['n']})" if best else "-",
+            f"{100 * best['test_mean']:.2f}" if best and not np.isnan(best["test_mean"]) else "-",
+        )
     console.print(table)
     for run in sorted(found, key=lambda r: r.data.tags.get("cmathlab.trial_key", "")):
         key, tags = run.data.tags.get("cmathlab.trial_key"), run.data.tags
@@ -162,10 +208,14 @@ def study_status(directory: str, console: Console | None = None) -> int:
     for part, dataset, best, n_conditions in winners:
         if n_conditions < 2:
             continue
-        console.print(f"best of {part.name} on {dataset} ({n_conditions} conditions, by mean {label} over seeds): "
-                      + ", ".join(f"{k}={v}" for k, v in best["values"].items()))
-        console.print("  " + _seeds_line(conditions(part, dataset, found, metric)[:2], label,
-                                         spec.report.get("sesoi", 1.0)), markup=False)
+        console.print(
+            f"best of {part.name} on {dataset} ({n_conditions} conditions, by mean {label} over seeds): "
+            + ", ".join(f"{k}={v}" for k, v in best["values"].items())
+        )
+        console.print(
+            "  " + _seeds_line(conditions(part, dataset, found, metric)[:2], label, spec.report.get("sesoi", 1.0)),
+            markup=False,
+        )
         for line in rerun_lines(spec, part, dataset, best):
             console.print(line, soft_wrap=True, markup=False)
     sources = ", ".join(f"{key} = {file}" for key, file in sorted(data_files(spec).items()))
@@ -191,13 +241,24 @@ def list_studies(root: str, console: Console | None = None) -> int:
             table.add_row(directory, "?", f"unreadable: {err}", "", "", "", "", "")
             continue
         alive = driver_alive(state.get("driver"))
-        c = Counter(state_word(r.info.status, "cmathlab.stopped_by" in r.data.tags, alive)
-                    for r in found if "cmathlab.trial_key" in r.data.tags)
+        c = Counter(
+            state_word(r.info.status, "cmathlab.stopped_by" in r.data.tags, alive)
+            for r in found
+            if "cmathlab.trial_key" in r.data.tags
+        )
         ended = c["done"] + c["stopped early"] + c["failed"]
         word = "running" if alive else ("finished" if ended >= state["n_trials"] else "stopped (resume it)")
         data = ", ".join(sorted(set(data_files(spec).values())))
-        table.add_row(directory, spec.name, word, str(state["n_trials"]), str(c["done"] + c["stopped early"]),
-                      str(c["failed"]), state.get("created", ""), data)
+        table.add_row(
+            directory,
+            spec.name,
+            word,
+            str(state["n_trials"]),
+            str(c["done"] + c["stopped early"]),
+            str(c["failed"]),
+            state.get("created", ""),
+            data,
+        )
     console.print(table)
     return 0
 
@@ -222,8 +283,15 @@ def export_runs(directory: str) -> pd.DataFrame:
 
     stopped = tag("cmathlab.stopped_by") != ""
     words = [state_word(s, bool(x), alive) for s, x in zip(raw["status"], stopped)]
-    front = pd.DataFrame({"run_id": frame["run_id"], "trial": tag("cmathlab.trial_key"),
-                          "part": tag("cmathlab.part"), "state": words, "error": tag("cmathlab.error")})
+    front = pd.DataFrame(
+        {
+            "run_id": frame["run_id"],
+            "trial": tag("cmathlab.trial_key"),
+            "part": tag("cmathlab.part"),
+            "state": words,
+            "error": tag("cmathlab.error"),
+        }
+    )
     rest = frame.drop(columns=["run_id", "status", "artifact_uri"])
     out = pd.concat([front, rest], axis=1)
     return out.sort_values(["part", "trial"], kind="stable").reset_index(drop=True)
@@ -242,7 +310,9 @@ def write_export(directory: str, fmt: str, out: str | None, force: bool, console
         try:
             import pyarrow  # noqa: F401 - pandas writes parquet through it
         except ImportError:
-            raise BadInput("parquet needs pyarrow (pip install pyarrow); or use --format csv", field="--format") from None
+            raise BadInput(
+                "parquet needs pyarrow (pip install pyarrow); or use --format csv", field="--format"
+            ) from None
     frame = export_runs(directory)
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
@@ -252,6 +322,7 @@ def write_export(directory: str, fmt: str, out: str | None, force: bool, console
     else:
         frame.to_parquet(tmp, index=False)
     os.replace(tmp, out)
-    console.print(f"{len(frame)} runs ({', '.join(f'{n} {w}' for w, n in frame['state'].value_counts().items())}) "
-                  f"-> {out}")
+    console.print(
+        f"{len(frame)} runs ({', '.join(f'{n} {w}' for w, n in frame['state'].value_counts().items())}) -> {out}"
+    )
     return 0

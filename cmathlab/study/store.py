@@ -66,7 +66,8 @@ def unavailable(err: BaseException) -> bool:
 
     if not isinstance(err, MlflowException):
         return isinstance(err, (ConnectionError, TimeoutError)) or type(err).__module__.startswith(
-            ("requests", "urllib3"))
+            ("requests", "urllib3")
+        )
     text = str(err)
     try:
         status = err.get_http_status_code()
@@ -77,8 +78,13 @@ def unavailable(err: BaseException) -> bool:
 
 def _reason(err: BaseException) -> str:
     text = str(err).lower()
-    for needle, reason in (("refused", "connection refused"), ("timed out", "timed out"), ("timeout", "timed out"),
-                           ("reset", "connection reset"), ("name or service", "host not found")):
+    for needle, reason in (
+        ("refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("timeout", "timed out"),
+        ("reset", "connection reset"),
+        ("name or service", "host not found"),
+    ):
         if needle in text:
             return reason
     return str(err).splitlines()[0][:120] if str(err) else type(err).__name__
@@ -117,11 +123,15 @@ class Patient:
                     self.away_since = now
                 silent = now - self.away_since
                 if silent >= self.wait:
-                    raise StoreAway(f"the tracking server at {self.uri} has not answered for {silent:.0f} s "
-                                    f"({_reason(err)}; {WAIT_ENV}={self.wait:g})") from None
+                    raise StoreAway(
+                        f"the tracking server at {self.uri} has not answered for {silent:.0f} s "
+                        f"({_reason(err)}; {WAIT_ENV}={self.wait:g})"
+                    ) from None
                 if now - self.last_said >= 10:
-                    self.say(f"waiting for the tracking server at {self.uri}: no answer for {silent:.0f} s "
-                             f"({_reason(err)}), retrying for up to {self.wait:g} s")
+                    self.say(
+                        f"waiting for the tracking server at {self.uri}: no answer for {silent:.0f} s "
+                        f"({_reason(err)}), retrying for up to {self.wait:g} s"
+                    )
                     self.last_said = now
                 step = min(pause, self.wait - silent)
                 self.sleep(step)
@@ -129,6 +139,8 @@ class Patient:
                 pause, failed = min(pause * 2, 5.0), True
                 continue
             if self.away_since is not None:
-                self.say(f"the tracking server at {self.uri} answers again after {self.clock() - self.away_since:.0f} s")
+                self.say(
+                    f"the tracking server at {self.uri} answers again after {self.clock() - self.away_since:.0f} s"
+                )
                 self.away_since, self.last_said = None, -math.inf
             return value

@@ -32,7 +32,15 @@ from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
 from cmathlab.study.store import Patient, StoreAway
-from cmathlab.study.trial import CHECKPOINT_KEY, EMBEDDINGS_KEY, RESULT_KEY, decode_array, members, trial_config, trial_key
+from cmathlab.study.trial import (
+    CHECKPOINT_KEY,
+    EMBEDDINGS_KEY,
+    RESULT_KEY,
+    decode_array,
+    members,
+    trial_config,
+    trial_key,
+)
 
 PARENT = "mlflow.parentRunId"
 # per epoch: every loss term the model returns (loss_*), whatever its name, and these
@@ -45,10 +53,15 @@ def git_commit() -> str:
     """The commit of the cmathlab checkout that runs the study (+dirty when it has changes)."""
     here = os.path.dirname(os.path.abspath(__file__))
     try:
-        head = subprocess.run(["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", here, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -70,17 +83,19 @@ def open_experiment(client: MlflowClient, name: str, artifact_dir: str | None) -
 def log_batch(client: MlflowClient, run_id: str, metrics=(), params=(), tags=()) -> None:
     metrics, params, tags = list(metrics), list(params), list(tags)
     while metrics or params or tags:
-        client.log_batch(run_id, metrics=metrics[:_BATCH["metrics"]], params=params[:_BATCH["params"]],
-                         tags=tags[:_BATCH["tags"]])
-        metrics, params = metrics[_BATCH["metrics"]:], params[_BATCH["params"]:]
-        tags = tags[_BATCH["tags"]:]
+        client.log_batch(
+            run_id, metrics=metrics[: _BATCH["metrics"]], params=params[: _BATCH["params"]], tags=tags[: _BATCH["tags"]]
+        )
+        metrics, params = metrics[_BATCH["metrics"] :], params[_BATCH["params"] :]
+        tags = tags[_BATCH["tags"] :]
 
 
 def child_runs(client: MlflowClient, experiment_id: str, parent_run_id: str) -> list:
     runs, token = [], None
     while True:
-        page = client.search_runs([experiment_id], filter_string=f"tags.`{PARENT}` = '{parent_run_id}'",
-                                  max_results=1000, page_token=token)
+        page = client.search_runs(
+            [experiment_id], filter_string=f"tags.`{PARENT}` = '{parent_run_id}'", max_results=1000, page_token=token
+        )
         runs.extend(page)
         token = page.token
         if not token:
@@ -112,10 +127,16 @@ def known_from(runs: list, metric: str) -> dict[str, Known]:
         if key is None:
             continue
         value = run.data.metrics.get(FINAL[metric], run.data.metrics.get(f"best_{metric}"))
-        out[key] = Known(run.info.run_id, run.info.status, int(run.data.tags.get("cmathlab.attempts", "1")),
-                         value, run.data.tags.get("cmathlab.part", ""), run.data.tags.get("dataset", ""),
-                         stopped="cmathlab.stopped_by" in run.data.tags,
-                         health=run.data.tags.get("cmathlab.health", ""))
+        out[key] = Known(
+            run.info.run_id,
+            run.info.status,
+            int(run.data.tags.get("cmathlab.attempts", "1")),
+            value,
+            run.data.tags.get("cmathlab.part", ""),
+            run.data.tags.get("dataset", ""),
+            stopped="cmathlab.stopped_by" in run.data.tags,
+            health=run.data.tags.get("cmathlab.health", ""),
+        )
     return out
 
 
@@ -138,8 +159,17 @@ class Tracker(Callback):
         # the resuming driver's tracker (live client, fresh view of the store), not a stale copy.
         return (_active, ())
 
-    def __init__(self, client: MlflowClient | Patient, experiment_id: str, parent_run_id: str, metric: str,
-                 study_tags: dict, known: dict[str, Known], events=None, pending: str | None = None):
+    def __init__(
+        self,
+        client: MlflowClient | Patient,
+        experiment_id: str,
+        parent_run_id: str,
+        metric: str,
+        study_tags: dict,
+        known: dict[str, Known],
+        events=None,
+        pending: str | None = None,
+    ):
         self.client, self.experiment_id, self.parent = client, experiment_id, parent_run_id
         self.metric = metric
         self.study_tags, self.known = study_tags, known
@@ -201,20 +231,33 @@ class Tracker(Callback):
 
     def _create(self, trial, key: str, p: dict) -> Known:
         config = trial_config(p)
-        tags = {**self.study_tags, PARENT: self.parent, "cmathlab.trial_key": key,
-                "cmathlab.trial_id": trial.trial_id, "cmathlab.part": p["part"], "cmathlab.unit": p["unit"],
-                "cmathlab.attempts": "1", "dataset": config.dataset, "model": config.model,
-                "variant": config.variant, "modalities": config.modalities, "seed": str(config.seed),
-                "mlflow.runName": key, **({"cmathlab.fused_group": trial.trial_id,
-                                           "cmathlab.fused_members": str(len(p["group"]["members"]))}
-                                          if "group" in p else {})}
+        tags = {
+            **self.study_tags,
+            PARENT: self.parent,
+            "cmathlab.trial_key": key,
+            "cmathlab.trial_id": trial.trial_id,
+            "cmathlab.part": p["part"],
+            "cmathlab.unit": p["unit"],
+            "cmathlab.attempts": "1",
+            "dataset": config.dataset,
+            "model": config.model,
+            "variant": config.variant,
+            "modalities": config.modalities,
+            "seed": str(config.seed),
+            "mlflow.runName": key,
+            **(
+                {"cmathlab.fused_group": trial.trial_id, "cmathlab.fused_members": str(len(p["group"]["members"]))}
+                if "group" in p
+                else {}
+            ),
+        }
         if isinstance(self.client, Patient):  # a create whose answer was lost is found, not made twice
-            run = self.client.call(self.client.raw.create_run, self.experiment_id, run_name=key, tags=tags,
-                                   recover=lambda: self._find(key))
+            run = self.client.call(
+                self.client.raw.create_run, self.experiment_id, run_name=key, tags=tags, recover=lambda: self._find(key)
+            )
         else:
             run = self.client.create_run(self.experiment_id, run_name=key, tags=tags)
-        log_batch(self.client, run.info.run_id,
-                  params=[Param(k, str(v)) for k, v in config.to_dict().items()])
+        log_batch(self.client, run.info.run_id, params=[Param(k, str(v)) for k, v in config.to_dict().items()])
         return Known(run.info.run_id, "RUNNING", 1, None, p["part"], config.dataset)
 
     def _params_once(self, run_id: str, p: dict) -> None:
@@ -226,8 +269,11 @@ class Tracker(Callback):
     def _find(self, key: str):
         """The run the store already holds for `key` under this study, if any."""
         client = self.client.raw if isinstance(self.client, Patient) else self.client
-        found = client.search_runs([self.experiment_id], max_results=2, filter_string=(
-            f"tags.`{PARENT}` = '{self.parent}' and tags.`cmathlab.trial_key` = '{key}'"))
+        found = client.search_runs(
+            [self.experiment_id],
+            max_results=2,
+            filter_string=(f"tags.`{PARENT}` = '{self.parent}' and tags.`cmathlab.trial_key` = '{key}'"),
+        )
         return found[0] if found else None
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
@@ -241,8 +287,9 @@ class Tracker(Callback):
                 self.payload[key], self.ended_ms[key] = one, int(time.time() * 1000)
         elif "epoch" in result:
             key = runs[result.get("member", 0)][0]
-            self.epochs.setdefault(key, []).append({k: result[k] for k in result
-                                                    if k in EPOCH_METRICS or k.startswith("loss_")})
+            self.epochs.setdefault(key, []).append(
+                {k: result[k] for k in result if k in EPOCH_METRICS or k.startswith("loss_")}
+            )
             self.epochs[key][-1].update(epoch=result["epoch"], ms=int(time.time() * 1000))
             if not self.node.get(key) and key in self.known:  # where it runs, while it runs
                 self.node[key] = result.get("node", "")
@@ -250,9 +297,15 @@ class Tracker(Callback):
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         for key, params in self._runs(trial):
-            held = {"kind": "complete", "key": key, "trial_id": trial.trial_id, "params": params,
-                    "epochs": self.epochs.get(key, []), "payload": self.payload.get(key),
-                    "ended_ms": self.ended_ms.get(key)}
+            held = {
+                "kind": "complete",
+                "key": key,
+                "trial_id": trial.trial_id,
+                "params": params,
+                "epochs": self.epochs.get(key, []),
+                "payload": self.payload.get(key),
+                "ended_ms": self.ended_ms.get(key),
+            }
             self._guard(lambda: self._complete(trial, key, params), [held])
         _drop_checkpoints(trial)
 
@@ -265,27 +318,45 @@ class Tracker(Callback):
         epochs = self.epochs.get(key, [])
         payload = self.payload.get(key)
         now = self.ended_ms.get(key) or int(time.time() * 1000)
-        metrics = [Metric(k, float(r[k]), r.get("ms", now), int(r["epoch"]))
-                   for r in epochs for k in r if k not in ("epoch", "ms")]
+        metrics = [
+            Metric(k, float(r[k]), r.get("ms", now), int(r["epoch"]))
+            for r in epochs
+            for k in r
+            if k not in ("epoch", "ms")
+        ]
         tags = []
         if payload is not None:
             result = dict(payload)
             embeddings = result.pop(EMBEDDINGS_KEY, None)
-            final = {"best_epoch": result["best_epoch"], "valid/acc": result["valid"]["acc"],
-                     "valid/wf1": result["valid"]["wf1"], "test/acc": result["test"]["acc"],
-                     "test/wf1": result["test"]["wf1"], "seconds_per_epoch": result["seconds_per_epoch"],
-                     **{f"test/f1/{name}": v for name, v in result["test"]["per_class_f1"].items()},
-                     **{f"bayes/{k}": v for k, v in (result["bayes"] or {}).items()}}
+            final = {
+                "best_epoch": result["best_epoch"],
+                "valid/acc": result["valid"]["acc"],
+                "valid/wf1": result["valid"]["wf1"],
+                "test/acc": result["test"]["acc"],
+                "test/wf1": result["test"]["wf1"],
+                "seconds_per_epoch": result["seconds_per_epoch"],
+                **{f"test/f1/{name}": v for name, v in result["test"]["per_class_f1"].items()},
+                **{f"bayes/{k}": v for k, v in (result["bayes"] or {}).items()},
+            }
             metrics += [Metric(k, float(v), now, 0) for k, v in final.items()]
-            tags += [RunTag("data_sha256", result["data"]["sha256"]), RunTag("data_source", result["data"]["source"]),
-                     *[RunTag(f"cmathlab.encoder.{m}", name[:5000])  # what made each modality's features
-                       for m, name in result["data"].get("encoders", {}).items()],
-                     RunTag("cmathlab.label_names", json.dumps(result["label_names"])),
-                     RunTag("device", result["device"]), RunTag("cmathlab.health", result["health"]),
-                     RunTag("cmathlab.threads", str(result.get("threads", ""))),
-                     RunTag("cmathlab.health_note", result["health_note"][:5000]),
-                     *([RunTag("cmathlab.resumed_from_epoch", str(result["resumed_from_epoch"]))]
-                       if result.get("resumed_from_epoch") else [])]
+            tags += [
+                RunTag("data_sha256", result["data"]["sha256"]),
+                RunTag("data_source", result["data"]["source"]),
+                *[
+                    RunTag(f"cmathlab.encoder.{m}", name[:5000])  # what made each modality's features
+                    for m, name in result["data"].get("encoders", {}).items()
+                ],
+                RunTag("cmathlab.label_names", json.dumps(result["label_names"])),
+                RunTag("device", result["device"]),
+                RunTag("cmathlab.health", result["health"]),
+                RunTag("cmathlab.threads", str(result.get("threads", ""))),
+                RunTag("cmathlab.health_note", result["health_note"][:5000]),
+                *(
+                    [RunTag("cmathlab.resumed_from_epoch", str(result["resumed_from_epoch"]))]
+                    if result.get("resumed_from_epoch")
+                    else []
+                ),
+            ]
             log_batch(self.client, run_id, metrics=metrics, tags=tags)
             self.client.log_dict(run_id, result, "result.json")
             self.client.log_dict(run_id, result["predictions"], "predictions.json")
@@ -298,12 +369,23 @@ class Tracker(Callback):
                     self.client.log_artifact(run_id, path)
             known.status, known.value, known.health = "FINISHED", final[FINAL[self.metric]], result["health"]
             self.client.set_terminated(run_id, "FINISHED")
-            self._emit("done", key, {"dataset": params["dataset"], "value": known.value,
-                                     "test_wf1": final["test/wf1"], "health": result["health"],
-                                     "health_note": result["health_note"]})
+            self._emit(
+                "done",
+                key,
+                {
+                    "dataset": params["dataset"],
+                    "value": known.value,
+                    "test_wf1": final["test/wf1"],
+                    "health": result["health"],
+                    "health_note": result["health_note"],
+                },
+            )
         else:  # the scheduler (ASHA) stopped it early: a complete record of a partial run
             best = max((r[self.metric] for r in epochs), default=float("nan"))
-            metrics += [Metric("stopped_at_epoch", float(len(epochs)), now, 0), Metric(f"best_{self.metric}", best, now, 0)]
+            metrics += [
+                Metric("stopped_at_epoch", float(len(epochs)), now, 0),
+                Metric(f"best_{self.metric}", best, now, 0),
+            ]
             log_batch(self.client, run_id, metrics=metrics, tags=tags + [RunTag("cmathlab.stopped_by", "scheduler")])
             known.status, known.stopped, known.value = "KILLED", True, best
             self.client.set_terminated(run_id, "KILLED")
@@ -314,8 +396,14 @@ class Tracker(Callback):
     def _failed(self, trial, final: bool) -> None:
         error = _error_text(trial)
         for key, params in self._runs(trial):
-            held = {"kind": "failed", "key": key, "trial_id": trial.trial_id, "params": params, "error": error,
-                    "final": final}
+            held = {
+                "kind": "failed",
+                "key": key,
+                "trial_id": trial.trial_id,
+                "params": params,
+                "error": error,
+                "final": final,
+            }
             self._guard(lambda: self._failed_run(key, error, final), [held])
 
     def _failed_run(self, key: str, error: str, final: bool) -> None:

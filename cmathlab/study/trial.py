@@ -88,8 +88,11 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
         results = [fit(configs[0], corpus, on_epoch=on_epoch, checkpoints=checkpoints)]
     payloads = []
     for result in results:
-        payload = {**result.to_dict(), "threads": torch.get_num_threads(),  # what `cmathlab rerun` must match
-                   "resumed_from_epoch": checkpoints.resumed_from}
+        payload = {
+            **result.to_dict(),
+            "threads": torch.get_num_threads(),  # what `cmathlab rerun` must match
+            "resumed_from_epoch": checkpoints.resumed_from,
+        }
         if result.embeddings is not None:  # the driver may be on another node: ship them, not a path
             payload[EMBEDDINGS_KEY] = encode_array(result.embeddings)
         payloads.append(payload)
@@ -125,8 +128,9 @@ class TuneCheckpoints:
 
         with tempfile.TemporaryDirectory() as directory:
             torch.save(state, os.path.join(directory, self.FILE))
-            tune.report({**self.last, CHECKPOINT_KEY: state["epoch"]},
-                        checkpoint=tune.Checkpoint.from_directory(directory))
+            tune.report(
+                {**self.last, CHECKPOINT_KEY: state["epoch"]}, checkpoint=tune.Checkpoint.from_directory(directory)
+            )
 
 
 def encode_array(array) -> str:

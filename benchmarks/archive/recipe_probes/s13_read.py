@@ -1,6 +1,9 @@
 """Read s13-ema's results by the rule its README fixed: per corpus, paired by seed, candidate minus base."""
-import json, sys
+
+import json
+import sys
 from statistics import mean
+
 from scipy.stats import ttest_rel
 
 LEVEL = {"meld": (15, None), "iemocap": (15, None), "real": (5, 15)}  # epochs, inclusive; None = the run's last
@@ -37,10 +40,17 @@ for corpus in ("meld", "iemocap", "real"):
             a, b = [f(base[s]) for s in seeds], [f(cand[s]) for s in seeds]
             out[name] = paired(a, b)
             row += f" | {name} {mean(a):.2f} -> {mean(b):.2f} {out[name][0]:+.2f} (p {out[name][1]:.3f})"
-        row += " | best epochs " + ",".join(str(base[s]["best_epoch"]) for s in seeds) + " / " + ",".join(str(cand[s]["best_epoch"]) for s in seeds)
+        row += (
+            " | best epochs "
+            + ",".join(str(base[s]["best_epoch"]) for s in seeds)
+            + " / "
+            + ",".join(str(cand[s]["best_epoch"]) for s in seeds)
+        )
         row += " | health " + ",".join(sorted({r["health"] for s in seeds for r in (base[s], cand[s])}))
         if model == "cmath" and "bayes_acc" in base[seeds[0]] and base[seeds[0]]["bayes_acc"]:
-            row += " | ACC/Bayes " + " -> ".join(f"{mean(r[s]['test_acc'] / r[s]['bayes_acc'] for s in seeds):.3f}" for r in (base, cand))
+            row += " | ACC/Bayes " + " -> ".join(
+                f"{mean(r[s]['test_acc'] / r[s]['bayes_acc'] for s in seeds):.3f}" for r in (base, cand)
+            )
         print(row)
         if model == "cmath":
             lvl_bar, max_bar = BARS[corpus]
