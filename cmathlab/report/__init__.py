@@ -200,8 +200,8 @@ def _value(condition: tuple, name: str):
     return condition[CONDITION.index(name)]
 
 
-def _word(value) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+def _word(value) -> str:  # a bool as TOML writes it, also a model field's as MLflow recorded it ("True")
+    return str(value).lower() if isinstance(value, bool) or value in ("True", "False") else str(value)
 
 
 def _write(work, directories, runs, tables, figures, formats, across=(), options=None) -> dict[str, str]:
