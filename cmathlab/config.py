@@ -18,11 +18,10 @@ from types import SimpleNamespace
 from cmathlab.datasets import DATASETS
 from cmathlab.datasets import settings as dataset_settings
 from cmathlab.errors import BadInput
-from cmathlab.fields import NOT_IN_PAPER, Field, fields_of, knob
+from cmathlab.fields import AFTER, NOT_IN_PAPER, Field, fields_of, knob
 
 SILENT = "not in the paper"  # a `source` of "": the paper's recipe keeps cmathlab's earlier choice
 NONE_53 = "Section 5.3 names none"  # a training aid the paper does not use: its value is "off"
-AFTER = "ffdf762"  # `since`: added after the code of the first recorded study (issue 10)
 
 
 @dataclass(frozen=True)

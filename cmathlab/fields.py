@@ -17,6 +17,7 @@ from typing import Any
 from cmathlab.errors import BadInput
 
 NOT_IN_PAPER = "not in the paper"
+AFTER = "ffdf762"  # `since`: added after the code of the first recorded study (issue 10)
 
 
 @dataclass(frozen=True)

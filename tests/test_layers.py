@@ -77,3 +77,34 @@ def test_no_module_imports_one_that_imports_it_back():
 
 def test_the_cycle_check_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# the packages bottom-up: a module imports (at load or lazily, not for typing only) its own layer and those below.
+# The config resolves a model's class, so it sits above the models; the models read a run's Config, never import it.
+LAYERS = (
+    {"errors", "fields", "datasets", "stats"},  # no torch, no model: definitions and numbers
+    {"data", "features"},  # corpora, readers, encoders
+    {"model"},  # the protocol, the registry and every model
+    {"config"},  # a run's fields; resolves the model by name
+    {"engine", "result", "train"},  # fit
+    {"study"},  # Ray Tune, Optuna, MLflow
+    {"report"},  # reads tracked runs
+    {"describe", "cli", "__main__", ""},  # the command line
+)
+
+
+def _layer(module: str) -> int:
+    part = module.removeprefix("cmathlab").removeprefix(".").split(".")[0]
+    return next(i for i, names in enumerate(LAYERS) if part in names)
+
+
+def test_each_layer_imports_only_itself_and_the_layers_below():
+    modules = _modules()
+    upward = sorted(
+        f"{m} -> {target}"
+        for m, path in modules.items()
+        for target in _imports(path, modules) - {m}
+        if _layer(target) > _layer(m)
+    )
+    assert upward == []
+    assert _layer("cmathlab.model.cmath") < _layer("cmathlab.config") < _layer("cmathlab.train")

@@ -7,13 +7,17 @@ cross-entropy of their one prediction through the same `fit`, the same seeds and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from cmathlab.config import Config
 from cmathlab.data.tensors import Batch
 from cmathlab.model.protocol import Model, Output
+
+if TYPE_CHECKING:  # a model reads a run's Config, never imports it
+    from cmathlab.config import Config
 
 
 class EarlyFusion(nn.Module):

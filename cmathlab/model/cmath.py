@@ -7,15 +7,19 @@ Its switches are its own fields (`CMATH.fields`, written `cmath.FIELD`) beside t
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cmathlab.config import AFTER, Config
 from cmathlab.data.tensors import Batch
 from cmathlab.errors import BadInput
+from cmathlab.fields import AFTER
 from cmathlab.model.protocol import Component, Field, Model, Output, Term
+
+if TYPE_CHECKING:  # the config resolves models; a model reads a run's Config, never imports it
+    from cmathlab.config import Config
 
 # ---- 4.1.1 Modality Reconstruction -------------------------------------------------------------
 
