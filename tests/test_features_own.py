@@ -468,3 +468,14 @@ def test_a_studys_runs_are_tagged_with_each_modalitys_encoder(tmp_path, ray_loca
         "npy:mean+std",
         "openface:mean+std",
     )
+
+
+def test_a_column_that_names_a_modality_but_no_column_read_is_refused_with_its_likely_name(tmp_path, capsys):
+    """A generic CSV's `visual` column (the README's name is visual_features) is not read silently."""
+    source, _ = write_calls(tmp_path, "npy")
+    text = source.read_text().replace("visual_features", "visual", 1)
+    source.write_text(text)
+    assert features(source, tmp_path / "calls.pkl", tmp_path / "cache", "--dataset", "calls") == 2
+    err = capsys.readouterr().err
+    assert "field visual: names a modality but is not a column cmathlab reads (did you mean visual_features?" in err
+    assert err.count("\n") == 1 and not (tmp_path / "calls.pkl").exists()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from cmathlab.data.corpus import Corpus, Dialogue, file_sha256
+from cmathlab.data.corpus import MODALITY_NAMES, Corpus, Dialogue, file_sha256
 from cmathlab.data.safe_pickle import load_pickle
 from cmathlab.errors import BadInput
 
@@ -97,7 +97,6 @@ _ROLES = {
 
 
 FEATURES_KEY = "cmathlab_features"  # the dict layout `cmathlab features` writes (its version is the value)
-MODALITY_KEYS = {"t": "text", "a": "audio", "v": "visual"}
 
 
 def features_layout(path: str, items: dict) -> tuple[str, dict, dict]:
@@ -107,9 +106,9 @@ def features_layout(path: str, items: dict) -> tuple[str, dict, dict]:
         if key not in items:
             raise BadInput("missing from a cmathlab features file", source=path, field=key)
     features = items["features"]
-    if not isinstance(features, Mapping) or not features or set(features) - set(MODALITY_KEYS.values()):
+    if not isinstance(features, Mapping) or not features or set(features) - set(MODALITY_NAMES.values()):
         raise BadInput(
-            f"must map some of {', '.join(MODALITY_KEYS.values())} to features", source=path, field="features"
+            f"must map some of {', '.join(MODALITY_NAMES.values())} to features", source=path, field="features"
         )
     fields = {**{k: items[k] for k in required if k != "features"}, "sentences": items.get("sentences", {}), **features}
     roles = {
@@ -119,7 +118,7 @@ def features_layout(path: str, items: dict) -> tuple[str, dict, dict]:
         "train": "train",
         "test": "test",
         "valid": "valid",
-        "features": {m: name for m, name in MODALITY_KEYS.items() if name in features},
+        "features": {m: name for m, name in MODALITY_NAMES.items() if name in features},
     }
     return str(items["dataset"]), fields, roles
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cmathlab.data.corpus import LABELS
-from cmathlab.data.readers import FEATURES_KEY, MODALITY_KEYS
+from cmathlab.data.corpus import LABELS, MODALITY_NAMES
+from cmathlab.data.readers import FEATURES_KEY
 from cmathlab.errors import BadInput
 from cmathlab.features.dialogues import Utterances, join_side_file, read_generic, read_meld
 from cmathlab.features.encoders import DEFAULT_AUDIO, DEFAULT_TEXT, Cache, encode_audio, encode_texts
@@ -114,7 +114,7 @@ def extract(
     wavs = _media(rows, "audio") if "audio" in given else None
     encoders, vectors = {}, {}
     for m, (paths, where) in files.items():  # your own files first: a bad one stops the run before any encoding
-        name = MODALITY_KEYS[m]
+        name = MODALITY_NAMES[m]
         encoders[m], vectors[m] = load_precomputed(
             paths,
             where,
@@ -137,7 +137,7 @@ def extract(
         )
     vectors = {m: vectors[m] for m in ("t", "a", "v") if m in vectors}
     encoders = {m: encoders[m] for m in vectors}
-    names = MODALITY_KEYS
+    names = MODALITY_NAMES
     content = {"speakers": {}, "labels": {}, "sentences": {}, "features": {names[m]: {} for m in vectors}}
     label_index = {name: i for i, name in enumerate(utterances.label_names)}
     splits = {"train": [], "valid": [], "test": []}

@@ -165,10 +165,30 @@ def _read_csv(path: str, columns: dict, media: tuple[str, ...] = ()) -> pd.DataF
     for column in columns.values():
         if column not in frame.columns:
             raise BadInput(f"missing column (the file has {', '.join(frame.columns)})", source=path, field=column)
+    if media:  # a column that names a modality but no column read here would be dropped silently: refused
+        _no_near_miss(frame, path, [*columns.values()], list(media))
     keep = {source: role for role, source in columns.items()}
     out = frame.rename(columns=keep)[[*keep.values(), *(m for m in media if m in frame.columns)]]
     out["file"], out["line"] = path, range(2, len(frame) + 2)  # line 1 is the header
     return out
+
+
+MODALITY_WORDS = ("text", "audio", "acoustic", "visual", "vision", "video", "feature")
+
+
+def _no_near_miss(frame: pd.DataFrame, path: str, columns: list[str], media: list[str]) -> None:
+    """Refuse a column whose name speaks of a modality (`visual`, `text_feats`) but is none of those read here."""
+    import difflib
+
+    for column in frame.columns:
+        if column not in columns + media and any(word in column.lower() for word in MODALITY_WORDS):
+            close = difflib.get_close_matches(column, media, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise BadInput(
+                f"names a modality but is not a column cmathlab reads ({hint}the media columns: {', '.join(media)})",
+                source=path,
+                field=column,
+            )
 
 
 def _checked(frame: pd.DataFrame, path: str, columns: dict) -> pd.DataFrame:

@@ -61,7 +61,16 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.errors import BadInput
-from cmathlab.model.protocol import AS_RELEASED, Component, Field, Model, Output, Released, masked_cross_entropy
+from cmathlab.model.protocol import (
+    AS_RELEASED,
+    AUTHORS_AIDS,
+    Component,
+    Field,
+    Model,
+    Output,
+    Released,
+    masked_cross_entropy,
+)
 
 # train_IEMOCAP.py's loss_weights: 1 / the IEMOCAP training frequency of each of the six classes
 CODE_CLASS_WEIGHTS = [1 / 0.086747, 1 / 0.144406, 1 / 0.227883, 1 / 0.160585, 1 / 0.127711, 1 / 0.252668]
@@ -331,9 +340,7 @@ class DialogueGCN(Model):
             "dropout": 0.4,
             "weight_decay": 0.0,
             "epochs": 60,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "meld": {
             "lr": 1e-4,
@@ -341,9 +348,7 @@ class DialogueGCN(Model):
             "dropout": 0.5,
             "weight_decay": 1e-5,
             "epochs": 60,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "*": {
             "lr": 1e-4,
@@ -351,9 +356,7 @@ class DialogueGCN(Model):
             "dropout": 0.5,
             "weight_decay": 1e-5,
             "epochs": 60,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
     }
 

@@ -56,7 +56,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from cmathlab.errors import BadInput
-from cmathlab.model.protocol import AS_RELEASED, Component, Field, Model, Output, Released, masked_cross_entropy
+from cmathlab.model.protocol import (
+    AS_RELEASED,
+    AUTHORS_AIDS,
+    Component,
+    Field,
+    Model,
+    Output,
+    Released,
+    masked_cross_entropy,
+)
 
 # train_IEMOCAP.py's loss_weights: 1 / each class's share of IEMOCAP's training utterances (hap, sad, neu, ang,
 # exc, fru, the harness's IEMOCAP order); train_MELD.py's are all 1.
@@ -270,9 +279,7 @@ class DialogueRNN(Model):
             "dropout": 0.1,
             "batch_size": 30,
             "epochs": 60,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "meld": {
             "lr": 5e-4,
@@ -280,9 +287,7 @@ class DialogueRNN(Model):
             "dropout": 0.1,
             "batch_size": 30,
             "epochs": 100,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "*": {
             "lr": 5e-4,
@@ -290,9 +295,7 @@ class DialogueRNN(Model):
             "dropout": 0.1,
             "batch_size": 30,
             "epochs": 100,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
     }
     past_only = False  # the default is bidirectional with attention over the whole dialogue; see __init__

@@ -49,7 +49,16 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.errors import BadInput
 from cmathlab.model.mmgcn import angular  # the graph edge weight MM-DFN takes from MMGCN (the same 0.99999)
-from cmathlab.model.protocol import AS_RELEASED, Component, Field, Model, Output, Released, masked_cross_entropy
+from cmathlab.model.protocol import (
+    AS_RELEASED,
+    AUTHORS_AIDS,
+    Component,
+    Field,
+    Model,
+    Output,
+    Released,
+    masked_cross_entropy,
+)
 
 # run_train_erc.py: the inverse class priors the code's focal loss takes as alpha with --class_weight
 CODE_CLASS_PRIORS = {
@@ -281,9 +290,7 @@ class MMDFN(Model):
             "dropout": 0.4,
             "batch_size": 32,
             "epochs": 30,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "meld": {
             "lr": 5e-4,
@@ -291,9 +298,7 @@ class MMDFN(Model):
             "dropout": 0.4,
             "batch_size": 32,
             "epochs": 30,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
     }
     settings["*"] = settings["meld"]

@@ -53,7 +53,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cmathlab.errors import BadInput
-from cmathlab.model.protocol import AS_RELEASED, Field, Model, Output, Released, masked_cross_entropy
+from cmathlab.model.protocol import AS_RELEASED, AUTHORS_AIDS, Field, Model, Output, Released, masked_cross_entropy
 
 # train.py: IEMOCAP's class frequencies (happy, sad, neutral, angry, excited, frustrated), weights 1 / freq
 IEMOCAP_FREQUENCIES = (0.086747, 0.144406, 0.227883, 0.160585, 0.127711, 0.252668)
@@ -230,9 +230,7 @@ class MMGCN(Model):
             "dropout": 0.4,
             "weight_decay": 3e-5,
             "epochs": 20,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "meld": {
             "lr": 1e-3,
@@ -240,9 +238,7 @@ class MMGCN(Model):
             "dropout": 0.4,
             "weight_decay": 0.0,
             "epochs": 60,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
         "*": {
             "lr": 1e-3,
@@ -250,9 +246,7 @@ class MMGCN(Model):
             "dropout": 0.4,
             "weight_decay": 0.0,
             "epochs": 60,
-            "grad_clip": 0.0,
-            "warmup_steps": 0,
-            "ema_epochs": 0.0,
+            **AUTHORS_AIDS,
         },
     }
 

@@ -50,6 +50,11 @@ RUN_FIELDS = frozenset(
 )
 
 
+# The run fields of a model trained as its authors did: no clipping, no warm-up, no weight averaging (cmathlab's
+# recipe adds all three for CMATH); a model's `settings` spread it per dataset
+AUTHORS_AIDS = {"grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0}
+
+
 # What a model's released-code preset may set besides its own fields: the run fields, and how the authors fed
 # their data (raw or z-scored inputs, which modalities)
 PRESET_FIELDS = RUN_FIELDS | {"standardize", "modalities"}
