@@ -107,7 +107,7 @@ def test_the_readmes_recipe_table_is_the_generated_one(capsys):
     import pathlib
     import re
 
-    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "training.md").read_text()
     block = re.search(
         r"<!-- generated: cmathlab config --diff paper --markdown -->\n(.*?)\n<!-- end generated -->", readme, re.S
     )
