@@ -96,7 +96,7 @@ def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
         + TINY.replace("0.1", "0.15")
         + 'recipe = "paper"\n'
         + "[search]\nsamples = 8\n[search.space]\nlr = { loguniform = [1e-5, 1e-2] }\n"
-        "dropout = { uniform = [0.0, 0.5] }\nheads = { choice = [1, 2, 4] }\n"
+        "dropout = { uniform = [0.0, 0.5] }\n\"cmath.heads\" = { choice = [1, 2, 4] }\n"
         "[asha]\ngrace_period = 1\nreduction_factor = 2\n",
     )
     assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
@@ -104,7 +104,7 @@ def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
     assert len(runs) == 8
     lrs = {float(r.data.params["lr"]) for r in runs.values()}
     assert len(lrs) == 8 and all(1e-5 <= lr <= 1e-2 for lr in lrs)
-    assert all(r.data.params["cmath.heads"] in ("1", "2", "4") for r in runs.values())  # `heads`: CMATH's
+    assert all(r.data.params["cmath.heads"] in ("1", "2", "4") for r in runs.values())  # a model field searched
     stopped = [r for r in runs.values() if r.data.tags.get("cmathlab.stopped_by")]
     finished = [r for r in runs.values() if r.info.status == "FINISHED"]
     assert stopped and finished and len(stopped) + len(finished) == 8
