@@ -96,7 +96,7 @@ def test_a_search_samples_with_optuna_and_asha_stops_the_weak(tmp_path):
         + TINY.replace("0.1", "0.15")
         + 'recipe = "paper"\n'
         + "[search]\nsamples = 8\n[search.space]\nlr = { loguniform = [1e-5, 1e-2] }\n"
-        "dropout = { uniform = [0.0, 0.5] }\n\"cmath.heads\" = { choice = [1, 2, 4] }\n"
+        'dropout = { uniform = [0.0, 0.5] }\n"cmath.heads" = { choice = [1, 2, 4] }\n'
         "[asha]\ngrace_period = 1\nreduction_factor = 2\n",
     )
     assert main(["study", "run", spec, "--out", str(tmp_path / "study")]) == 0
