@@ -3,7 +3,7 @@
 The paper's model is the base: a field's `paper` is its value in the model Section 3 and 5.3 describe (or, where
 the paper is silent, cmathlab's choice before it had a recipe of its own), `source` where the paper says so,
 `replaces` the equation a departure replaces, `measured` where the departure was measured (BENCHMARKS.md
-section 10 and the diary), `ours` the cmathlab recipe's per-dataset values over Section 5.3's. The recipes
+section 10), `ours` the cmathlab recipe's per-dataset values over Section 5.3's. The recipes
 (`RECIPES`, `RECIPE_SETTINGS`), the values old records ran with (`BEFORE`), validation, `cmathlab config` and
 `cmathlab config --diff paper` are all derived from it.
 """
@@ -11,6 +11,7 @@ section 10 and the diary), `ours` the cmathlab recipe's per-dataset values over 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -27,14 +28,15 @@ NONE_53 = "Section 5.3 names none"  # a training aid the paper does not use: its
 @dataclass(frozen=True)
 class Config:
     # -- the paper's settings: Section 5.3 per dataset (cmathlab.datasets), over these class defaults
-    dataset: str = knob("iemocap", "which corpus: its settings and label names; set by the data")
+    dataset: str = knob("iemocap", "which corpus: its settings and label names; set by the data", reserved=True)
     lr: float = knob(
         3e-3,
         "Adam's learning rate; IEMOCAP at 3e-4 over 4 dialogues, where 3e-3 over 16 collapsed real IEMOCAP text",
         above=0,
         source="Section 5.3",
         ours={"iemocap": 3e-4},
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
     batch_size: int = knob(
         16,
@@ -42,23 +44,39 @@ class Config:
         low=1,
         source="Section 5.3",
         ours={"iemocap": 4},
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
-    gamma1: float = knob(1.0, "weight of low-level distillation", low=0, source="Section 5.3, eq. 24")
-    gamma2: float = knob(1.8, "weight of high-level distillation", low=0, source="Section 5.3, eq. 24")
-    dim: int = knob(500, "d, the common space", low=1, source="Section 5.3")
+    gamma1: float = knob(1.0, "weight of low-level distillation", low=0, source="Section 5.3, eq. 24", fusable=True)
+    gamma2: float = knob(1.8, "weight of high-level distillation", low=0, source="Section 5.3, eq. 24", fusable=True)
+    dim: int = knob(500, "d, the common space", low=1, source="Section 5.3", by_model="settings")
 
     # -- the experiment's switches
     model: str = knob("cmath", "a registry name (`cmathlab models`) or package.module:Class (model/protocol.py)")
     variant: str = knob(
-        "full", "full, or w/o X for a component X of the model (CMATH's: Section 5.5's ablations)", source="Section 5.5"
+        "full",
+        "full, or w/o X for a component X of the model (CMATH's: Section 5.5's ablations)",
+        source="Section 5.5",
+        fusable=True,
     )
     options: tuple = knob(
         (), "the model's own fields as sorted (name, value) pairs; MODEL.FIELD in specs, `opts` in code", since=AFTER
     )
-    modalities: str = knob("tav", "any non-empty subset of t, a, v", source="Section 5.6")
-    seed: int = knob(0, "weights, batch order, dropout and eq. 17's noise (and the validation split if split = seed)")
-    epochs: int = knob(60, "at most; early stopping on validation W-F1 usually ends a run sooner", low=1)
+    modalities: str = knob("tav", "any non-empty subset of t, a, v", source="Section 5.6", by_model="released")
+    seed: int = knob(
+        0,
+        "weights, batch order, dropout and eq. 17's noise (and the validation split if split = seed)",
+        reserved=True,
+        condition=False,
+        fusable=True,
+    )
+    epochs: int = knob(
+        60,
+        "at most; early stopping on validation W-F1 usually ends a run sooner",
+        low=1,
+        reserved=True,
+        by_model="settings",
+    )
     patience: int = knob(15, "epochs without a better validation W-F1 before stopping", low=0)
     val_fraction: float = knob(
         0.2, "of the training dialogues, the paper's protocol (Ma et al., 2022)", above=0, below=1, source="Section 5.2"
@@ -74,10 +92,15 @@ class Config:
     )
     official_valid: bool = knob(False, "use the validation ids a file carries (COSMIC) instead")
     features: str = knob(
-        "", "which of a dataset's feature files a study's [data] table names (an encoder); \"\" = the one", since=AFTER
+        "",
+        "which of a dataset's feature files a study's [data] table names (an encoder); \"\" = the one",
+        since=AFTER,
+        reserved=True,
     )
-    device: str = knob("auto", "cuda when there is one, else cpu", choices=("auto", "cpu", "cuda"))
-    keep_embeddings: bool = knob(False, "return the fused test embeddings H'_x (for t-SNE)")
+    device: str = knob(
+        "auto", "cuda when there is one, else cpu", choices=("auto", "cpu", "cuda"), reserved=True, condition=False
+    )
+    keep_embeddings: bool = knob(False, "return the fused test embeddings H'_x (for t-SNE)", condition=False)
     allow_constant: bool = knob(
         False, "train on a modality whose features never vary (absent data) anyway", since=AFTER
     )
@@ -96,7 +119,8 @@ class Config:
         paper=False,
         source=NONE_53,
         since=AFTER,
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="released",
     )
     warmup_steps: int = knob(
         30,
@@ -106,7 +130,8 @@ class Config:
         paper=0,
         source=NONE_53,
         since=AFTER,
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
     distill_warmup: int = knob(
         10,
@@ -115,7 +140,8 @@ class Config:
         paper=0,
         source=NONE_53,
         since=AFTER,
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
     ema_epochs: float = knob(
         2.0,
@@ -125,7 +151,8 @@ class Config:
         paper=0.0,
         source=NONE_53,
         since=AFTER,
-        measured="diary: Session 13",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
     schedule: str = knob(
         "constant",
@@ -133,7 +160,8 @@ class Config:
         choices=("constant", "cosine"),
         source=NONE_53,
         since=AFTER,
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
 
     # -- where the default replaces one of the paper's equations
@@ -145,16 +173,20 @@ class Config:
         low=0,
         below=1,
         paper=0.1,
-        measured="diary: Session 11",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
-    weight_decay: float = knob(0.0, "plain Adam, as the paper names it", low=0, source="Section 5.3")
+    weight_decay: float = knob(
+        0.0, "plain Adam, as the paper names it", low=0, source="Section 5.3", by_model="settings"
+    )
     grad_clip: float = knob(
         1.0,
         "max gradient norm per model (0 = off): one bad batch cannot wreck the weights",
         low=0,
         paper=0.0,
         source=NONE_53,
-        measured="diary: Issue 10",
+        measured="BENCHMARKS.md section 10",
+        by_model="settings",
     )
     min_epochs: int = knob(0, "epochs always run before early stopping may end training", low=0)
     bucket: int = knob(
@@ -257,6 +289,7 @@ class Config:
         """The model resolves and keeps the protocol; the variant names one of its components; its own
         fields are filled with their defaults for the dataset and each checked against its metadata."""
         cls = self.model_class
+        _model_entry(cls, self.model)
         variants = ["full", *(c.variant for c in getattr(cls, "components", ()))]
         if self.variant not in variants:
             if len(variants) == 1:
@@ -333,6 +366,37 @@ class Config:
 
 
 FIELDS: dict[str, Field] = fields_of(Config)
+
+
+@functools.cache
+def _model_entry(cls: type, name: str) -> None:
+    """A model's `settings` and released preset name only the run fields their roles allow (once per class)."""
+    own = {f.name for f in getattr(cls, "fields", ())}
+    for r in getattr(cls, "released", ()):
+        if r.field not in own and r.field not in PRESET_FIELDS:
+            raise BadInput(
+                f"model {name!r} releases {r.field!r}, neither its own field nor a run field "
+                f"({', '.join(sorted(PRESET_FIELDS))})",
+                field="model",
+            )
+    for dataset, values in (getattr(cls, "settings", {}) or {}).items():
+        unknown = set(values) - MODEL_SETTINGS
+        if unknown:
+            raise BadInput(
+                f"model {name!r} sets {sorted(unknown)} for {dataset!r}: `settings` holds only run fields "
+                f"({', '.join(sorted(MODEL_SETTINGS))})",
+                field="model",
+            )
+
+
+# The fields' roles, derived from their metadata: which may differ inside a fused group, which are no part of a
+# report's condition, which a spec sets by its own structure, and which a model's `settings` and released preset
+# may set (checked in `Config._check_model`)
+FUSABLE = frozenset(name for name, f in FIELDS.items() if f.fusable)
+NOT_CONDITION = frozenset(name for name, f in FIELDS.items() if not f.condition)
+RESERVED = frozenset(name for name, f in FIELDS.items() if f.reserved)
+MODEL_SETTINGS = frozenset(name for name, f in FIELDS.items() if f.by_model == "settings")
+PRESET_FIELDS = MODEL_SETTINGS | {name for name, f in FIELDS.items() if f.by_model == "released"}
 # The recipes, derived from the fields: "paper" is every field at its `paper` value (the model Sections 3 and 5.3
 # describe; where the paper is silent, cmathlab's choice before issue 10), "cmathlab" the field defaults.
 RECIPES = {

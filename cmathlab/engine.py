@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, f1_score
 
-from cmathlab.config import Config
+from cmathlab.config import FUSABLE, Config
 from cmathlab.data.tensors import Batch, PaddedSplit
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 
 # what members of one fused group may differ in; everything else shapes the stacked model
-FUSABLE = ("seed", "gamma1", "gamma2", "variant")
 
 
 def fusion_key(config: Config) -> tuple:

@@ -43,6 +43,11 @@ class Field:
     measured: str = ""  # where the departure was measured (a BENCHMARKS.md section)
     ours: Mapping[str, Any] = field(default_factory=dict)  # the cmathlab recipe's value per dataset, over its settings
     since: str = ""  # added after the first recorded study: an older record without it ran with `paper`
+    # -- a run field's role (from which config.py derives the lists the engine, the report and specs read)
+    fusable: bool = False  # trials differing only in fusable fields may train as one vmapped group (engine.py)
+    condition: bool = True  # part of a report's condition; False: two runs differing in it are seeds of one row
+    reserved: bool = False  # a spec sets it by its own structure (datasets, seeds, epochs, [data]), not in [fixed]
+    by_model: str = ""  # "settings": a model's authors' `settings` may set it; "released": its released preset only
 
     def default_for(self, dataset: str):
         return self.per_dataset.get(dataset, self.default)

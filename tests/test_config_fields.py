@@ -113,3 +113,18 @@ def test_the_readmes_recipe_table_is_the_generated_one(capsys):
     )
     assert main(["config", "--diff", "paper", "--markdown"]) == 0
     assert block and block[1] == capsys.readouterr().out.rstrip("\n")
+
+
+def test_the_lists_of_field_roles_are_derived_from_each_fields_metadata():
+    """Which fields may differ inside a fused group, which are no part of a report's condition, which a spec sets by
+    its structure, which a model's settings or released preset may set: one flag on each field, read everywhere."""
+    from cmathlab import config, engine
+    from cmathlab.report import paper
+    from cmathlab.study import spec
+
+    assert config.FUSABLE == {"seed", "gamma1", "gamma2", "variant"} and engine.FUSABLE is config.FUSABLE
+    assert config.NOT_CONDITION == {"seed", "device", "keep_embeddings"} and paper.NOT_CONDITION is config.NOT_CONDITION
+    assert config.RESERVED == {"dataset", "seed", "epochs", "device", "features"} and spec.RESERVED is config.RESERVED
+    assert config.PRESET_FIELDS - config.MODEL_SETTINGS == {"standardize", "modalities"}
+    assert "lr" in config.MODEL_SETTINGS and "seed" not in config.MODEL_SETTINGS
+    assert "seed" not in paper.CONDITION and "gamma1" in paper.CONDITION

@@ -2,6 +2,8 @@
 listed choice (the values below are read from the authors' code, file and line beside each), under whatever a
 user sets explicitly; the paper reading stays the default."""
 
+import sys
+
 import pytest
 import torch
 
@@ -79,12 +81,20 @@ def test_every_released_choice_names_the_authors_file_and_line():
             assert ".py:" in r.source or ".md:" in r.source or ".sh:" in r.source, (model, r.field)
 
 
-def test_a_preset_that_names_an_unknown_field_or_a_bad_value_is_refused():
+def test_a_preset_that_names_an_unknown_field_or_a_bad_value_is_refused(monkeypatch):
     class Bad(DialogueGCN):
         released = (Released("wings", 2, "nowhere.py:1"),)
 
-    with pytest.raises(BadInput, match="releases 'wings'"):
-        registry.check(Bad, "bad")
+    with pytest.raises(BadInput, match="releases 'wings', neither its own field nor a run field"):
+        monkeypatch.setattr(sys.modules[__name__], "Bad", Bad, raising=False)
+        Config(dataset="meld", model=f"{__name__}:Bad")  # a run field's role says who may set it (config.py)
+
+    class Settles(DialogueGCN):
+        settings = {"meld": {"seed": 3}}
+
+    with pytest.raises(BadInput, match=r"sets \['seed'\] for 'meld': `settings` holds only run fields"):
+        monkeypatch.setattr(sys.modules[__name__], "Settles", Settles, raising=False)
+        Config(dataset="meld", model=f"{__name__}:Settles")
 
     class Worse(DialogueGCN):
         released = (Released("encoder", "transformer", "nowhere.py:1"),)

@@ -32,39 +32,17 @@ from torch import nn
 
 from cmathlab.fields import NOT_IN_PAPER, Field  # noqa: F401  (re-exported: a model declares its fields with it)
 
-# The run fields a model's `settings` may set per dataset (its authors' published values, over the recipe)
-RUN_FIELDS = frozenset(
-    {
-        "lr",
-        "batch_size",
-        "dropout",
-        "weight_decay",
-        "grad_clip",
-        "warmup_steps",
-        "ema_epochs",
-        "epochs",
-        "dim",
-        "schedule",
-        "distill_warmup",
-    }
-)
-
-
 # The run fields of a model trained as its authors did: no clipping, no warm-up, no weight averaging (cmathlab's
 # recipe adds all three for CMATH); a model's `settings` spread it per dataset
 AUTHORS_AIDS = {"grad_clip": 0.0, "warmup_steps": 0, "ema_epochs": 0.0}
 
 
-# What a model's released-code preset may set besides its own fields: the run fields, and how the authors fed
-# their data (raw or z-scored inputs, which modalities)
-PRESET_FIELDS = RUN_FIELDS | {"standardize", "modalities"}
-
-
 @dataclass(frozen=True)
 class Released:
     """One choice of a model's released code where it departs from the paper reading: a field (the model's own,
-    or one of PRESET_FIELDS) and its value, for every dataset or per dataset ("*": any other), with the file and
-    line of the authors' code it comes from. `MODEL.as_released = true` applies them all."""
+    or a run field whose role allows it: `config.PRESET_FIELDS`) and its value, for every dataset or per dataset
+    ("*": any other), with the file and line of the authors' code it comes from. `MODEL.as_released = true`
+    applies them all."""
 
     field: str
     value: Any  # one value, or a dict dataset -> value

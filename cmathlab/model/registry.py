@@ -78,7 +78,7 @@ def check(cls, name: str) -> type:
     """`cls` if it keeps the protocol; else BadInput naming the first thing it lacks."""
     from torch import nn
 
-    from cmathlab.model.protocol import PRESET_FIELDS, RUN_FIELDS, Component, Field, Released, Term
+    from cmathlab.model.protocol import Component, Field, Released, Term
 
     def refuse(what: str):
         raise BadInput(f"model {name!r} {what} (cmathlab.model.protocol says what a model gives)", field="model")
@@ -125,18 +125,9 @@ def check(cls, name: str) -> type:
     for r in released:
         if not isinstance(r, Released):
             refuse("has `released` entries that are not cmathlab.model.protocol.Released")
-        if r.field not in own and r.field not in PRESET_FIELDS:
-            refuse(f"releases {r.field!r}, neither its own field nor a run field ({', '.join(sorted(PRESET_FIELDS))})")
         if r.field in own:
             for dataset, value in r.value.items() if isinstance(r.value, dict) else [("", r.value)]:
                 own[r.field].check(value, f"{name}.{r.field} (released{f' on {dataset}' if dataset else ''})")
-    for dataset, values in (getattr(cls, "settings", {}) or {}).items():
-        unknown = set(values) - RUN_FIELDS
-        if unknown:
-            refuse(
-                f"sets {sorted(unknown)} for {dataset!r}: `settings` holds only run fields "
-                f"({', '.join(sorted(RUN_FIELDS))})"
-            )
     return cls
 
 

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
-from cmathlab.config import Config
+from cmathlab.config import NOT_CONDITION, Config
 from cmathlab.datasets import DATASETS
 from cmathlab.errors import BadInput
 
-NOT_CONDITION = {"seed", "device", "keep_embeddings"}
 CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cmathlab.config import Config
+from cmathlab.config import PRESET_FIELDS, Config
 from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
 from cmathlab.report import paper
@@ -122,7 +122,6 @@ class Runs:
         """`condition` with each run field (and `standardize`, `modalities`) that both it and `ref` hold at their own
         model's default set to ref's: a model trained as its authors' settings or released code say sits beside
         the reference in the overall table."""
-        from cmathlab.model.protocol import PRESET_FIELDS
 
         def defaults(c):  # a model's defaults, its released code's where the run asked for them (as_released)
             values = dict(zip(CONDITION, c))

@@ -15,14 +15,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from cmathlab.config import MOVED, PAPER, Config, unknown_field
+from cmathlab.config import MOVED, PAPER, RESERVED, Config, unknown_field
 from cmathlab.errors import BadInput
 from cmathlab.stats import PRIMARIES
 
 METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far of one of these
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
-_RESERVED = {"dataset", "seed", "epochs", "device", "features"}
 _TOP = {
     "name",
     "description",
@@ -518,7 +517,7 @@ def data_files(spec: Spec) -> dict[str, str]:
 def _with_sets(path: str, part: Part, sets: dict) -> Part:
     """`part` with the `--set` fields fixed; a field the part varies, or one a trial gets elsewhere, is refused."""
     for name in sets:
-        if name in _RESERVED:
+        if name in RESERVED:
             raise BadInput(
                 f"{name} is set by the spec's datasets/seeds/epochs (--seeds, --epochs), not --set", field="--set"
             )
@@ -545,7 +544,7 @@ def _no_reserved(path: str, where: str, table: dict) -> None:
             raise BadInput(
                 "a model's own fields are set one by one, as MODEL.FIELD = VALUE", source=path, field=f"{where}.{key}"
             )
-        if key in _RESERVED:
+        if key in RESERVED:
             by = (
                 "[data] (a table of feature files)"
                 if key == "features"
