@@ -654,7 +654,7 @@ def write_report(directories: list[str], out: str, formats, options, console: Co
     for fmt, path in written.items():
         console.print(f"{fmt:>4}: {path}")
     if kept:
-        console.print(f"kept from the earlier report (formats not rebuilt): {kept}")
+        console.print(f"kept from the earlier folder (not written by this report): {kept}")
     return 0
 
 

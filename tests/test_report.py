@@ -146,7 +146,7 @@ def test_a_report_against_another_model_names_that_model_on_its_figures(study, t
     assert "CMATH's fused" not in md
 
 
-def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_a_foreign_folder(
+def test_a_rebuilt_report_replaces_what_it_writes_keeps_everything_else_and_never_a_foreign_folder(
     study, tmp_path, capsys, monkeypatch
 ):
     report = study / "report"
@@ -156,11 +156,12 @@ def test_a_rebuilt_report_replaces_what_it_writes_keeps_other_formats_and_never_
     capsys.readouterr()
     assert main(["report", str(study), "--format", "md", "--out", str(report), "--include-flagged"]) == 0
     assert (
-        "kept from the earlier report (formats not rebuilt): index.html, tables, tables.tex" in capsys.readouterr().out
+        "kept from the earlier folder (not written by this report): index.html, stale.txt, tables, tables.tex"
+        in capsys.readouterr().out
     )
     assert (report / "index.html").read_text() == html and (report / "tables.tex").read_text() == tex
     assert (report / "tables").is_dir() and (report / "report.md").read_text() != "old"
-    assert not (report / "stale.txt").exists()  # a file of no format is not kept
+    assert (report / "stale.txt").read_text() == "from an older report"  # nothing of the user's is lost
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("keep me")

@@ -18,12 +18,6 @@ from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES
 from cmathlab.report.tables import Options, build_tables
 
 FORMATS = ("md", "tex", "csv", "html")
-OUTPUTS = {
-    "md": ("report.md", "figures"),
-    "tex": ("tables.tex",),
-    "csv": ("tables",),
-    "html": ("index.html", "figures"),
-}
 MARKER = ".cmathlab-report"  # marks a folder this command wrote, and so may replace
 ACROSS = "Across data sets"  # the section of the rank diagrams
 
@@ -101,7 +95,7 @@ def build_report(
         )  # over data sets: a section of their own
         step("writing")
         written = _write(work, directories, runs, tables, figures, formats, across, tables[0].options)
-        kept = _swap(work, out, formats)
+        kept = _swap(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -259,17 +253,15 @@ def check_report_out(out: str) -> None:
         raise BadInput(f"holds files that are not a cmathlab report (no {MARKER}); choose another --out", source=out)
 
 
-def _swap(work: str, out: str, formats: tuple[str, ...]) -> list[str]:
+def _swap(work: str, out: str) -> list[str]:
     """Put the finished report at `out`; an older report there is replaced only once this one is whole.
-    The older report's files of formats this one does not write are kept (returned); nothing else of it."""
+    Of the older report's folder, what this report writes is replaced; everything else is kept (returned): the
+    files of formats not rebuilt, and whatever else lives there (notes, another report in a subfolder)."""
     check_report_out(out)
     old, kept = None, []
     if os.path.exists(out):
-        others = {name for fmt in FORMATS if fmt not in formats for name in OUTPUTS[fmt]}
         kept = sorted(
-            name
-            for name in others
-            if os.path.exists(os.path.join(out, name)) and not os.path.exists(os.path.join(work, name))
+            name for name in os.listdir(out) if name != MARKER and not os.path.exists(os.path.join(work, name))
         )
         for name in kept:
             os.replace(os.path.join(out, name), os.path.join(work, name))
