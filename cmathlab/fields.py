@@ -37,6 +37,7 @@ class Field:
     above: float | None = None  # exclusive bounds of a number
     below: float | None = None
     odd: bool = False
+    kind: type | None = None  # the type of a field whose default is None (unset); else the default's
     # -- the run's fields only
     source: str = ""  # where the paper gives `paper` ("eq. 11", "Section 5.3"); "" = the paper is silent
     replaces: str = ""  # the paper's equation or step that the default replaces, when it departs from it
@@ -49,6 +50,10 @@ class Field:
     reserved: bool = False  # a spec sets it by its own structure (datasets, seeds, epochs, [data]), not in [fixed]
     by_model: str = ""  # "settings": a model's authors' `settings` may set it; "released": its released preset only
 
+    @property
+    def value_type(self) -> type:
+        return self.kind or type(self.default)
+
     def default_for(self, dataset: str):
         return self.per_dataset.get(dataset, self.default)
 
@@ -56,7 +61,7 @@ class Field:
         """What the field accepts, in words."""
         if self.choices:
             return " | ".join(map(str, self.choices))
-        kind = {bool: "true | false", int: "an integer", float: "a number", str: "text"}[type(self.default)]
+        kind = {bool: "true | false", int: "an integer", float: "a number", str: "text"}[self.value_type]
         lo = self.low if self.low is not None else self.above
         hi = self.high if self.high is not None else self.below
         if kind == "an integer" and hi is None and lo in (0, 1):
@@ -71,7 +76,7 @@ class Field:
 
     def check(self, value, where: str):
         """`value` as this field's type, or BadInput naming `where` and what is allowed."""
-        kind = type(self.default)
+        kind = self.value_type
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if type(value) is not kind:

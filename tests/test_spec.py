@@ -2,13 +2,14 @@
 
 import glob
 import os
+import re
 
 import pytest
 from conftest import write_spec
 
 from cmathlab.cli import main
 from cmathlab.errors import BadInput
-from cmathlab.study.spec import Spec, load_spec
+from cmathlab.study.spec import PART, RESOURCES, Part, Spec, load_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GRID = 'name = "g"\ndatasets = ["iemocap"]\nseeds = 2\n[grid]\n'
@@ -105,6 +106,60 @@ def test_a_bad_grid_names_its_field(tmp_path, body, field):
 def test_a_bad_spec_names_its_field(tmp_path, text, field):
     with pytest.raises(BadInput, match=f"field {field}"):
         load_spec(write_spec(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "line, field, words",
+    [
+        ("epochs = 0", "epochs", "a positive integer"),
+        ('metric = "test_wf1"', "metric", "valid_wf1 | valid_acc"),
+        ("max_failures = true", "max_failures", "a non-negative integer"),
+        ('fuse = "on"', "fuse", "auto | off"),
+        ("fuse_max = 0", "fuse_max", "a positive integer"),
+        ("checkpoint_every = 1.5", "checkpoint_every", "a non-negative integer"),
+        ("scale = 0", "scale", "a number in (0, 1]"),
+        ("max_concurrent = 0", "max_concurrent", "a positive integer"),
+        ("data_seed = 0.5", "data_seed", "an integer"),
+        ("[resources]\ncpu = -1", "resources.cpu", "a non-negative number"),
+        ("[report]\nsesoi = 100", "report.sesoi", "a number in (0, 100)"),
+        ('[report]\nprimary = "f1"', "report.primary", "is not one of"),
+        ("[report]\ncolour = 1", "report.colour", "allowed: primary, sesoi, reference"),
+    ],
+)
+def test_every_key_of_a_spec_is_checked_by_its_field(tmp_path, line, field, words):
+    text = 'datasets = ["iemocap"]\n' + line + "\n[grid]\ndim = [100]\n"  # a key, or a table before [grid]
+    with pytest.raises(BadInput, match=f"field {field}: .*{re.escape(words)}"):
+        load_spec(write_spec(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "table, field, words",
+    [
+        ("[search]\nsamples = 0\n[search.space]\ndropout = { uniform = [0.1, 0.5] }", "search.samples", "positive"),
+        ("[search]\nrounds = 2\n[search.space]\ndropout = { uniform = [0.1, 0.5] }", "search.rounds", "allowed"),
+        (
+            "[search.space]\ndropout = { uniform = [0.1, 0.5] }\n[asha]\nreduction_factor = 1",
+            "asha.reduction_factor",
+            "an integer in [2, inf)",
+        ),
+    ],
+)
+def test_a_searchs_keys_are_checked_by_their_fields(tmp_path, table, field, words):
+    with pytest.raises(BadInput, match=f"field {field}: .*{re.escape(words)}"):
+        load_spec(write_spec(tmp_path, 'datasets = ["iemocap"]\n' + table + "\n"))
+
+
+def test_a_parts_defaults_are_its_fields(tmp_path):
+    (part,) = load_spec(write_spec(tmp_path, GRID + "dim = [100]\n")).parts
+    for name, f in PART.items():
+        assert getattr(part, name) == f.default, name
+    assert part.resources == {k: f.default for k, f in RESOURCES.items()}
+    assert (
+        Part(
+            name="p", datasets=("iemocap",), seeds=(0,), epochs=None, metric="valid_wf1", max_failures=1, fixed={}
+        ).fuse_max
+        == PART["fuse_max"].default
+    )
 
 
 def test_a_spec_needs_a_grid_or_a_search(tmp_path):

@@ -17,9 +17,64 @@ from dataclasses import dataclass, field
 
 from cmathlab.config import MOVED, PAPER, RESERVED, Config, unknown_field
 from cmathlab.errors import BadInput
+from cmathlab.fields import Field
 from cmathlab.stats import PRIMARIES
 
 METRICS = ("valid_wf1", "valid_acc")  # the Tune metric is the best value so far of one of these
+
+
+def _fields(*fields: Field) -> dict[str, Field]:
+    return {f.name: f for f in fields}
+
+
+# A spec's own keys, each a Field: its default in one place, its check the field's (as a config field's is)
+SPEC = _fields(
+    Field("scale", 1.0, "synthetic corpora: the share of the dialogues a study trains on", above=0, high=1),
+    Field("data_seed", 0, "the seed of the synthetic corpora and of a hold-out split"),
+    Field("max_concurrent", None, "trials at once; unset: as many as the resources allow", kind=int, low=1),
+)
+PART = _fields(
+    Field("epochs", None, "unset: each config's own epochs (per model and dataset)", kind=int, low=1),
+    Field("metric", "valid_wf1", "Tune's metric: the best value so far of a validation score", choices=METRICS),
+    Field("max_failures", 1, "retries of a trial whose worker died", low=0),
+    Field("fuse", "off", "auto: a grid's compatible trials train as one stacked model", choices=("auto", "off")),
+    Field("fuse_max", 8, "members of one fused group at most: memory grows with it (36 ran out of 24 GB)", low=1),
+    Field("checkpoint_every", 5, "epochs between a trial's checkpoints (0: none)", low=0),
+)
+RESOURCES = _fields(
+    Field("cpu", 1.0, "CPUs a trial holds", low=0),
+    Field("gpu", 0.0, "GPUs a trial holds (a share packs several trials on one)", low=0),
+)
+ASHA = _fields(
+    Field("grace_period", 5, "epochs a trial runs before ASHA may stop it", low=1),
+    Field("reduction_factor", 3, "ASHA keeps one trial in this many at each rung", low=2),
+)
+SEARCH = _fields(Field("samples", 20, "trials an Optuna search samples per dataset", low=1))
+REPORT = _fields(
+    Field("primary", PRIMARIES[0], "the metric whose rows are the tested family", choices=PRIMARIES),
+    Field("sesoi", None, "the smallest effect of interest, in metric points", kind=float, above=0, below=100),
+)
+
+
+def spec_keys(
+    path: str, where: str, fields: dict[str, Field], table: dict, given_only: bool = False, others: tuple = ()
+) -> dict:
+    """`table`'s keys, each checked by its field, and (unless `given_only`) every other field at its default;
+    a key no field declares is refused naming those that exist (and `others`, keys read elsewhere)."""
+    unknown = sorted(set(table) - set(fields) - set(others))
+    if unknown:
+        raise BadInput(
+            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join([*fields, *others])}",
+            source=path,
+            field=f"{where}{unknown[0]}",
+        )
+    try:
+        checked = {name: fields[name].check(value, f"{where}{name}") for name, value in table.items()}
+    except BadInput as err:
+        raise BadInput(err.message, source=path, field=err.field) from None
+    return checked if given_only else {name: checked.get(name, f.default) for name, f in fields.items()}
+
+
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
 _TOP = {
@@ -63,12 +118,10 @@ class Part:
     space: dict | None = None  # param -> {distribution: args}
     samples: int = 0
     asha: dict = field(default_factory=dict)
-    resources: dict = field(default_factory=lambda: {"cpu": 1.0, "gpu": 0.0})
-    fuse: str = "off"  # "auto": a grid's compatible trials train as one stacked model (engine.fusion_key)
-    fuse_max: int = 8  # members of one fused group at most: memory grows with it (36 ran out of 24 GB on real dims)
-    checkpoint_every: int = (
-        5  # epochs between a trial's checkpoints (0: none): a trial whose worker dies goes on from its last
-    )
+    resources: dict = field(default_factory=lambda: {k: f.default for k, f in RESOURCES.items()})
+    fuse: str = PART["fuse"].default  # "auto": grid trials that fusion_key groups train as one stacked model
+    fuse_max: int = PART["fuse_max"].default
+    checkpoint_every: int = PART["checkpoint_every"].default  # a trial whose worker dies goes on from its last
 
     @property
     def is_search(self) -> bool:
@@ -166,7 +219,7 @@ def load_spec(
     if synthetic:
         sources = {**{name: f"synthetic:{name}" for name in PAPER if name in used}, **sources}
     parts = tuple(_with_feature_files(path, p, sources) for p in parts)
-    spec_scale = top.number("scale", 1.0)
+    own = spec_keys(path, "", SPEC, {k: raw[k] for k in SPEC if k in raw})
     if quick:  # a demo of the whole machinery: one seed, two epochs, a tenth of the corpus
         seeds, epochs, scale = seeds or 1, epochs or 2, scale or 0.1
     if seeds is not None or epochs is not None or quick:
@@ -186,13 +239,11 @@ def load_spec(
         description=top.check("description", raw.get("description", ""), str),
         parts=parts,
         data=sources,
-        scale=scale if scale is not None else spec_scale,
-        data_seed=top.integer("data_seed", 0),
-        max_concurrent=top.optional_int("max_concurrent"),
+        scale=SPEC["scale"].check(float(scale), "--scale") if scale is not None else own["scale"],
+        data_seed=own["data_seed"],
+        max_concurrent=own["max_concurrent"],
         report=_report_table(path, top.table("report")),
     )
-    if not 0 < spec.scale <= 1:
-        raise BadInput(f"{spec.scale!r} is not a share in (0, 1]", source=path, field="scale")
     names = [p.name for p in parts]
     if len(set(names)) != len(names):
         raise BadInput(f"two parts share a name: {names}", source=path, field="name")
@@ -200,16 +251,11 @@ def load_spec(
 
 
 def _report_table(path: str, table: dict) -> dict:
-    """[report]: `reference` (a table of config fields whose values name the reference condition), `primary` (the
-    metric whose rows are the tested family) and `sesoi` (the smallest effect of interest, in its points)."""
-    unknown = set(table) - {"reference", "primary", "sesoi"}
-    if unknown:
-        raise BadInput(
-            f"unknown key(s) {', '.join(sorted(unknown))}; allowed: reference, primary, sesoi",
-            source=path,
-            field="report",
-        )
-    reference = table.get("reference", {})
+    """[report]: `reference` (a table of config fields whose values name the reference condition) and the
+    fields of REPORT, each kept only when given."""
+    table = dict(table)
+    reference = table.pop("reference", {})
+    out = spec_keys(path, "report.", REPORT, table, given_only=True, others=("reference",))
     if not isinstance(reference, dict):
         raise BadInput(
             f'{reference!r} is not a table such as {{ model = "cmath", variant = "full" }}',
@@ -220,19 +266,7 @@ def _report_table(path: str, table: dict) -> dict:
     for key in reference:
         if key not in fields:
             raise BadInput(unknown_field(key), source=path, field=f"report.reference.{key}")
-    out = {"reference": reference} if reference else {}
-    if "primary" in table:
-        if table["primary"] not in PRIMARIES:
-            raise BadInput(
-                f"{table['primary']!r} is not one of {', '.join(PRIMARIES)}", source=path, field="report.primary"
-            )
-        out["primary"] = table["primary"]
-    if "sesoi" in table:
-        sesoi = table["sesoi"]
-        if isinstance(sesoi, bool) or not isinstance(sesoi, (int, float)) or not 0 < sesoi < 100:
-            raise BadInput(f"{sesoi!r} is not a number of metric points in (0, 100)", source=path, field="report.sesoi")
-        out["sesoi"] = float(sesoi)
-    return out
+    return {"reference": reference, **out} if reference else out
 
 
 def taken_defaults(spec: Spec) -> dict[str, list[dict]]:
@@ -306,21 +340,7 @@ def _parts(path: str, raw: dict, seen: tuple, inherited: dict | None = None) -> 
         )
     # what a composite sets wins over what its parts say
     inherited = inherited or {}
-    settings = {
-        k: raw[k]
-        for k in (
-            "datasets",
-            "seeds",
-            "epochs",
-            "metric",
-            "max_failures",
-            "resources",
-            "fuse",
-            "fuse_max",
-            "checkpoint_every",
-        )
-        if k in raw
-    }
+    settings = {k: raw[k] for k in ("datasets", "seeds", "resources", *PART) if k in raw}
     settings.update({k: v for k, v in inherited.items() if k != "fixed"})
     settings["fixed"] = {**flat(c.table("fixed")), **inherited.get("fixed", {})}
     if "include" in raw:
@@ -356,53 +376,21 @@ def _part(path: str, raw: dict, s: dict) -> Part:
     seeds = tuple(c.check("seeds", seeds, list))
     if not seeds or not all(isinstance(x, int) and not isinstance(x, bool) for x in seeds):
         raise BadInput("must be a count or a list of integers", source=path, field="seeds")
-    metric = c.check("metric", s.get("metric", "valid_wf1"), str)
-    if metric not in METRICS:
-        raise BadInput(f"{metric!r} is not one of {', '.join(METRICS)}", source=path, field="metric")
-    resources = {"cpu": 1.0, "gpu": 0.0}
-    for key, value in c.check("resources", s.get("resources", {}), dict).items():
-        if key not in resources:
-            raise BadInput(f"unknown resource {key!r}; allowed: cpu, gpu", source=path, field=f"resources.{key}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise BadInput(f"{value!r} is not a non-negative number", source=path, field=f"resources.{key}")
-        resources[key] = float(value)
+    own = spec_keys(path, "", PART, {k: v for k, v in s.items() if k in PART})
+    resources = spec_keys(path, "resources.", RESOURCES, c.check("resources", s.get("resources", {}), dict))
     if resources["cpu"] <= 0 and resources["gpu"] <= 0:
         raise BadInput("a trial needs some cpu or gpu", source=path, field="resources")
-    epochs = s.get("epochs")
-    if epochs is not None and (not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1):
-        raise BadInput(f"{epochs!r} is not a positive integer", source=path, field="epochs")
-    max_failures = s.get("max_failures", 1)
-    if not isinstance(max_failures, int) or isinstance(max_failures, bool) or max_failures < 0:
-        raise BadInput(f"{max_failures!r} is not a non-negative integer", source=path, field="max_failures")
     fixed = c.check("fixed", s.get("fixed", {}), dict)
     _no_reserved(path, "fixed", fixed)
-    fuse = s.get("fuse", "off")
-    if fuse not in ("auto", "off"):
-        raise BadInput(f"{fuse!r} is not 'auto' or 'off'", source=path, field="fuse")
-    fuse_max = s.get("fuse_max", 8)
-    if not isinstance(fuse_max, int) or isinstance(fuse_max, bool) or fuse_max < 1:
-        raise BadInput(f"{fuse_max!r} is not a positive integer", source=path, field="fuse_max")
-    checkpoint_every = s.get("checkpoint_every", 5)
-    if not isinstance(checkpoint_every, int) or isinstance(checkpoint_every, bool) or checkpoint_every < 0:
-        raise BadInput(
-            f"{checkpoint_every!r} is not a non-negative integer (epochs; 0: no checkpoints)",
-            source=path,
-            field="checkpoint_every",
-        )
-    if fuse == "auto" and "search" in raw:
+    if own["fuse"] == "auto" and "search" in raw:
         raise BadInput("fusion groups a grid's trials; a search samples them one at a time", source=path, field="fuse")
     common = dict(
         name=c.check("name", raw.get("name", _stem(path)), str),
         datasets=datasets,
         seeds=seeds,
-        epochs=epochs,
-        metric=metric,
-        max_failures=max_failures,
         fixed=fixed,
         resources=resources,
-        fuse=fuse,
-        fuse_max=fuse_max,
-        checkpoint_every=checkpoint_every,
+        **own,
     )
     if ("grid" in raw) == ("search" in raw):
         raise BadInput("needs exactly one of [grid] or [search] (or include = [...])", source=path)
@@ -432,16 +420,12 @@ def _part(path: str, raw: dict, s: dict) -> Part:
         part = Part(**common, grid=grid)
         _check_configs(path, part, "grid")
         return part
-    search = dict(c.check("search", raw["search"], dict))
-    samples = search.pop("samples", 20)
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise BadInput(f"{samples!r} is not a positive integer", source=path, field="search.samples")
+    search = c.check("search", raw["search"], dict)
+    samples = spec_keys(path, "search.", SEARCH, {k: v for k, v in search.items() if k != "space"}, others=("space",))
     space = flat(
-        c.check("search.space", search.pop("space", None), dict),
+        c.check("search.space", search.get("space"), dict),
         leaf=lambda v: len(v) == 1 and next(iter(v)) in DISTRIBUTIONS,
     )
-    if search:
-        raise BadInput(f"unknown key(s) {', '.join(search)}; allowed: samples, space", source=path, field="search")
     if not space:
         raise BadInput("needs at least one parameter", source=path, field="search.space")
     _no_reserved(path, "search.space", space)
@@ -458,14 +442,8 @@ def _part(path: str, raw: dict, s: dict) -> Part:
             )
         if kind != "choice" and not args[0] < args[1]:
             raise BadInput(f"low {args[0]} must be below high {args[1]}", source=path, field=where)
-    asha = {"grace_period": 5, "reduction_factor": 3}
-    for key, value in c.check("asha", raw.get("asha", {}), dict).items():
-        if key not in asha:
-            raise BadInput(f"unknown key {key!r}; allowed: {', '.join(asha)}", source=path, field=f"asha.{key}")
-        if not isinstance(value, int) or isinstance(value, bool) or value < (1 if key == "grace_period" else 2):
-            raise BadInput(f"{value!r} is too small or not an integer", source=path, field=f"asha.{key}")
-        asha[key] = value
-    part = Part(**common, space=space, samples=samples, asha=asha)
+    asha = spec_keys(path, "asha.", ASHA, c.check("asha", raw.get("asha", {}), dict))
+    part = Part(**common, space=space, asha=asha, **samples)
     _check_configs(path, part, "search.space")
     return part
 
@@ -573,23 +551,3 @@ class _Checker:
 
     def table(self, name: str) -> dict:
         return self.check(name, self.raw.get(name, {}), dict)
-
-    def number(self, name: str, default: float) -> float:
-        value = self.raw.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise BadInput(f"{value!r} is not a number", source=self.path, field=name)
-        return float(value)
-
-    def integer(self, name: str, default: int) -> int:
-        value = self.raw.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise BadInput(f"{value!r} is not an integer", source=self.path, field=name)
-        return value
-
-    def optional_int(self, name: str) -> int | None:
-        if name not in self.raw:
-            return None
-        value = self.integer(name, 0)
-        if value < 1:
-            raise BadInput(f"{value} is not a positive integer", source=self.path, field=name)
-        return value
