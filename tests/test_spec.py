@@ -1,5 +1,6 @@
 """Specs are data, validated when read: a bad one is one line naming the file and the field."""
 
+import dataclasses
 import glob
 import os
 import re
@@ -228,7 +229,7 @@ def test_a_spec_with_bad_toml_is_one_line(tmp_path, capsys):
 
 
 def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
-    from cmathlab.study.trial import trial_config
+    from cmathlab.study.trial import TrialRun
     from cmathlab.study.units import units
 
     write_spec(tmp_path, 'name = "dims"\n[grid]\ndim = [16, 32]\n', "dims.toml")
@@ -241,9 +242,10 @@ def test_a_grid_axis_wins_over_the_same_key_in_a_composites_fixed(tmp_path):
     part = spec.parts[0]
     assert [part.config("meld", 0, {"dim": d}).dim for d in (16, 32)] == [16, 32]
     # the driver's tracker and the trial build the config the same way the spec check did
-    params = {"dataset": "meld", "seed": 0, "fixed": part.fixed, "axes": ["dim"], "dim": 16}
-    assert trial_config(params).dim == 16 and trial_config(params).opts.heads == 2  # `heads`: CMATH's, flat
-    assert units(spec)
+    (unit,) = units(spec)
+    params = {**unit.param_space, "dataset": "meld", "seed": 0, "dim": 16}  # one point of Tune's grid
+    (run,) = TrialRun.each(params)
+    assert run.config().dim == 16 and run.config().opts.heads == 2  # `heads`: CMATH's, flat
 
 
 def test_fused_groups_share_shapes_and_respect_the_cap(tmp_path):
@@ -269,6 +271,31 @@ def test_fused_groups_share_shapes_and_respect_the_cap(tmp_path):
         )
     )
     assert all(len(g["members"]) == 1 for g in fused_groups(baselines.parts[0]))  # baselines never fuse
+
+
+def test_a_fused_trials_runs_are_its_members_named_as_if_trained_alone(tmp_path):
+    from cmathlab.study.trial import TrialRun
+    from cmathlab.study.units import fused_groups
+
+    text = 'name = "f"\ndatasets = ["iemocap"]\nseeds = 2\n[grid]\nvariant = ["full", "w/o HD"]\n'
+    part = load_spec(write_spec(tmp_path, text)).parts[0]
+    common = {"part": "f", "unit": "f", "metric": "valid_wf1", "search": False, "axes": ["variant"], "fixed": {}}
+    (group,) = fused_groups(dataclasses.replace(part, fuse="auto"))
+    runs = TrialRun.each({**common, "group": group})
+    alone = [
+        TrialRun.each({**common, "dataset": "iemocap", "seed": seed, "variant": variant})[0]
+        for seed in (0, 1)
+        for variant in ("full", "w/o HD")
+    ]
+    assert sorted(r.key("t1") for r in runs) == sorted(r.key("t2") for r in alone)  # a grid point, not Tune's id
+    assert {r.fused for r in runs} == {4} and {r.fused for r in alone} == {0}
+    assert [r.config() for r in sorted(runs, key=lambda r: r.key(""))] == [
+        r.config() for r in sorted(alone, key=lambda r: r.key(""))
+    ]
+    # a pending record round-trips, and one a driver kept in the flat form before TrialRun reads the same
+    assert all(TrialRun.from_record(r.to_record()) == r for r in runs)
+    flat = {**common, "group": group, "dataset": "iemocap", **group["members"][1]}
+    assert TrialRun.from_record(flat) == runs[1]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from mlflow.tracking import MlflowClient
 
 from cmathlab.study import tracking
 from cmathlab.study.store import Patient, StoreAway
-from cmathlab.study.trial import RESULT_KEY, trial_config
+from cmathlab.study.trial import RESULT_KEY, TrialRun
 from cmathlab.train import fit
 
 REFUSED = MlflowException(
@@ -112,7 +112,8 @@ def test_what_a_store_gone_too_long_could_not_take_is_kept_and_written_once_on_r
     }
     trial = SimpleNamespace(trial_id="t1", config=params, path=None)
     tracker.on_trial_start(0, [], trial)
-    result = fit(trial_config(params), tiny_corpus)
+    (run,) = TrialRun.each(params)
+    result = fit(run.config(), tiny_corpus)
     for record in result.history:
         tracker.on_trial_result(0, [], trial, dict(record))
     tracker.on_trial_result(0, [], trial, {RESULT_KEY: json.dumps(result.to_dict())})

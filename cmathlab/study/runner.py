@@ -14,6 +14,8 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -23,6 +25,9 @@ from cmathlab.study.spec import Spec, data_files, taken_defaults
 from cmathlab.study.state import check_new_study, read_state, write_state
 from cmathlab.study.store import Patient, StoreAway, probe, tracking_call, tracking_wait
 from cmathlab.study.units import tune_config, units
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 # -- the study directory ------------------------------------------------------------------------
 
@@ -128,7 +133,7 @@ def run_study(
         "defaults": taken_defaults(spec),
     }
     write_state(directory, state)
-    return _execute(directory, state, spec, corpora, client, {}, address, False, console)
+    return _execute(Launch(directory, state, spec, corpora, client, known={}, address=address), console)
 
 
 def resume_study(
@@ -179,7 +184,8 @@ def resume_study(
         tracking_call(state["tracking_uri"], lambda: tracker.replay(kept))
         console.print(f"wrote {len(kept)} trial record(s) kept while the tracking server was away")
     client.update_run(state["parent_run_id"], status="RUNNING")
-    return _execute(directory, state, spec, corpora, client, known, address, True, console, retry_failed)
+    launch = Launch(directory, state, spec, corpora, client, known, address, restoring=True, retry_failed=retry_failed)
+    return _execute(launch, console)
 
 
 def defaults_change(recorded: dict | None, now: dict) -> str | None:
@@ -208,7 +214,22 @@ def _study_tags(spec: Spec, state: dict) -> dict:
     }
 
 
-def _execute(directory, state, spec, corpora, client, known, address, restoring, console, retry_failed=False) -> int:
+@dataclass
+class Launch:
+    """What `run_study` and `resume_study` hand the loop that drives Tune over a study's units."""
+
+    directory: str
+    state: dict  # study.json, rewritten as the driver starts and ends
+    spec: Spec
+    corpora: dict  # data_key -> Corpus, shipped to every trial
+    client: MlflowClient
+    known: dict  # trial key -> tracking.Known: what the store already holds (empty for a new study)
+    address: str | None  # a Ray cluster's, or None for a local Ray
+    restoring: bool = False  # restore each unit's Tuner from its folder where it can
+    retry_failed: bool = False  # `resume --retry-failed`: run failed trials again
+
+
+def _execute(launch: Launch, console: Console) -> int:
     import ray
     from ray import tune
 
@@ -216,9 +237,10 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
     from cmathlab.study.board import Board
     from cmathlab.study.trial import run_trial
 
+    directory, state, spec, client, known = launch.directory, launch.state, launch.spec, launch.client, launch.known
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # MLflow is the record
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables of Ray's on the console
-    started_ray = _start_ray(directory, address)
+    started_ray = _start_ray(directory, launch.address)
     state["driver"] = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
     write_state(directory, state)
     tags = _study_tags(spec, state)
@@ -249,13 +271,17 @@ def _execute(directory, state, spec, corpora, client, known, address, restoring,
                 trackers.append(tracker)
                 tracking.ACTIVE = tracker  # a restored Tuner unpickles its callback as this one
                 trainable = tune.with_resources(
-                    tune.with_parameters(run_trial, corpora=corpora, finished=finished),
+                    tune.with_parameters(run_trial, corpora=launch.corpora, finished=finished),
                     {"cpu": unit.part.resources["cpu"], "gpu": unit.part.resources["gpu"]},
                 )
                 path = os.path.join(os.path.abspath(directory), "tune", unit.name)
-                if restoring and tune.Tuner.can_restore(path):
+                if launch.restoring and tune.Tuner.can_restore(path):
                     tuner = tune.Tuner.restore(
-                        path, trainable, resume_unfinished=True, resume_errored=False, restart_errored=retry_failed
+                        path,
+                        trainable,
+                        resume_unfinished=True,
+                        resume_errored=False,
+                        restart_errored=launch.retry_failed,
                     )
                 else:
                     tuner = tune.Tuner(

@@ -36,10 +36,8 @@ from cmathlab.study.trial import (
     CHECKPOINT_KEY,
     EMBEDDINGS_KEY,
     RESULT_KEY,
+    TrialRun,
     decode_array,
-    members,
-    trial_config,
-    trial_key,
 )
 
 PARENT = "mlflow.parentRunId"
@@ -201,43 +199,43 @@ class Tracker(Callback):
         if stop:  # after the records are safe: without Tune's handler, SIGINT raises KeyboardInterrupt here
             signal.raise_signal(signal.SIGINT)
 
-    def _runs(self, trial) -> list[tuple[str, dict]]:
-        """(trial key, flat params) of each run the trial trains: one, or each member of a fused group."""
-        return [(trial_key(m, trial.trial_id), m) for m in members(trial.config)]
+    def _runs(self, trial) -> list[tuple[str, TrialRun]]:
+        """(trial key, run) of each run the trial trains: one, or each member of a fused group."""
+        return [(run.key(trial.trial_id), run) for run in TrialRun.each(trial.config)]
 
     def _emit(self, event: str, key: str, detail=None) -> None:
         if self.events is not None:
             self.events(event, key, detail)
 
     def on_trial_start(self, iteration, trials, trial, **info):
-        for key, params in self._runs(trial):
-            self._guard(lambda: self._start(trial, key, params))  # a run not created then is created on resume
+        for key, run in self._runs(trial):
+            self._guard(lambda: self._start(trial, key, run))  # a run not created then is created on resume
 
-    def _start(self, trial, key: str, params: dict) -> None:
+    def _start(self, trial, key: str, run: TrialRun) -> None:
         self.epochs[key], self.node[key] = [], ""
         self.payload.pop(key, None)
         known = self.known.get(key)
         if known is not None and done(known):
             return  # the trial will report `skipped` and end at once
         if known is None:
-            self.known[key] = self._create(trial, key, params)
+            self.known[key] = self._create(trial, key, run)
         else:  # a retry, or a trial that was running when the driver died
             known.attempts += 1
             known.status = "RUNNING"
             self.client.update_run(known.run_id, status="RUNNING")
             self.client.set_tag(known.run_id, "cmathlab.attempts", str(known.attempts))
-            self._params_once(known.run_id, params)
+            self._params_once(known.run_id, run)
         self._emit("start", key)
 
-    def _create(self, trial, key: str, p: dict) -> Known:
-        config = trial_config(p)
+    def _create(self, trial, key: str, p: TrialRun) -> Known:
+        config = p.config()
         tags = {
             **self.study_tags,
             PARENT: self.parent,
             "cmathlab.trial_key": key,
             "cmathlab.trial_id": trial.trial_id,
-            "cmathlab.part": p["part"],
-            "cmathlab.unit": p["unit"],
+            "cmathlab.part": p.part,
+            "cmathlab.unit": p.unit,
             "cmathlab.attempts": "1",
             "dataset": config.dataset,
             "model": config.model,
@@ -245,11 +243,7 @@ class Tracker(Callback):
             "modalities": config.modalities,
             "seed": str(config.seed),
             "mlflow.runName": key,
-            **(
-                {"cmathlab.fused_group": trial.trial_id, "cmathlab.fused_members": str(len(p["group"]["members"]))}
-                if "group" in p
-                else {}
-            ),
+            **({"cmathlab.fused_group": trial.trial_id, "cmathlab.fused_members": str(p.fused)} if p.fused else {}),
         }
         if isinstance(self.client, Patient):  # a create whose answer was lost is found, not made twice
             run = self.client.call(
@@ -258,13 +252,13 @@ class Tracker(Callback):
         else:
             run = self.client.create_run(self.experiment_id, run_name=key, tags=tags)
         log_batch(self.client, run.info.run_id, params=[Param(k, str(v)) for k, v in config.to_dict().items()])
-        return Known(run.info.run_id, "RUNNING", 1, None, p["part"], config.dataset)
+        return Known(run.info.run_id, "RUNNING", 1, None, p.part, config.dataset)
 
-    def _params_once(self, run_id: str, p: dict) -> None:
+    def _params_once(self, run_id: str, p: TrialRun) -> None:
         """The config as params on a reopened run the store holds none for (the store went away right after
         creating it)."""
         if not self.client.get_run(run_id).data.params:
-            log_batch(self.client, run_id, params=[Param(k, str(v)) for k, v in trial_config(p).to_dict().items()])
+            log_batch(self.client, run_id, params=[Param(k, str(v)) for k, v in p.config().to_dict().items()])
 
     def _find(self, key: str):
         """The run the store already holds for `key` under this study, if any."""
@@ -296,20 +290,20 @@ class Tracker(Callback):
                 self._guard(lambda: self.client.set_tag(self.known[key].run_id, "cmathlab.node", self.node[key]))
 
     def on_trial_complete(self, iteration, trials, trial, **info):
-        for key, params in self._runs(trial):
+        for key, run in self._runs(trial):
             held = {
                 "kind": "complete",
                 "key": key,
                 "trial_id": trial.trial_id,
-                "params": params,
+                "params": run.to_record(),
                 "epochs": self.epochs.get(key, []),
                 "payload": self.payload.get(key),
                 "ended_ms": self.ended_ms.get(key),
             }
-            self._guard(lambda: self._complete(trial, key, params), [held])
+            self._guard(lambda: self._complete(trial, key, run), [held])
         _drop_checkpoints(trial)
 
-    def _complete(self, trial, key: str, params: dict) -> None:
+    def _complete(self, trial, key: str, run: TrialRun) -> None:
         known = self.known.get(key)
         if known is None or done(known):
             self._emit("skipped", key)
@@ -373,7 +367,7 @@ class Tracker(Callback):
                 "done",
                 key,
                 {
-                    "dataset": params["dataset"],
+                    "dataset": run.dataset,
                     "value": known.value,
                     "test_wf1": final["test/wf1"],
                     "health": result["health"],
@@ -395,12 +389,12 @@ class Tracker(Callback):
 
     def _failed(self, trial, final: bool) -> None:
         error = _error_text(trial)
-        for key, params in self._runs(trial):
+        for key, run in self._runs(trial):
             held = {
                 "kind": "failed",
                 "key": key,
                 "trial_id": trial.trial_id,
-                "params": params,
+                "params": run.to_record(),
                 "error": error,
                 "final": final,
             }
@@ -427,18 +421,18 @@ class Tracker(Callback):
     def replay(self, records: list[dict]) -> None:
         """Write what a driver kept in `pending/` when its store went away, as it would have then."""
         for record in records:
-            key, params = record["key"], record["params"]
-            self.metric = params["metric"]
+            key, run = record["key"], TrialRun.from_record(record["params"])
+            self.metric = run.metric
             known = self.known.get(key)
             if known is None:
-                self.known[key] = self._create(SimpleNamespace(trial_id=record["trial_id"]), key, params)
+                self.known[key] = self._create(SimpleNamespace(trial_id=record["trial_id"]), key, run)
             elif not done(known):
-                self._params_once(known.run_id, params)
+                self._params_once(known.run_id, run)
             if record["kind"] == "complete":
                 self.epochs[key], self.payload[key] = record["epochs"], record["payload"]
                 if record["ended_ms"]:
                     self.ended_ms[key] = record["ended_ms"]
-                self._complete(None, key, params)
+                self._complete(None, key, run)
             else:
                 self._failed_run(key, record["error"], record["final"])
             drop_pending(self.pending, key)

@@ -7,11 +7,13 @@ The trial never touches MLflow: it reports epochs (for ASHA and Optuna) and, las
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,33 +25,68 @@ CHECKPOINT_KEY = "cmathlab_checkpoint"  # a report that carries a checkpoint (th
 EMBEDDINGS_KEY = "embeddings_npy"  # in that RunResult when the config keeps embeddings (for t-SNE)
 
 
-def trial_key(params: dict, trial_id: str) -> str:
-    """A trial's identity across retries and resumes: its grid point, or Tune's id for a sampled point.
+@dataclass(frozen=True)
+class TrialRun:
+    """One run a Tune trial trains, read from the trial's params (which `units.py` writes): the unit and part it
+    belongs to, its dataset, seed and grid point (or sample), and the fixed fields its config takes."""
 
-    A grid point is named by its values, so a trial that Tune re-creates after a driver crash
-    (with a new id) still finds its MLflow run; sampled points have no such identity.
-    """
-    if params["search"]:
-        return f"{params['unit']}/{trial_id}"
-    axes = ",".join(f"{axis}={params[axis]}" for axis in params["axes"])
-    return f"{params['part']}/{params['dataset']}/seed={params['seed']}/{axes}"
+    part: str
+    unit: str
+    metric: str  # the part's Tune metric
+    search: bool  # a sampled point (its identity is Tune's trial id), not a grid point
+    dataset: str
+    seed: int
+    fixed: dict
+    values: dict  # axis -> this run's value
+    fused: int = 0  # members of the fused group it trains in; 0: trained alone
+    checkpoint_every: int = 0
 
+    @classmethod
+    def each(cls, params: dict) -> list[TrialRun]:
+        """The runs of a Tune trial's params: itself, or each member of its fused group."""
+        group = params.get("group")
+        flat = [params] if group is None else [{**params, "dataset": group["dataset"], **m} for m in group["members"]]
+        return [
+            cls(
+                part=p["part"],
+                unit=p["unit"],
+                metric=p["metric"],
+                search=p["search"],
+                dataset=p["dataset"],
+                seed=p["seed"],
+                fixed=p["fixed"],
+                values={axis: p[axis] for axis in p["axes"]},
+                fused=len(group["members"]) if group else 0,
+                checkpoint_every=p.get("checkpoint_every", 0),
+            )
+            for p in flat
+        ]
 
-def members(params: dict) -> list[dict]:
-    """The flat params of each run a Tune trial trains: itself, or each member of its fused group."""
-    if "group" not in params:
-        return [params]
-    return [{**params, "dataset": params["group"]["dataset"], **member} for member in params["group"]["members"]]
+    @classmethod
+    def from_record(cls, record: dict) -> TrialRun:
+        """A run kept in a pending record (`to_record`), or in the flat params a driver before this type kept."""
+        if "values" in record:
+            return cls(**record)
+        flat = {k: v for k, v in record.items() if k != "group"}
+        return dataclasses.replace(cls.each(flat)[0], fused=len(record.get("group", {}).get("members", [])))
 
+    def to_record(self) -> dict:
+        return dataclasses.asdict(self)
 
-def trial_keys(params: dict, trial_id: str) -> list[str]:
-    return [trial_key(member, trial_id) for member in members(params)]
+    def key(self, trial_id: str) -> str:
+        """The run's identity across retries and resumes: its grid point, or Tune's id for a sampled point.
 
+        A grid point is named by its values, so a trial that Tune re-creates after a driver crash
+        (with a new id) still finds its MLflow run; sampled points have no such identity.
+        """
+        if self.search:
+            return f"{self.unit}/{trial_id}"
+        axes = ",".join(f"{axis}={value}" for axis, value in self.values.items())
+        return f"{self.part}/{self.dataset}/seed={self.seed}/{axes}"
 
-def trial_config(params: dict) -> Config:
-    values = {axis: params[axis] for axis in params["axes"]}
-    # a grid axis wins over the same key in [fixed] (a composite's [fixed] may set d for every part)
-    return Config.for_dataset(params["dataset"], **{**params["fixed"], **values}, seed=params["seed"])
+    def config(self) -> Config:
+        # a grid axis wins over the same key in [fixed] (a composite's [fixed] may set d for every part)
+        return Config.for_dataset(self.dataset, **{**self.fixed, **self.values}, seed=self.seed)
 
 
 def run_trial(params: dict, corpora: dict, finished: dict) -> None:
@@ -61,8 +98,8 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
     from cmathlab.train import fit
 
     metric = f"best_{params['metric']}"
-    flat = members(params)
-    keys = trial_keys(params, tune.get_context().get_trial_id())
+    runs = TrialRun.each(params)
+    keys = [run.key(tune.get_context().get_trial_id()) for run in runs]
     if all(key in finished for key in keys):  # finished in an earlier run of the driver, after Tune's last checkpoint
         tune.report({"epoch": 0, metric: max(finished[key] for key in keys), "skipped": 1})
         return
@@ -79,9 +116,9 @@ def run_trial(params: dict, corpora: dict, finished: dict) -> None:
         last.update(record, node=node, **{f"best_{k}": v for k, v in best.items()})
         tune.report(dict(last))
 
-    configs = [trial_config(member) for member in flat]
-    corpus = corpora[data_key(flat[0]["dataset"], configs[0].features)]
-    checkpoints = TuneCheckpoints(params.get("checkpoint_every", 0), last)
+    configs = [run.config() for run in runs]
+    corpus = corpora[data_key(runs[0].dataset, configs[0].features)]
+    checkpoints = TuneCheckpoints(runs[0].checkpoint_every, last)
     if len(configs) > 1:
         results = fit(configs, corpus, on_epoch=on_epoch, checkpoints=checkpoints)
     else:
