@@ -1,7 +1,9 @@
 """Live progress of a study with rich, in place of Ray's console tables.
 
 On a terminal: one bar over all trials (done / running / failed / left, elapsed, ETA, best so far
-per dataset, and this node's GPU memory and utilisation when it has GPUs). In a log: one line per trial that ends.
+per dataset, and this node's GPU memory and utilisation when it has GPUs). In a log: one line per trial that ends
+in a study of at most 100 trials, else one line of counts each hundredth of the trials; either way a failed or
+flagged trial is named, the first 20 of each (`study status` lists them all).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from cmathlab.study.spec import Spec
 from cmathlab.study.tracking import Known
 
 _ENDED = ("done", "stopped", "failed")
+_NAMED = 20  # failed, retried or flagged trials named one by one in a log, of each kind
 
 
 class Board:
@@ -36,6 +39,8 @@ class Board:
                 self.state[key] = "failed"
         self.progress = None
         self.task = None
+        self.every = 1 if self.total <= 100 else self.total // 100  # a log's line per trial, or per hundredth
+        self.named: Counter = Counter()
 
     def __enter__(self):
         if self.console.is_terminal:
@@ -87,24 +92,43 @@ class Board:
             self.state[key] = "running"
         elif kind == "retry":
             self.state[key] = "retrying"
-            self.console.print(f"[yellow]retrying[/] {key}: {detail}")
+            self._name("retry", f"[yellow]retrying[/] {key}: {detail}")
         elif kind in _ENDED:
             self.state[key] = kind
             if kind == "done":
                 self._better(detail["dataset"], detail["value"], key)
                 if detail.get("health", "ok") != "ok":
                     self.flagged.add(key)
-                    self.console.print(f"[yellow]{detail['health']}[/] {key}: {detail['health_note']}")
+                    self._name("flagged", f"[yellow]{detail['health']}[/] {key}: {detail['health_note']}")
             if kind == "failed":
-                self.console.print(f"[red]failed[/] {key}: {detail}")
-            elif self.progress is None:
+                self._name("failed", f"[red]failed[/] {key}: {detail}")
+            elif self.progress is None and self.every == 1:
                 extra = (
                     f" valid {100 * detail['value']:.2f} test W-F1 {100 * detail['test_wf1']:.2f}"
                     if kind == "done"
                     else " (stopped early by the scheduler)"
                 )
                 self.console.print(f"[{self._ended()}/{self.total}] {key}{extra}")
+            if self.progress is None and self.every > 1 and self._ended() % self.every == 0:
+                self.console.print(f"[{self._ended()}/{self.total}] {self._status()}")
         self._refresh()
+
+    def _name(self, kind: str, line: str) -> None:
+        """One trial's failure, retry or flag, up to _NAMED of each kind; then where to find the rest."""
+        self.named[kind] += 1
+        if self.named[kind] <= _NAMED:
+            self.console.print(line)
+        elif self.named[kind] == _NAMED + 1:
+            self.console.print(f"more trials {kind} than the first {_NAMED}: `cmathlab study status` lists them")
+
+    def _status(self) -> str:
+        c = self.counts()
+        left = self.total - self._ended() - c["running"]
+        best = " ".join(f"{d} {100 * v:.2f}" for d, (v, _) in sorted(self.best.items()))
+        return (
+            f"running {c['running']} · done {c['done']} · failed {c['failed']} · flagged {len(self.flagged)} · "
+            f"left {left}" + (f" · best valid {best}" if best else "")
+        )
 
     def _refresh(self) -> None:
         if self.progress is None:

@@ -21,6 +21,8 @@ from cmathlab.study.records import TYPES, normalise, parse_value, search_runs
 from cmathlab.study.spec import Part, Spec, data_files, data_key
 from cmathlab.study.state import driver_alive, find_studies, read_state
 
+NAMED = 20  # failed or flagged trials `study status` names, of each kind (`study export` lists every run)
+
 
 def state_word(status: str, stopped: bool, alive: bool) -> str:
     """The one word for a trial's MLflow status (RUNNING, FINISHED, FAILED, KILLED)."""
@@ -199,12 +201,24 @@ def study_status(directory: str, console: Console | None = None) -> int:
             f"{100 * best['test_mean']:.2f}" if best and not np.isnan(best["test_mean"]) else "-",
         )
     console.print(table)
+    named = Counter()  # failed and flagged trials, the first NAMED of each kind by name
     for run in sorted(found, key=lambda r: r.data.tags.get("cmathlab.trial_key", "")):
         key, tags = run.data.tags.get("cmathlab.trial_key"), run.data.tags
         if key and run.info.status == "FAILED":
-            console.print(f"[red]failed[/] {key}: {tags.get('cmathlab.error', '')}")
+            kind, line = "failed", f"[red]failed[/] {key}: {tags.get('cmathlab.error', '')}"
         elif key and run.info.status == "FINISHED" and tags.get("cmathlab.health", "ok") != "ok":
-            console.print(f"[yellow]{tags['cmathlab.health']}[/] {key}: {tags.get('cmathlab.health_note', '')}")
+            kind, line = (
+                "flagged",
+                f"[yellow]{tags['cmathlab.health']}[/] {key}: {tags.get('cmathlab.health_note', '')}",
+            )
+        else:
+            continue
+        named[kind] += 1
+        if named[kind] <= NAMED:
+            console.print(line)
+    for kind, n in named.items():
+        if n > NAMED:
+            console.print(f"and {n - NAMED} more {kind} trials: `cmathlab study export {directory}` lists every run")
     for part, dataset, best, n_conditions in winners:
         if n_conditions < 2:
             continue
