@@ -320,7 +320,7 @@ def test_a_spec_declares_its_primary_metric_and_sesoi(tmp_path):
         ('primary = "f1"\n', "report.primary"),
         ("sesoi = 0\n", "report.sesoi"),
         ("sesoi = true\n", "report.sesoi"),
-        ("alpha = 0.1\n", "report"),
+        ("alpha = 0.1\n", "report.alpha"),
     ):
         with pytest.raises(BadInput) as err:
             load_spec(write_spec(tmp_path, base + bad))
