@@ -19,10 +19,9 @@ from types import SimpleNamespace
 from cmathlab.datasets import DATASETS
 from cmathlab.datasets import settings as dataset_settings
 from cmathlab.errors import BadInput
-from cmathlab.fields import AFTER, NOT_IN_PAPER, Field, fields_of, knob
+from cmathlab.fields import AFTER, NONE_53, NOT_IN_PAPER, Field, fields_of, knob
 
 SILENT = "not in the paper"  # a `source` of "": the paper's recipe keeps cmathlab's earlier choice
-NONE_53 = "Section 5.3 names none"  # a training aid the paper does not use: its value is "off"
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,6 @@ class Config:
         measured="BENCHMARKS.md section 10",
         by_model="settings",
     )
-    gamma1: float = knob(1.0, "weight of low-level distillation", low=0, source="Section 5.3, eq. 24", fusable=True)
-    gamma2: float = knob(1.8, "weight of high-level distillation", low=0, source="Section 5.3, eq. 24", fusable=True)
     dim: int = knob(500, "d, the common space", low=1, source="Section 5.3", by_model="settings")
 
     # -- the experiment's switches
@@ -126,16 +123,6 @@ class Config:
         30,
         "linear lr warm-up (at most a tenth of the run): post-LN attention at the paper's "
         "lr blows up in its first steps",
-        low=0,
-        paper=0,
-        source=NONE_53,
-        since=AFTER,
-        measured="BENCHMARKS.md section 10",
-        by_model="settings",
-    )
-    distill_warmup: int = knob(
-        10,
-        "epochs over which gamma1, gamma2 rise from 0: early distillation targets are untrained teachers",
         low=0,
         paper=0,
         source=NONE_53,
@@ -298,7 +285,11 @@ class Config:
         given = dict(self.options)
         declared = {f.name: f for f in getattr(cls, "fields", ())}
         for term, t in getattr(cls, "terms", {}).items():  # a loss term's weight and switch: its model's or a run field
-            for name, kinds, what in ((t.weight, (int, float), "number"), (t.switch, (bool,), "true/false")):
+            for name, kinds, what in (
+                (t.weight, (int, float), "number"),
+                (t.ramp, (int,), "whole number of epochs"),
+                (t.switch, (bool,), "true/false"),
+            ):
                 known = declared.get(name) or FIELDS.get(name)
                 if name is not None and (known is None or type(known.default) not in kinds):
                     raise BadInput(
@@ -343,23 +334,27 @@ class Config:
     def loss_weights(self, architecture: bool = False, epoch: int | None = None) -> dict[str, float]:
         """The weight of each loss term (the model's `terms`) this run keeps: all but those its variant's
         component drops. With `architecture`, the terms its architecture computes: a fused group's w/o LLD /
-        w/o HLD members train them at weight 0. With `epoch` (1-based), ramped terms (CMATH's gamma1, gamma2)
-        rise as `distill_warmup` says: 0 in epoch 1, full after."""
+        w/o HLD members train them at weight 0. With `epoch` (1-based), a term with a `ramp` rises over as many
+        epochs as that field says (CMATH's distillation terms over `cmath.distill_warmup`): 0 in epoch 1, full
+        after."""
         from cmathlab.model.protocol import Term
 
         component = self.component()
         dropped = set(component.drops_terms) if component is not None else set()
         if architecture and component is not None and not component.changes_architecture:
             dropped = set()
-        ramp = 1.0 if epoch is None or not self.distill_warmup else min(1.0, (epoch - 1) / self.distill_warmup)
         terms = getattr(self.model_class, "terms", {"ce_x": Term()})
         own = dict(self.options)
 
         def value(name):  # the model's own field of that name, else the run's
             return own[name] if name in own else getattr(self, name)
 
+        def ramp(t):
+            epochs = value(t.ramp) if t.ramp and epoch is not None else 0
+            return min(1.0, (epoch - 1) / epochs) if epochs else 1.0
+
         return {
-            name: (float(value(t.weight)) if t.weight else 1.0) * (ramp if t.ramped else 1.0)
+            name: (float(value(t.weight)) if t.weight else 1.0) * ramp(t)
             for name, t in terms.items()
             if name not in dropped and (t.switch is None or value(t.switch))
         }
@@ -435,6 +430,9 @@ MOVED = {
         "detach_teacher",
         "modality_ce",
         "reduction",
+        "gamma1",  # until issue 44's last step, also the three fields of its distillation terms
+        "gamma2",
+        "distill_warmup",
     )
 }
 
@@ -443,7 +441,11 @@ def recipe_values(fields, recipe: str, dataset: str) -> dict:
     """A model's own fields as `recipe` sets them on `dataset`: "paper" every field at the value its paper
     gives (where it gives one and it differs from the default), "cmathlab" each field's `ours` for the dataset."""
     if recipe == "paper":
-        return {f.name: f.paper for f in fields if f.paper != NOT_IN_PAPER and f.paper != f.default_for(dataset)}
+        return {
+            f.name: f.paper_for(dataset)
+            for f in fields
+            if f.paper != NOT_IN_PAPER and f.paper_for(dataset) != f.default_for(dataset)
+        }
     return {f.name: f.ours[dataset] for f in fields if dataset in f.ours}
 
 

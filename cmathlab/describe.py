@@ -94,7 +94,7 @@ def print_models(names: list[str], console: Console) -> None:
                     f"{name}.{f.name}",
                     str(f.ours.get("iemocap", f.default_for("iemocap"))),
                     str(f.ours.get("meld", f.default_for("meld"))),
-                    str(f.paper),
+                    ", ".join(f"{d} {v}" for d, v in f.paper.items()) if isinstance(f.paper, dict) else str(f.paper),
                     f.allowed(),
                     f.reason,
                 )

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 def fusion_key(config: Config) -> tuple:
     """Configs with equal keys can train as one stacked model. Variants that only drop a loss term
     (w/o LLD, w/o HLD, w/o HD) share the full model's weights and train with a zero weight."""
-    values = {k: v for k, v in config.to_dict().items() if k not in FUSABLE}
+    own = {f"{config.model}.{f.name}" for f in getattr(config.model_class, "fields", ()) if f.fusable}
+    values = {k: v for k, v in config.to_dict().items() if k not in FUSABLE and k not in own}
     values["architecture"] = config.architecture
     if config.split == "seed":  # each seed validates on its own dialogues: members share one split, so no fusing
         values["seed"] = config.seed

@@ -18,6 +18,7 @@ from cmathlab.errors import BadInput
 
 NOT_IN_PAPER = "not in the paper"
 AFTER = "ffdf762"  # `since`: added after the code of the first recorded study (issue 10)
+NONE_53 = "Section 5.3 names none"  # `source` of a training aid the paper does not use: its value is "off"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Field:
     choices: tuple = ()
     low: float | None = None  # inclusive bounds of a number
     high: float | None = None
-    paper: Any = NOT_IN_PAPER  # the paper's model's value (for Config: the `paper` recipe's)
+    paper: Any = NOT_IN_PAPER  # the paper's model's value, or {dataset: value} (for Config: the `paper` recipe's)
     above: float | None = None  # exclusive bounds of a number
     below: float | None = None
     odd: bool = False
@@ -56,6 +57,13 @@ class Field:
 
     def default_for(self, dataset: str):
         return self.per_dataset.get(dataset, self.default)
+
+    def paper_for(self, dataset: str):
+        """The paper's value on `dataset`: `paper`, or one dataset's of a table of them (Section 5.3 gives some
+        fields per dataset; on another dataset, the field's default there)."""
+        if isinstance(self.paper, Mapping):
+            return self.paper.get(dataset, self.default_for(dataset))
+        return self.paper
 
     def allowed(self) -> str:
         """What the field accepts, in words."""

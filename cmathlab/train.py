@@ -268,7 +268,7 @@ class Member:
             cfg = self.config
             raise Diverged(
                 f"loss is {loss} at epoch {epoch}, batch {batch}, before any epoch finished"
-                f" (seed {cfg.seed}, lr {cfg.lr}, gamma1 {cfg.gamma1}, gamma2 {cfg.gamma2})"
+                f" (seed {cfg.seed}, lr {cfg.lr}, loss weights {cfg.loss_weights(epoch=epoch)})"
             )
 
     def noise(self, split: PaddedSplit, rows: np.ndarray) -> torch.Tensor | None:

@@ -38,7 +38,7 @@ def test_train_writes_result_json_with_the_paper_numbers(tmp_path, capsys):
     assert {"acc", "wf1", "per_class_f1"} <= set(result["test"])
     assert result["best_epoch"] in (1, 2)
     assert result["config"]["variant"] == "w/o HLD" and result["config"]["modalities"] == "ta"
-    assert result["config"]["gamma1"] == 1.2 and result["config"]["seed"] == 3
+    assert result["config"]["cmath.gamma1"] == 1.2 and result["config"]["seed"] == 3  # --gamma1: CMATH's own field
     assert 0 < result["bayes"]["test_acc"] <= 1
     printed = capsys.readouterr().out
     assert "Bayes limit" in printed and "epoch 2/2" in printed  # piped: a line per epoch
@@ -53,7 +53,7 @@ def test_meld_defaults_come_from_the_paper(tmp_path):
         == 0
     )
     config = json.loads((out / "result.json").read_text())["config"]
-    assert (config["lr"], config["batch_size"], config["gamma2"]) == (2e-4, 4, 1.2)
+    assert (config["lr"], config["batch_size"], config["cmath.gamma2"]) == (2e-4, 4, 1.2)
 
 
 def _fails(argv, capsys, match):

@@ -80,7 +80,7 @@ def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_pa
     assert sorted(m.step for m in series) == list(range(1, 7))  # every epoch once: none lost, none twice
     # and it ends as a run never stopped would: the same config trained here, on one thread, in one go
     torch.set_num_threads(1)
-    gamma1 = float(runs[key].data.params["gamma1"])
+    gamma1 = float(runs[key].data.params["cmath.gamma1"])
     whole = fit(
         Config.for_dataset("iemocap", dim=32, epochs=6, gamma1=gamma1, seed=int(runs[key].data.params["seed"])),
         make_synthetic("iemocap", scale=0.2),

@@ -120,7 +120,7 @@ def test_fit_scales_every_split_with_the_training_dialogues_statistics_alone(tin
 
 def test_the_paper_recipe_is_section_5_3_and_a_field_still_overrides_it():
     paper = Config.for_dataset("meld", recipe="paper")
-    assert (paper.lr, paper.batch_size, paper.dim, paper.gamma2) == (2e-4, 4, 400, 1.2)
+    assert (paper.lr, paper.batch_size, paper.dim, paper.opts.gamma2) == (2e-4, 4, 400, 1.2)
     assert (paper.standardize, paper.warmup_steps, paper.schedule, paper.grad_clip) == (False, 0, "constant", 0.0)
     assert Config.for_dataset("meld", recipe="paper", grad_clip=2.0).grad_clip == 2.0
     # every field added since issue 10 takes, under the paper recipe, the value the code before it behaved as
@@ -359,19 +359,22 @@ def test_a_run_logs_exactly_the_loss_terms_its_variant_keeps(tiny_corpus, varian
     logged = {k.removeprefix("loss_") for k in fit(cfg, tiny_corpus).history[0] if k.startswith("loss_")}
     assert logged == {*cfg.loss_weights(), "total"} and logged - {"total"} <= set(CMATH.terms)
     assert cfg.loss_weights()["ce_x"] == 1.0
-    assert cfg.loss_weights().get("kl", cfg.gamma2) == cfg.gamma2
+    assert cfg.loss_weights().get("kl", cfg.opts.gamma2) == cfg.opts.gamma2
 
 
 def test_the_distillation_weights_ramp_from_zero_unless_the_ramp_is_off(tiny_corpus):
     ramped = quick(distill_warmup=4, gamma1=1.0, gamma2=2.0)
     assert [ramped.loss_weights(epoch=e)["kl"] for e in (1, 3, 5, 9)] == [0.0, 1.0, 2.0, 2.0]
     assert [ramped.loss_weights(epoch=e)["mse"] for e in (1, 3, 5)] == [0.0, 0.5, 1.0]
-    assert ramped.loss_weights()["kl"] == 2.0 and quick(distill_warmup=0).loss_weights(epoch=1)["kl"] == quick().gamma2
-    assert quick(recipe="paper").distill_warmup == 0  # Section 5.3 has no ramp
+    assert (
+        ramped.loss_weights()["kl"] == 2.0
+        and quick(distill_warmup=0).loss_weights(epoch=1)["kl"] == quick().opts.gamma2
+    )
+    assert quick(recipe="paper").opts.distill_warmup == 0  # Section 5.3 has no ramp
     first, second = fit(quick(epochs=2, distill_warmup=1), tiny_corpus).history
     for epoch, gammas in ((first, 0.0), (second, 1.0)):  # eq. 24 with the epoch's weights
         kept = epoch["loss_ce_x"] + epoch["loss_ce_m"] + epoch["loss_re"]
-        distilled = gammas * (quick().gamma1 * epoch["loss_mse"] + quick().gamma2 * epoch["loss_kl"])
+        distilled = gammas * (quick().opts.gamma1 * epoch["loss_mse"] + quick().opts.gamma2 * epoch["loss_kl"])
         assert epoch["loss_total"] == pytest.approx(kept + distilled, rel=1e-5)
 
 

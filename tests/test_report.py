@@ -85,7 +85,7 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
                 if r.data.tags["variant"] == variant
                 and r.data.params["model"] == "cmath"
                 and r.data.params["modalities"] == "tav"
-                and r.data.params["gamma2"] == "1.8"
+                and r.data.params["cmath.gamma2"] == "1.8"
             }.items()
         )
         row = measured[(measured.row == name) & (measured.metric == "test/wf1")].iloc[0]
@@ -98,7 +98,7 @@ def test_table_numbers_are_the_tracked_runs_each_config_and_seed_once(study):
             if r.data.tags["variant"] == variant
             and r.data.params["model"] == "cmath"
             and r.data.params["modalities"] == "tav"
-            and r.data.params["gamma2"] == "1.8"
+            and r.data.params["cmath.gamma2"] == "1.8"
         }
         assert set(row.run_ids.split()) <= ids and len(row.run_ids.split()) == 2  # each number names its runs
         assert f"seed 0 {row.run_ids.split()[0]}" in (study / "report" / "index.html").read_text()
@@ -117,7 +117,7 @@ def test_a_synthetic_corpus_puts_each_row_against_its_exact_bayes_limit(study):
         if r.data.params["model"] == "cmath"
         and r.data.params["variant"] == "full"
         and r.data.params["modalities"] == "tav"
-        and r.data.params["gamma2"] == "1.8"
+        and r.data.params["cmath.gamma2"] == "1.8"
     ]
     fractions = {r.data.tags["seed"]: 100 * r.data.metrics["test/acc"] / r.data.metrics["bayes/test_acc"] for r in runs}
     assert len(fractions) == 2 and all(0 < f < 100 for f in fractions.values())

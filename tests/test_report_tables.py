@@ -168,7 +168,7 @@ def test_search_runs_frame_is_normalised_to_typed_config_and_utc_times():
     )
     out = normalise(raw)
     assert out["dim"].tolist() == [64, 64] and out["dim"].dtype.kind == "i"
-    assert out["gamma2"].dtype.kind == "f" and out["official_valid"].dtype.kind == "b"
+    assert out["dropout"].dtype.kind == "f" and out["official_valid"].dtype.kind == "b"
     assert not out["official_valid"].any() and out["modalities"][0] == "tav"
     assert out["seed"].tolist() == [3, 3] and out["dataset"][0] == "meld"
     assert out["test/acc"].tolist() == [0.5, 0.25]

@@ -377,7 +377,7 @@ def test_resume_refuses_a_study_whose_defaults_changed_and_touches_nothing(tmp_p
     spec = load_spec(write_spec(tmp_path, GRID + "gamma1 = [1.0, 2.0]\n"), synthetic=True)
     then = taken_defaults(spec)
     assert list(then) == ["g/iemocap"] and len(then["g/iemocap"]) == 1  # a gamma axis changes no other default
-    assert "gamma1" not in then["g/iemocap"][0] and "seed" not in then["g/iemocap"][0]
+    assert not {"gamma1", "cmath.gamma1", "seed"} & set(then["g/iemocap"][0])
     then["g/iemocap"][0]["dropout"] = 0.3
     study = tmp_path / "study"
     study.mkdir()

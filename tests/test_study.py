@@ -48,10 +48,15 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
         assert run.info.status == "FINISHED"
         params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
         config = Config.for_dataset(
-            "iemocap", dim=16, seed=3, epochs=2, gamma1=float(params["gamma1"]), gamma2=float(params["gamma2"])
+            "iemocap",
+            dim=16,
+            seed=3,
+            epochs=2,
+            gamma1=float(params["cmath.gamma1"]),
+            gamma2=float(params["cmath.gamma2"]),
         )
         assert params == {k: str(v) for k, v in config.to_dict().items()}  # every resolved value
-        assert key.endswith(f"gamma1={params['gamma1']},gamma2={params['gamma2']}")
+        assert key.endswith(f"gamma1={params['cmath.gamma1']},gamma2={params['cmath.gamma2']}")  # the spec's names
         assert (tags["variant"], tags["modalities"], tags["seed"], tags["dataset"]) == ("full", "tav", "3", "iemocap")
         assert tags["cmathlab.git_commit"] and tags["data_sha256"] == "synthetic:iemocap:scale=0.1:seed=0"
         assert tags["cmathlab.study"] == "g2x2" and tags["cmathlab.node"]
@@ -75,11 +80,11 @@ def test_a_grid_is_every_trial_once_nested_under_its_study(tmp_path, capsys):
         assert files == {"result.json", "predictions.json", "confusion.csv"}
         result = json.load(open(client.download_artifacts(run.info.run_id, "result.json", str(tmp_path))))
         assert result["test"]["acc"] == pytest.approx(metrics["test/acc"])
-        assert result["config"]["gamma2"] == float(params["gamma2"])
+        assert result["config"]["cmath.gamma2"] == float(params["cmath.gamma2"])
         assert result["history"][result["best_epoch"] - 1]["valid_wf1"] == pytest.approx(metrics["valid/wf1"])
     # the defaults its trials took, for `resume` to compare (tests/test_spec.py): everything but the axes and seed
     taken = json.load(open(tmp_path / "study" / "study.json"))["defaults"]["g2x2/iemocap"]
-    assert len(taken) == 1 and taken[0]["dim"] == 16 and not {"gamma1", "gamma2", "seed"} & set(taken[0])
+    assert len(taken) == 1 and taken[0]["dim"] == 16 and not {"cmath.gamma1", "cmath.gamma2", "seed"} & set(taken[0])
     capsys.readouterr()
     assert main(["study", "status", str(tmp_path / "study")]) == 0
     out = capsys.readouterr().out

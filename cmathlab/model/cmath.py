@@ -15,7 +15,7 @@ from torch import nn
 
 from cmathlab.data.tensors import Batch
 from cmathlab.errors import BadInput
-from cmathlab.fields import AFTER
+from cmathlab.fields import AFTER, NONE_53
 from cmathlab.model.protocol import Component, Field, Model, Output, Term
 
 if TYPE_CHECKING:  # the config resolves models; a model reads a run's Config, never imports it
@@ -427,6 +427,37 @@ class CMATH(Model):
             choices=("element", "utterance"),
             paper="element",
         ),
+        # eq. 24's weights, Section 5.3's per dataset (any other dataset: MELD's), Figure 6's axes (`gamma1`,
+        # `gamma2` in specs and on the command line, through config.MOVED)
+        Field(
+            "gamma1",
+            1.0,
+            "weight of low-level distillation (eq. 18)",
+            low=0,
+            paper={"iemocap": 1.0, "meld": 1.0},
+            source="Section 5.3, eq. 24",
+            fusable=True,
+        ),
+        Field(
+            "gamma2",
+            1.2,
+            "weight of high-level distillation (eq. 23)",
+            per_dataset={"iemocap": 1.8},
+            low=0,
+            paper={"iemocap": 1.8, "meld": 1.2},
+            source="Section 5.3, eq. 24",
+            fusable=True,
+        ),
+        Field(
+            "distill_warmup",
+            10,
+            "epochs over which gamma1, gamma2 rise from 0: early distillation targets are untrained teachers",
+            low=0,
+            paper=0,
+            source=NONE_53,
+            since=AFTER,
+            measured="BENCHMARKS.md section 10",
+        ),
     )
     components = (
         Component("MR", "a fully connected layer in place of eqs. 1-4's reconstruction", ("re",)),
@@ -442,8 +473,8 @@ class CMATH(Model):
         "ce_x": Term(),  # eq. 21: the fused prediction's cross-entropy
         "ce_m": Term(switch="modality_ce"),  # eq. 20: each modality's cross-entropy
         "re": Term(),  # eqs. 3-4: modality reconstruction
-        "mse": Term("gamma1", ramped=True),  # eq. 18: LLD
-        "kl": Term("gamma2", ramped=True),  # eq. 23: HLD
+        "mse": Term("gamma1", ramp="distill_warmup"),  # eq. 18: LLD
+        "kl": Term("gamma2", ramp="distill_warmup"),  # eq. 23: HLD
     }
     fusable = True
     samples_noise = True  # eq. 17 draws epsilon (B, n, d) in training

@@ -79,11 +79,12 @@ class Component:
 
 @dataclass(frozen=True)
 class Term:
-    """A loss term: the config field that weights it (None: 1), whether `distill_warmup` ramps it, and the
-    boolean config field that keeps it (None: always kept)."""
+    """A loss term: the field that weights it (None: 1), the integer field of epochs over which its weight rises
+    from 0 (None: no ramp), and the boolean field that keeps it (None: always kept). Each names a field of the
+    model's own or of the run."""
 
     weight: str | None = None
-    ramped: bool = False
+    ramp: str | None = None
     switch: str | None = None
 
 

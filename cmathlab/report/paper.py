@@ -18,8 +18,6 @@ from cmathlab.config import NOT_CONDITION, Config
 from cmathlab.datasets import DATASETS
 from cmathlab.errors import BadInput
 
-CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION]
-
 
 def value(condition: tuple, name: str):
     """One field of a condition."""
@@ -27,17 +25,29 @@ def value(condition: tuple, name: str):
 
 
 def own(condition: tuple) -> dict[str, str]:
-    """The condition's model's own fields (its `options` text) by name, each value as MLflow wrote it."""
-    return dict(item.split("=", 1) for item in str(value(condition, "options")).split(", ") if "=" in item)
+    """The condition's model's own fields (its `options` text, and those a table's axes hold apart) by name, each
+    value as MLflow wrote it."""
+    fields = dict(item.split("=", 1) for item in str(value(condition, "options")).split(", ") if "=" in item)
+    held = {name: str(value(condition, name)) for name in OWN_AXES if value(condition, name) is not None}
+    return dict(sorted({**fields, **held}.items()))
 
 
 def flat(condition: tuple) -> dict:
     """The condition as one dict: its run fields, and its model's own as `MODEL.FIELD` (text, as recorded)."""
     values = dict(zip(CONDITION, condition))
     return {
-        **{k: v for k, v in values.items() if k != "options"},
+        **{k: v for k, v in values.items() if k != "options" and k not in OWN_AXES},
         **{f"{values['model']}.{k}": v for k, v in own(condition).items()},
     }
+
+
+def differing(a: tuple, b: tuple) -> list[str]:
+    """The fields in which conditions `a` and `b` differ. Between two models, a field a table's axes hold apart
+    (OWN_AXES) is one of their own fields, so it differs as `options` (a model's own fields go with it)."""
+    names = [name for name, x, y in zip(CONDITION, a, b) if x != y]
+    if "model" in names and set(names) & set(OWN_AXES):
+        names = [n for n in names if n not in OWN_AXES] + ([] if "options" in names else ["options"])
+    return names
 
 
 def released(condition: tuple) -> bool:
@@ -168,3 +178,10 @@ PAPER_TABLES = (
         lambda c, ref: value(c, "features"),
     ),
 )
+# A condition: the run's fields that can change a number, and, apart from the `options` text, each model field a
+# table's axes name (Figure 6's gamma1 and gamma2, CMATH's): its value for a model that has a field of that name,
+# None for one that has not
+OWN_AXES = tuple(
+    dict.fromkeys(a for t in PAPER_TABLES for a in t.axes if a not in {f.name for f in dataclasses.fields(Config)})
+)
+CONDITION = [f.name for f in dataclasses.fields(Config) if f.name not in NOT_CONDITION] + list(OWN_AXES)

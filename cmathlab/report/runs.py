@@ -7,6 +7,7 @@ point) counts once.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -20,7 +21,7 @@ from cmathlab.data.corpus import LABELS
 from cmathlab.errors import BadInput
 from cmathlab.report import paper
 from cmathlab.report.paper import CONDITION
-from cmathlab.study.records import normalise  # noqa: F401 - the report's reader of tracked runs
+from cmathlab.study.records import normalise, parse_value  # the report's reader of tracked runs
 from cmathlab.study.records import search_runs as _search
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the report has its own progress
@@ -107,8 +108,8 @@ class Runs:
     def around(self, dataset: str, table: str) -> list[tuple]:
         """The conditions of one table: the reference and those differing from it only in its axes."""
         ref = self.reference(dataset)
-        if ref is None:
-            return []
+        if ref is None or any(ref[CONDITION.index(a)] is None for a in _axes()[table] if a in paper.OWN_AXES):
+            return []  # a table over a model field the reference's model has not (Figure 6 beside a BiGRU)
         frame = self.frame[self.frame["dataset"] == dataset]
         conditions = frame[CONDITION].drop_duplicates().itertuples(index=False, name=None)
         axes = {CONDITION.index(a) for a in _axes()[table]}
@@ -169,7 +170,7 @@ def _any_axis() -> set[int]:
 
 
 def _differs_only_in(a: tuple, b: tuple, allowed: set[int]) -> bool:
-    differ = {i for i, (x, y) in enumerate(zip(a, b)) if x != y}
+    differ = {CONDITION.index(name) for name in paper.differing(a, b)}
     if not differ or not differ <= allowed:
         return False
     axes_touched = [name for name, axes in _axes().items() if differ & {CONDITION.index(x) for x in axes}]
@@ -205,7 +206,7 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
             )
         finished = raw[raw["status"] == "FINISHED"] if len(raw) else raw
         if len(finished):  # a failed run may lack what a finished one has; it is never read
-            frames.append(normalise(finished).assign(study=directory, tracking_uri=state["tracking_uri"]))
+            frames.append(held_apart(normalise(finished)).assign(study=directory, tracking_uri=state["tracking_uri"]))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if frame.empty:
         raise BadInput("no finished runs to report", source=", ".join(directories))
@@ -246,6 +247,31 @@ def load_runs(directories: list[str], include_flagged: bool = False) -> Runs:
         frame[OF_BAYES] = frame["test/acc"] / frame[BAYES_LIMIT]
     sources = {d: ", ".join(dict.fromkeys(s)) for d, s in frame.groupby("dataset")["data_source"]}  # every file
     return Runs(frame=frame, sources=sources, notes=notes, declared_reference=declared, declared=report or {})
+
+
+def held_apart(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each model field a table's axes name (paper.OWN_AXES) as a column of its own, typed as the
+    run's model declares it (None where the model has no such field), and out of the `options` text."""
+    held: dict[str, list] = {name: [] for name in paper.OWN_AXES}
+    options = []
+    for model, text in zip(frame["model"], frame["options"]):
+        fields = dict(item.split("=", 1) for item in str(text).split(", ") if "=" in item)
+        kinds = _own_types(model)
+        for name, column in held.items():
+            column.append(parse_value(fields.pop(name), kinds.get(name, str)) if name in fields else None)
+        options.append(", ".join(f"{k}={v}" for k, v in fields.items()))
+    columns = {name: pd.Series(column, index=frame.index, dtype=object) for name, column in held.items()}
+    return frame.assign(options=pd.Series(options, index=frame.index, dtype=object), **columns)
+
+
+@functools.cache
+def _own_types(model: str) -> dict[str, type]:
+    from cmathlab.model import registry
+
+    try:
+        return {f.name: type(f.default) for f in getattr(registry.resolve(model), "fields", ())}
+    except BadInput:  # a model this installation cannot import: its fields stay text
+        return {}
 
 
 def load_artifact(run: pd.Series, name: str):

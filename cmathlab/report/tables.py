@@ -18,7 +18,6 @@ from sklearn.metrics import f1_score
 
 from cmathlab.report import paper
 from cmathlab.report.paper import (
-    CONDITION,
     DATASET_NAMES,
     LENGTH_BUCKETS,
     MODALITY_ORDER,
@@ -438,7 +437,7 @@ def build_tables(runs: Runs, options: Options) -> list[Table]:
         groups: dict[tuple, list] = {}
         for c in runs.conditions(dataset):
             if c not in shown_conditions and c != ref:
-                differ = tuple(f for f, x, y in zip(CONDITION, c, ref) if x != y)
+                differ = tuple(paper.differing(c, ref))
                 if "model" in differ:  # another model's own fields go with it, as in the overall table
                     differ = tuple(f for f in differ if f != "options")
                 groups.setdefault(differ, []).append(c)

@@ -287,7 +287,7 @@ def taken_defaults(spec: Spec) -> dict[str, list[dict]]:
             found = []
             for point in points:
                 config = part.config(dataset, part.seeds[0], point).to_dict()
-                rest = {k: v for k, v in config.items() if k not in {*axes, "seed"}}
+                rest = {k: v for k, v in config.items() if k not in {*axes, *(MOVED.get(a, a) for a in axes), "seed"}}
                 if rest not in found:
                     found.append(rest)
             taken[f"{part.name}/{dataset}"] = found

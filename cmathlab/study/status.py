@@ -16,6 +16,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from cmathlab.config import MOVED, upgraded
 from cmathlab.errors import BadInput
 from cmathlab.study.records import TYPES, normalise, parse_value, search_runs
 from cmathlab.study.spec import Part, Spec, data_files, data_key
@@ -69,7 +70,8 @@ def conditions(part: Part, dataset: str, found: list, metric: str) -> list[dict]
         value = run.data.metrics.get(FINAL[metric])
         if value is None:
             continue
-        key = tuple(parse_value(params.get(a), TYPES.get(a, str)) for a in axes)  # MODEL.FIELD axes as text
+        params = upgraded(params)  # a model's own field as MODEL.FIELD, whenever the run was recorded
+        key = tuple(parse_value(params.get(MOVED.get(a, a)), TYPES.get(a, str)) for a in axes)  # own: as text
         groups[key].append((value, run.data.metrics.get("test/wf1", np.nan), params.get("seed")))
     out = []
     for key, scores in groups.items():
