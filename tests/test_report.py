@@ -241,11 +241,12 @@ def test_the_html_page_shows_every_table_and_figure_in_a_real_browser(study, tmp
 
 
 @pytest.mark.parametrize(
-    "example", ["", "meld-encoders", "meld-text-components", "meld-text-baselines", "synthetic-baselines"]
+    "example",
+    ["", "meld-encoders", "meld-text-components", "meld-text-baselines", "synthetic-baselines", "meld-text-released"],
 )
 def test_the_committed_example_reports_show_every_table_and_figure_in_a_real_browser(example, tmp_path):
-    """reports/examples/: the demo's report, a non-paper study's (issue 11) and Table 4 on real MELD text (issue 10),
-    as committed."""
+    """reports/examples/: the demo's report, a non-paper study's (issue 11), Table 4 on real MELD text (issue 10) and
+    the baselines as released with the published-protocol table (issue 43), as committed."""
     report = pathlib.Path(__file__).resolve().parents[1] / "reports" / "examples" / example
     _check_page(report, tmp_path)
 
