@@ -78,27 +78,20 @@ def spec_keys(
 DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "quniform": 3, "randint": 2, "choice": None}
 # fields a trial gets from elsewhere than [fixed]/[grid]/[search]
 _TOP = {
+    *SPEC,
+    *PART,
     "name",
     "description",
     "include",
-    "datasets",
+    "datasets",  # a list of names, or seeds' count-or-list: shapes a Field does not hold, checked in `_part`
     "seeds",
-    "epochs",
-    "scale",
-    "data_seed",
-    "metric",
-    "report",
-    "max_failures",
-    "max_concurrent",
+    "report",  # tables: each of their keys a Field (REPORT, RESOURCES, ASHA, SEARCH) or read by `_report_table`
+    "resources",
+    "asha",
+    "search",
     "data",
     "fixed",
     "grid",
-    "search",
-    "asha",
-    "resources",
-    "fuse",
-    "fuse_max",
-    "checkpoint_every",
 }
 _PART_ONLY = {"grid", "search", "asha"}
 
