@@ -24,8 +24,15 @@ def _console() -> Console:
 
 
 class _Parser(argparse.ArgumentParser):
+    epilog_from = None  # a function that writes the epilog when help is asked for (it imports the models: 2 s)
+
     def error(self, message):  # one line, status 2, as for every other bad input
         raise BadInput(message)
+
+    def format_help(self) -> str:
+        if self.epilog_from is not None:
+            self.epilog = self.epilog_from()
+        return super().format_help()
 
 
 def _defaults_epilog() -> str:
@@ -39,7 +46,7 @@ def _defaults_epilog() -> str:
             [
                 *PAPER["iemocap"],
                 *(k for per in RECIPE_SETTINGS.values() for values in per.values() for k in values),
-                *(f"{model}.{f.name}" for f in Config().model_class.fields if f.ours),
+                *(f"{model}.{f.name}" for f in Config().model_class.fields if f.ours or isinstance(f.paper, dict)),
             ]
         )
     )
@@ -240,14 +247,13 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cmathlab", description="Reproduce and extend CMATH's experiments.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    _train_args(
-        commands.add_parser(
-            "train",
-            help="train one model with fit and write result.json",
-            epilog=_defaults_epilog(),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+    train = commands.add_parser(
+        "train",
+        help="train one model with fit and write result.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    train.epilog_from = _defaults_epilog
+    _train_args(train)
     rerun = commands.add_parser(
         "rerun", help="train a tracked run again from its recorded config and data; say whether its test numbers match"
     )
