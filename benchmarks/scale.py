@@ -93,6 +93,7 @@ def main() -> None:
     from cmathlab.report.significance import DIFFERENCE_TESTS
 
     work = args.work or tempfile.mkdtemp(prefix="cmathlab-scale-")
+    os.makedirs(work, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(args.cores)}
     rows = []
     for n in (int(x) for x in args.sizes.split(",")):

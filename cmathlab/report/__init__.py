@@ -12,10 +12,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from cmathlab.errors import BadInput
-from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES
-from cmathlab.report.tables import Options, build_tables
+
+if TYPE_CHECKING:  # the tables, the runs and their libraries load when a report is built, not when the CLI starts
+    from cmathlab.report.tables import Options
 
 FORMATS = ("md", "tex", "csv", "html")
 MARKER = ".cmathlab-report"  # marks a folder this command wrote, and so may replace
@@ -36,12 +38,16 @@ def build_report(
     directories: list[str],
     out: str,
     formats: tuple[str, ...] = FORMATS,
-    options: Options = Options(),
+    options: Options | None = None,
     step: Callable[[str], None] | None = None,
 ) -> dict[str, str]:
     """Write the report of the studies in `directories` to `out`; returns format -> main file."""
     from cmathlab.report import figures as fig
+    from cmathlab.report.paper import CONDITION, DATASET_NAMES, MODEL_NAMES
     from cmathlab.report.runs import load_runs
+    from cmathlab.report.tables import Options, build_tables
+
+    options = options or Options()
 
     step = step or (lambda _: None)
     check_report_out(out)  # before any work: a wrong --out costs nothing
@@ -120,7 +126,7 @@ def _statistics(options: Options) -> str:
 
 def _header(directories: list[str], runs, options: Options | None = None) -> list[str]:
     from cmathlab.config import Config
-    from cmathlab.report.paper import NOT_CONDITION, flat
+    from cmathlab.report.paper import DATASET_NAMES, MODEL_NAMES, NOT_CONDITION, flat
 
     sources = ", ".join(f"{DATASET_NAMES[d]}: {s}" for d, s in runs.sources.items())
 
@@ -200,6 +206,7 @@ def _word(value) -> str:  # a bool as TOML writes it, also a model field's as ML
 
 def _write(work, directories, runs, tables, figures, formats, across=(), options=None) -> dict[str, str]:
     from cmathlab.report import render
+    from cmathlab.report.paper import DATASET_NAMES
 
     written = {}
     _text(work, MARKER, "written by cmathlab report; a rebuild replaces the formats it writes and keeps the others\n")
