@@ -150,7 +150,7 @@ def test_a_study_directory_is_never_overwritten(tmp_path, capsys):
     assert os.path.getmtime(tmp_path / "study" / "mlflow.db") == before
 
 
-def test_resume_after_sigkill_of_the_driver_reruns_nothing_and_duplicates_no_run(tmp_path):
+def test_resume_after_sigkill_of_the_driver_reruns_nothing_and_duplicates_no_run(tmp_path, monkeypatch):
     """The driver (with the local Ray it started) is SIGKILLed mid-study; `resume` finishes the rest."""
     spec = write_spec(
         tmp_path, 'name = "k"\nseeds = 4\nepochs = 6\n' + TINY.replace("0.1", "0.2") + "[grid]\ngamma1 = [1.0, 2.0]\n"
@@ -194,6 +194,12 @@ def test_resume_after_sigkill_of_the_driver_reruns_nothing_and_duplicates_no_run
             assert run.info.end_time == before[key].info.end_time and run.data.tags["cmathlab.attempts"] == "1"
         if key in cut_off:  # reopened, not duplicated
             assert run.info.run_id == before[key].info.run_id and run.data.tags["cmathlab.attempts"] == "2"
+    # resumed again, finished: nothing to run, so no Ray is started and nothing is written
+    from cmathlab.study import runner
+
+    monkeypatch.setattr(runner, "_start_ray", lambda *a: pytest.fail("a finished study started Ray"))
+    assert main(["study", "resume", str(study)]) == 0
+    assert {k: r.info.end_time for k, r in runs_of(study)[2].items()} == {k: r.info.end_time for k, r in after.items()}
 
 
 def _free_port() -> int:

@@ -11,6 +11,8 @@ import pandas as pd
 from cmathlab.config import BEFORE, Config, upgraded
 from cmathlab.errors import BadInput
 
+PARENT = "mlflow.parentRunId"  # the tag that nests a trial's run under its study's
+FINAL = {"valid_wf1": "valid/wf1", "valid_acc": "valid/acc"}  # the study metric, once a trial ends
 # every flat field; a model's own fields are params named MODEL.FIELD, read into one `options` column
 TYPES = {f.name: type(f.default) for f in dataclasses.fields(Config) if f.name != "options"}
 
@@ -115,3 +117,16 @@ def parse_value(value, kind: type, missing=None):
     if kind is bool:
         return text == "True"
     return kind(float(text)) if kind is int else kind(text)
+
+
+def child_runs(client, experiment_id: str, parent_run_id: str) -> list:
+    """Every run under the study's parent run, as MLflow entities, a page of 1,000 a query."""
+    runs, token = [], None
+    while True:
+        page = client.search_runs(
+            [experiment_id], filter_string=f"tags.`{PARENT}` = '{parent_run_id}'", max_results=1000, page_token=token
+        )
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs

@@ -183,6 +183,16 @@ def resume_study(
         )
         tracking_call(state["tracking_uri"], lambda: tracker.replay(kept))
         console.print(f"wrote {len(kept)} trial record(s) kept while the tracking server was away")
+    ended = sum(1 for k in known.values() if tracking.done(k) or (k.status == "FAILED" and not retry_failed))
+    if ended >= spec.n_trials():  # every trial has ended in the store: nothing for Tune to run, no Ray to start
+        failed = sum(1 for k in known.values() if k.status == "FAILED")
+        client.set_tag(state["parent_run_id"], "cmathlab.trials_failed", str(failed))
+        client.set_terminated(state["parent_run_id"], "FINISHED")
+        console.print(f"every one of the {spec.n_trials()} trials has ended: nothing to run")
+        from cmathlab.study.status import study_status
+
+        study_status(directory, console)
+        return 1 if failed else 0
     client.update_run(state["parent_run_id"], status="RUNNING")
     launch = Launch(directory, state, spec, corpora, client, known, address, restoring=True, retry_failed=retry_failed)
     return _execute(launch, console)

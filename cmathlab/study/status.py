@@ -39,8 +39,8 @@ def state_word(status: str, stopped: bool, alive: bool) -> str:
 def _open(directory: str):
     from mlflow.tracking import MlflowClient
 
+    from cmathlab.study.records import child_runs
     from cmathlab.study.store import probe, tracking_call
-    from cmathlab.study.tracking import child_runs
 
     state = read_state(directory)
     probe(state["tracking_uri"])
@@ -54,7 +54,7 @@ def _open(directory: str):
 def conditions(part: Part, dataset: str, found: list, metric: str) -> list[dict]:
     """The part's conditions on `dataset` (its axes' values; a seed is not a condition), ranked by the
     mean of `metric` over their finished, healthy seeds: the best condition, not the luckiest seed."""
-    from cmathlab.study.tracking import FINAL
+    from cmathlab.study.records import FINAL
 
     axes = list(part.grid or part.space)
     groups: dict[tuple, list] = defaultdict(list)

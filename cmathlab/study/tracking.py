@@ -31,6 +31,7 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
+from cmathlab.study.records import FINAL, PARENT, child_runs
 from cmathlab.study.store import Patient, StoreAway
 from cmathlab.study.trial import (
     CHECKPOINT_KEY,
@@ -40,10 +41,8 @@ from cmathlab.study.trial import (
     decode_array,
 )
 
-PARENT = "mlflow.parentRunId"
 # per epoch: every loss term the model returns (loss_*), whatever its name, and these
 EPOCH_METRICS = ("valid_acc", "valid_wf1", "test_acc", "test_wf1", "seconds")
-FINAL = {"valid_wf1": "valid/wf1", "valid_acc": "valid/acc"}  # the study metric, once a trial ends
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's limits per log_batch
 
 
@@ -86,18 +85,6 @@ def log_batch(client: MlflowClient, run_id: str, metrics=(), params=(), tags=())
         )
         metrics, params = metrics[_BATCH["metrics"] :], params[_BATCH["params"] :]
         tags = tags[_BATCH["tags"] :]
-
-
-def child_runs(client: MlflowClient, experiment_id: str, parent_run_id: str) -> list:
-    runs, token = [], None
-    while True:
-        page = client.search_runs(
-            [experiment_id], filter_string=f"tags.`{PARENT}` = '{parent_run_id}'", max_results=1000, page_token=token
-        )
-        runs.extend(page)
-        token = page.token
-        if not token:
-            return runs
 
 
 @dataclass
