@@ -155,21 +155,12 @@ def resume_study(
             f"both in one table; finish it with commit {state['git_commit'][:12]} or start a new study",
             source=directory,
         )
-    corpora = load_corpora(spec)
-    for name, corpus in corpora.items():
-        if corpus.sha256 != state["data_sha256"][name]:
-            raise BadInput(
-                f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
-                f"was {state['data_sha256'][name][:12]}); start a new study",
-                source=corpus.source,
-            )
-    _logs_to(directory)
     probe(state["tracking_uri"])
     client = MlflowClient(state["tracking_uri"])
-    known = tracking_call(
-        state["tracking_uri"],
-        lambda: tracking.known_trials(client, state["experiment_id"], state["parent_run_id"], spec.parts[0].metric),
+    runs = tracking_call(
+        state["tracking_uri"], lambda: tracking.child_runs(client, state["experiment_id"], state["parent_run_id"])
     )
+    known = tracking.known_from(runs, spec.parts[0].metric)
     kept = tracking.pending_records(os.path.join(directory, "pending"))
     if kept:  # what the store did not take when it went away last time, written before anything runs
         tracker = tracking.Tracker(
@@ -183,6 +174,7 @@ def resume_study(
         )
         tracking_call(state["tracking_uri"], lambda: tracker.replay(kept))
         console.print(f"wrote {len(kept)} trial record(s) kept while the tracking server was away")
+        runs = None  # the store changed: status reads it again
     ended = sum(1 for k in known.values() if tracking.done(k) or (k.status == "FAILED" and not retry_failed))
     if ended >= spec.n_trials():  # every trial has ended in the store: nothing for Tune to run, no Ray to start
         failed = sum(1 for k in known.values() if k.status == "FAILED")
@@ -191,8 +183,17 @@ def resume_study(
         console.print(f"every one of the {spec.n_trials()} trials has ended: nothing to run")
         from cmathlab.study.status import study_status
 
-        study_status(directory, console)
+        study_status(directory, console, found=runs)
         return 1 if failed else 0
+    corpora = load_corpora(spec)  # only for trials still to run: a finished study's data is not read again
+    for name, corpus in corpora.items():
+        if corpus.sha256 != state["data_sha256"][name]:
+            raise BadInput(
+                f"the {name} data changed since the study started (sha256 {corpus.sha256[:12]}, "
+                f"was {state['data_sha256'][name][:12]}); start a new study",
+                source=corpus.source,
+            )
+    _logs_to(directory)
     client.update_run(state["parent_run_id"], status="RUNNING")
     launch = Launch(directory, state, spec, corpora, client, known, address, restoring=True, retry_failed=retry_failed)
     return _execute(launch, console)

@@ -144,11 +144,16 @@ def _key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", name) else _toml(name)
 
 
-def study_status(directory: str, console: Console | None = None) -> int:
+def study_status(directory: str, console: Console | None = None, found: list | None = None) -> int:
     """A table of a study's trials (done, flagged, stopped early, running, failed, pending) and, per
-    part and dataset, its best condition by the mean over seeds, with n and std."""
+    part and dataset, its best condition by the mean over seeds, with n and std. `found`: the study's runs, when
+    the caller has just read them (a store of thousands of runs takes seconds to read)."""
     console = console or Console()
-    state, spec, found = _open(directory)
+    if found is None:
+        state, spec, found = _open(directory)
+    else:
+        state = read_state(directory)
+        spec = Spec.from_dict(state["spec"])
     alive = driver_alive(state.get("driver"))
     metric = spec.parts[0].metric
     label = metric.replace("_", " ")
