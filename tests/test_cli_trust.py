@@ -203,10 +203,16 @@ def test_train_help_shows_the_defaults_per_dataset():
     assert "iemocap  lr 0.0003, batch_size 4" in ours and "meld     lr 0.0002, batch_size 4" in ours
     assert "iemocap  lr 0.003, batch_size 16" in paper and "meld     lr 0.0002, batch_size 4" in paper
     # a field the cmathlab recipe sets for one dataset shows in every row
-    assert [
-        line.endswith("cmath.detach_teacher False") for line in ours.splitlines() if line.startswith("  iemocap")
-    ] == [True]
-    assert all(line.endswith("cmath.detach_teacher True") for line in paper.splitlines() if line.startswith("  "))
+    assert ["cmath.detach_teacher False," in line for line in ours.splitlines() if line.startswith("  iemocap")] == [
+        True
+    ]
+    assert all("cmath.detach_teacher True," in line for line in paper.splitlines() if line.startswith("  "))
+    # and Section 5.3's per-dataset gammas, CMATH's own fields
+    assert (
+        "iemocap  lr 0.003, batch_size 16, dim 500, cmath.detach_teacher True, cmath.gamma1 1.0, cmath.gamma2 1.8"
+        in paper
+    )
+    assert paper.count("cmath.gamma2 1.2") == 1 and ours.count("cmath.gamma2 1.2") == 1  # MELD's
     assert "--set FIELD=VALUE" in text and "cmathlab config" in text
 
 
