@@ -45,11 +45,18 @@ def test_a_cluster_runs_trials_on_both_nodes_and_survives_losing_a_worker(tmp_pa
                 continue
             _, _, runs = runs_of(study)
             on_worker = [r for r in runs.values() if r.data.tags.get("cmathlab.node") == worker_id]
+            # a checkpoint the driver has registered: Tune deletes the one before (num_to_keep = 1) only when it
+            # registers the next, so a lone checkpoint_00000k with k >= 1 is one a restarted trial is given (a
+            # folder on disk alone is not: the report that registers it may still be on its way)
             checkpointed = [
                 r
                 for r in on_worker
                 if r.info.status == "RUNNING"
-                and glob.glob(str(study / "tune" / "c" / r.data.tags["cmathlab.trial_id"] / "checkpoint_*"))
+                and len(
+                    found := glob.glob(str(study / "tune" / "c" / r.data.tags["cmathlab.trial_id"] / "checkpoint_*"))
+                )
+                == 1
+                and not found[0].endswith("checkpoint_000000")
             ]
             if any(r.info.status == "FINISHED" for r in on_worker) and checkpointed:
                 break
