@@ -668,18 +668,21 @@ def _reference(text: str | None) -> dict | None:
     """`--reference model=cmath,lr=0.001` as typed config values."""
     if not text:
         return None
-    from cmathlab.config import parse_sets
+    from cmathlab.config import field, parse_sets
+    from cmathlab.report.paper import OWN_AXES
     from cmathlab.study.records import TYPES, parse_value
 
     try:
         values = parse_sets([item for item in text.split(",") if item.strip()])
     except BadInput as err:
         raise BadInput(err.message, field="--reference") from None
-    if "options" in values or any("." in k for k in values):
+    if "options" in values or any(k not in TYPES and k not in OWN_AXES for k in values):
         raise BadInput(
-            "names a model's own field; choose the reference by model, variant and shared fields", field="--reference"
+            "names a model's own field; choose the reference by model, variant and shared fields (or a table's "
+            f"axis: {', '.join(OWN_AXES)})",
+            field="--reference",
         )
-    return {k: parse_value(str(v), TYPES[k]) for k, v in values.items()}
+    return {k: parse_value(str(v), TYPES[k] if k in TYPES else field(k).value_type) for k, v in values.items()}
 
 
 def cmd_demo(args) -> int:

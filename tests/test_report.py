@@ -190,6 +190,9 @@ def test_a_rebuilt_report_replaces_what_it_writes_keeps_everything_else_and_neve
         (["report", "{study}", "--baseline", "adaign"], "field --baseline"),
         (["report", "{study}", "--reference", "lrr=0.1"], "did you mean 'lr'?"),
         (["report", "{study}", "--reference", "lr=0.5"], "no condition on iemocap has lr=0.5"),
+        (["report", "{study}", "--reference", "heads=2"], "names a model's own field"),
+        # Figure 6's axes are CMATH's own fields, and still a reference may be chosen by them
+        (["report", "{study}", "--reference", "gamma2=0.5"], "no condition on iemocap has gamma2=0.5"),
     ],
 )
 def test_bad_report_input_is_one_line_and_status_2(study, tmp_path, capsys, argv, message):

@@ -92,6 +92,13 @@ class Runs:
 
         if chosen:
             match = conditions
+            for name in chosen:
+                if name not in CONDITION:
+                    raise BadInput(
+                        f"{name} is a model's own field; a reference is chosen by run fields and table axes "
+                        f"({', '.join(paper.OWN_AXES)})",
+                        field="--reference",
+                    )
             for name, value in chosen.items():
                 match = match[match[name] == value]
             if match.empty:
